@@ -1,0 +1,96 @@
+"""Errors are data first, text second.
+
+A `Diagnostic` says what is wrong, where (file, line, path inside the document) and what to do next.
+`PerfrulesError` carries one or more diagnostics; the CLI maps it to exit code 1. Anything else that
+escapes the engine is a bug (exit 3).
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+PathPart = str | int
+Path = tuple[PathPart, ...]
+
+
+def json_path(path: Sequence[PathPart]) -> str:
+    """Render a document path as `$.indicators[3].target`."""
+    out = "$"
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+@dataclass(frozen=True)
+class Location:
+    file: str | None = None
+    line: int | None = None
+    path: Path = ()
+
+    def __str__(self) -> str:
+        where = self.file or "<input>"
+        if self.line is not None:
+            where += f":{self.line}"
+        if self.path:
+            where += f": {json_path(self.path)}"
+        return where
+
+    def to_json(self) -> dict[str, object]:
+        return {"file": self.file, "line": self.line, "path": json_path(self.path)}
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    message: str
+    location: Location = field(default_factory=Location)
+    hint: str | None = None
+    code: str = "E-INPUT"
+
+    def __str__(self) -> str:
+        text = f"{self.location}: {self.message}"
+        if self.hint:
+            text += f"\n  提示：{self.hint}"
+        return text
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "code": self.code,
+            "message": self.message,
+            "hint": self.hint,
+            "location": self.location.to_json(),
+        }
+
+
+class PerfrulesError(Exception):
+    """A problem with the user's files: never a bug in the engine."""
+
+    def __init__(self, diagnostics: Diagnostic | Iterable[Diagnostic]):
+        if isinstance(diagnostics, Diagnostic):
+            diagnostics = [diagnostics]
+        self.diagnostics: list[Diagnostic] = sorted(diagnostics, key=_sort_key)
+        if not self.diagnostics:
+            raise ValueError("PerfrulesError needs at least one diagnostic")
+        super().__init__(str(self.diagnostics[0]))
+
+    @property
+    def first(self) -> Diagnostic:
+        return self.diagnostics[0]
+
+
+def _sort_key(d: Diagnostic) -> tuple[str, int]:
+    return (d.location.file or "", d.location.line or 0)
+
+
+def error(message: str, location: Location | None = None, hint: str | None = None,
+          code: str = "E-INPUT") -> PerfrulesError:
+    return PerfrulesError(Diagnostic(message, location or Location(), hint, code))
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """`did you mean 'ratio'? (known: a, b, c)` in Chinese, for a name that is not known."""
+    known = sorted(set(choices))
+    close = difflib.get_close_matches(word, known, n=1, cutoff=0.5)
+    text = f"是否想写 '{close[0]}'？" if close else ""
+    return text + f"可选：{', '.join(known)}"

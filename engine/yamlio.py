@@ -1,0 +1,227 @@
+"""Guarded YAML (and JSON) loading with line marks.
+
+The text is composed into a node graph by PyYAML's safe C composer, then turned into plain Python data by
+our own walker, which:
+- never builds a float: every YAML float becomes `decimal.Decimal` from its source text;
+- refuses NaN and Infinity, duplicate keys, and any non-standard tag (no Python objects, ever);
+- records the 1-based line of every value by its path, so that later stages can say `file:line`;
+- bounds size, depth and the number of nodes after alias expansion (the "billion laughs" defence).
+JSON is read by the same walker: a JSON document is a YAML document.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path as FsPath
+from typing import Any
+
+import yaml
+
+from .errors import Location, Path, error
+
+# Named limits, documented in docs/ruleset-guide.md ("Limits"). A real self-evaluation is a few hundred
+# lines; these leave two orders of magnitude of room and still fail fast on hostile input.
+MAX_FILE_BYTES = 4 * 1024 * 1024
+MAX_DEPTH = 40
+MAX_NODES = 200_000
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_TAG = "tag:yaml.org,2002:"
+_SCALAR = yaml.constructor.SafeConstructor()
+
+
+@dataclass
+class Document:
+    """A loaded file: its data, where each value stood, and what it was."""
+
+    data: Any
+    file: str
+    lines: dict[Path, int] = field(default_factory=dict)
+    sha256: str = ""
+    encoding: str = "utf-8"
+
+    def line(self, path: Path) -> int | None:
+        """The line of `path`, or of its nearest ancestor that has one."""
+        while True:
+            if path in self.lines:
+                return self.lines[path]
+            if not path:
+                return None
+            path = path[:-1]
+
+    def loc(self, path: Path = ()) -> Location:
+        return Location(self.file, self.line(path), tuple(path))
+
+
+def decode(raw: bytes, file: str) -> tuple[str, str]:
+    """Bytes to text. UTF-8 (with or without BOM) and UTF-16 with BOM are read as such; anything else
+    that is valid GB18030 (which includes GBK and GB2312) is read as GB18030, since that is what
+    Chinese office software saves by default."""
+    if b"\x00" in raw and not raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise error("这是二进制文件，不是 YAML 或 JSON 文本", Location(file),
+                    "请提供 UTF-8 或 GB18030 编码的 YAML/JSON 文本文件", code="E-ENCODING")
+    if raw.startswith(codecs.BOM_UTF8):
+        return raw[len(codecs.BOM_UTF8):].decode("utf-8", errors="strict"), "utf-8-sig"
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return raw.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            pass
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("gb18030"), "gb18030"
+    except UnicodeDecodeError as exc:
+        raise error(f"无法识别文件编码（第 {exc.start} 字节起不是 UTF-8，也不是 GB18030）", Location(file),
+                    "请用文本编辑器另存为 UTF-8 编码", code="E-ENCODING") from None
+
+
+def load_file(path: str | FsPath, display_name: str | None = None) -> Document:
+    name = display_name or str(path)
+    p = FsPath(path)
+    try:
+        size = p.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise _too_large(name, size)
+        raw = p.read_bytes()
+    except IsADirectoryError:
+        raise error("这是一个目录，不是文件", Location(name), code="E-IO") from None
+    except FileNotFoundError:
+        raise error("文件不存在", Location(name), "请检查路径拼写", code="E-IO") from None
+    except PermissionError:
+        raise error("没有读取该文件的权限", Location(name), code="E-IO") from None
+    return load_bytes(raw, name)
+
+
+def _too_large(name: str, size: int):  # type: ignore[no-untyped-def]
+    return error(f"文件过大（{size} 字节，上限 {MAX_FILE_BYTES} 字节）", Location(name),
+                 "自评数据和规则集都应是几百行的文本；请检查是否选错了文件", code="E-LIMIT")
+
+
+def load_bytes(raw: bytes, name: str) -> Document:
+    if len(raw) > MAX_FILE_BYTES:
+        raise _too_large(name, len(raw))
+    text, encoding = decode(raw, name)
+    doc = load_text(text, name)
+    doc.sha256 = hashlib.sha256(raw).hexdigest()
+    doc.encoding = encoding
+    return doc
+
+
+def load_text(text: str, name: str) -> Document:
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        what = exc.problem or exc.context or "语法错误"
+        raise error(f"YAML 语法错误：{what}", Location(name, line),
+                    "检查该行的缩进、冒号和引号；含有冒号或 # 的文字请加引号", code="E-YAML") from None
+    except yaml.YAMLError as exc:
+        raise error(f"YAML 读取错误：{exc}", Location(name), code="E-YAML") from None
+    except RecursionError:
+        raise _too_deep(name, None, ()) from None
+    if node is None:
+        raise error("文件是空的", Location(name), "请填写自评数据或规则集内容", code="E-EMPTY")
+    doc = Document(data=None, file=name)
+    walker = _Walker(doc)
+    doc.data = walker.build(node, (), 0)
+    return doc
+
+
+def _too_deep(name: str, line: int | None, path: Path):  # type: ignore[no-untyped-def]
+    return error(f"嵌套层次过深（上限 {MAX_DEPTH} 层）", Location(name, line, path),
+                 "真实的自评数据不会嵌套这么深；请检查文件是否损坏", code="E-LIMIT")
+
+
+class _Walker:
+    def __init__(self, doc: Document):
+        self.doc = doc
+        self.count = 0
+
+    def build(self, node: yaml.Node, path: Path, depth: int) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise error(f"文档展开后的节点过多（上限 {MAX_NODES}），可能是别名（&/*）炸弹",
+                        self.doc.loc(path), "请不要用别名反复引用大块内容", code="E-LIMIT")
+        if depth > MAX_DEPTH:
+            raise _too_deep(self.doc.file, node.start_mark.line + 1, path)
+        self.doc.lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path, depth)
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag not in (_TAG + "seq",):
+                raise self._bad_tag(node, path)
+            return [self.build(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
+        return self._scalar(node, path)
+
+    def _mapping(self, node: yaml.MappingNode, path: Path, depth: int) -> dict[str, Any]:
+        if node.tag != _TAG + "map":
+            raise self._bad_tag(node, path)
+        out: dict[str, Any] = {}
+        merged: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _TAG + "merge":
+                merged.update(self._merge_source(value_node, path, depth))
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise error("映射的键必须是简单文字", self.doc.loc(path), code="E-YAML")
+            key = str(self._scalar(key_node, path))
+            child = path + (key,)
+            if key in out:
+                first = self.doc.lines.get(child)
+                raise error(f"键 '{key}' 重复出现（第一次在第 {first} 行）",
+                            Location(self.doc.file, key_node.start_mark.line + 1, child),
+                            "删除或合并重复的键：YAML 只保留其中一个，另一个会被悄悄丢掉", code="E-DUPKEY")
+            self.doc.lines[child] = key_node.start_mark.line + 1
+            out[key] = self.build(value_node, child, depth + 1)
+        for key, value in merged.items():
+            out.setdefault(key, value)
+        return out
+
+    def _merge_source(self, node: yaml.Node, path: Path, depth: int) -> dict[str, Any]:
+        sources = node.value if isinstance(node, yaml.SequenceNode) else [node]
+        merged: dict[str, Any] = {}
+        for source in sources:
+            value = self.build(source, path, depth + 1)
+            if not isinstance(value, dict):
+                raise error("合并键 << 只能引用映射", self.doc.loc(path), code="E-YAML")
+            for key, item in value.items():
+                merged.setdefault(key, item)
+        return merged
+
+    def _scalar(self, node: yaml.Node, path: Path) -> Any:
+        tag = node.tag
+        if tag == _TAG + "str":
+            return node.value
+        if tag == _TAG + "null":
+            return None
+        if tag == _TAG + "bool":
+            return _SCALAR.construct_yaml_bool(node)
+        if tag == _TAG + "int":
+            return _SCALAR.construct_yaml_int(node)
+        if tag == _TAG + "float":
+            return self._decimal(node, path)
+        if tag == _TAG + "timestamp":
+            return node.value  # dates stay text; engine.dates parses ISO and Chinese forms alike
+        raise self._bad_tag(node, path)
+
+    def _decimal(self, node: yaml.Node, path: Path) -> Decimal:
+        text = node.value.replace("_", "")
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            value = Decimal("NaN")
+        if not value.is_finite():
+            raise error(f"数值 '{node.value}' 不是有限的数", self.doc.loc(path),
+                        "NaN 和无穷大不能用于金额或分数；请填写具体数值", code="E-NUMBER")
+        return value
+
+    def _bad_tag(self, node: yaml.Node, path: Path):  # type: ignore[no-untyped-def]
+        return error(f"不支持的 YAML 标签 '{node.tag}'", self.doc.loc(path),
+                     "只允许普通的映射、列表、文字和数字；请去掉以 ! 开头的标签", code="E-YAML")

@@ -1,0 +1,93 @@
+import codecs
+from decimal import Decimal as D
+
+import pytest
+
+from engine.errors import PerfrulesError
+from engine.yamlio import MAX_DEPTH, load_bytes, load_text
+
+
+def test_floats_become_decimal_from_source_text():
+    doc = load_text("a: 2.675\nb: 0.1\nc: 559.03\nd: 7\n", "x.yaml")
+    assert doc.data == {"a": D("2.675"), "b": D("0.1"), "c": D("559.03"), "d": 7}
+    assert all(not isinstance(v, float) for v in doc.data.values())
+
+
+def test_lines_are_recorded_by_path():
+    doc = load_text("a: 1\nitems:\n  - name: x\n    target: 5\n  - name: y\n", "x.yaml")
+    assert doc.line(("items", 0, "target")) == 4
+    assert doc.line(("items", 1)) == 5
+    assert str(doc.loc(("items", 1, "name"))) == "x.yaml:5: $.items[1].name"
+
+
+def test_dates_stay_text():
+    assert load_text("d: 2025-03-10\n", "x.yaml").data == {"d": "2025-03-10"}
+
+
+@pytest.mark.parametrize("text,code,fragment", [
+    ("a: 1\na: 2\n", "E-DUPKEY", "重复"),
+    ("a: .nan\n", "E-NUMBER", "不是有限的数"),
+    ("a: .inf\n", "E-NUMBER", "不是有限的数"),
+    ("a: !!python/object:os.system {}\n", "E-YAML", "不支持的 YAML 标签"),
+    ("a: [1, 2\n", "E-YAML", "YAML 语法错误"),
+    ("", "E-EMPTY", "空"),
+    ("# only a comment\n", "E-EMPTY", "空"),
+    ("a: !!binary aGVsbG8=\n", "E-YAML", "标签"),
+])
+def test_bad_yaml_is_a_clear_error(text, code, fragment):
+    with pytest.raises(PerfrulesError) as info:
+        load_text(text, "x.yaml")
+    assert info.value.first.code == code
+    assert fragment in info.value.first.message
+
+
+def test_duplicate_key_names_both_lines():
+    with pytest.raises(PerfrulesError) as info:
+        load_text("unit: a\nyear: 1\nunit: b\n", "x.yaml")
+    assert info.value.first.location.line == 3
+    assert "第 1 行" in info.value.first.message
+
+
+def test_alias_bomb_is_refused_quickly():
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, 9):
+        lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i-1}"] * 10) + "]")
+    with pytest.raises(PerfrulesError) as info:
+        load_text("\n".join(lines) + "\n", "bomb.yaml")
+    assert info.value.first.code == "E-LIMIT"
+
+
+def test_deep_nesting_is_refused():
+    text = "a: " + "[" * (MAX_DEPTH + 5) + "]" * (MAX_DEPTH + 5) + "\n"
+    with pytest.raises(PerfrulesError) as info:
+        load_text(text, "deep.yaml")
+    assert info.value.first.code == "E-LIMIT"
+
+
+def test_merge_keys_work():
+    doc = load_text("base: &b {x: 1, y: 2}\nchild:\n  <<: *b\n  y: 3\n", "x.yaml")
+    assert doc.data["child"] == {"x": 1, "y": 3}
+
+
+@pytest.mark.parametrize("raw,encoding", [
+    ("单位: 子洲县\n".encode("utf-8"), "utf-8"),
+    (codecs.BOM_UTF8 + "单位: 子洲县\n".encode("utf-8"), "utf-8-sig"),
+    ("单位: 子洲县\n".encode("gb18030"), "gb18030"),
+    ("单位: 子洲县\n".encode("gbk"), "gb18030"),
+    ("单位: 子洲县\n".encode("utf-16"), "utf-16"),
+])
+def test_encodings_are_detected(raw, encoding):
+    doc = load_bytes(raw, "x.yaml")
+    assert doc.data == {"单位": "子洲县"}
+    assert doc.encoding == encoding
+
+
+def test_binary_is_refused():
+    with pytest.raises(PerfrulesError) as info:
+        load_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00", "x.png")
+    assert info.value.first.code == "E-ENCODING"
+
+
+def test_json_is_read_as_yaml():
+    doc = load_text('{"a": 1.10, "b": [1, 2]}', "x.json")
+    assert doc.data == {"a": D("1.10"), "b": [1, 2]}
