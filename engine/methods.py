@@ -1,0 +1,506 @@
+"""Scoring methods: named, parameterised functions in one registry.
+
+A method takes a `MethodInput` (points, parsed target and actual, the unit's own score, facts) and its
+compiled parameters, and returns an `Outcome`: the unrounded score, one Chinese sentence that explains it,
+and the inputs it used. It raises `Unscorable` when the inputs cannot be scored as numbers or tiers; the
+scorer reports that instead of guessing. Adding a method is one function plus one `register` call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from typing import Any, Callable, Mapping
+
+from .expressions import Expression, ExpressionError, compile_expression
+from .targets import Value, convertible, format_number, normalise, to_unit
+
+ZERO = Decimal(0)
+ONE = Decimal(1)
+
+
+@dataclass(frozen=True)
+class MethodInput:
+    points: Decimal
+    target: Value | None
+    actual: Value | None
+    self_score: Decimal | None = None
+    op: str | None = None
+    raw_actual: Any = None
+    facts: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something the method noticed that a reviewer should see (becomes a finding)."""
+
+    code: str
+    severity: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    score: Decimal
+    explanation: str
+    inputs: dict[str, str] = field(default_factory=dict)
+    met: bool | None = None
+    notes: tuple[Note, ...] = ()
+
+
+class Unscorable(Exception):
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class ParamError(Exception):
+    def __init__(self, message: str, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    kind: str                 # decimal | int | str | bool | enum | list | mapping | expression
+    default: Any = None
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class Method:
+    name: str
+    label: str
+    func: Callable[[MethodInput, Mapping[str, Any]], Outcome]
+    params: tuple[Param, ...] = ()
+    check: Callable[[Mapping[str, Any]], None] | None = None
+    doc: str = ""
+
+    def compile_params(self, raw: Mapping[str, Any]) -> dict[str, Any]:
+        known = {p.name: p for p in self.params}
+        unknown = sorted(set(raw) - set(known))
+        if unknown:
+            from .errors import did_you_mean
+            raise ParamError(f"方法 '{self.name}' 没有参数 '{unknown[0]}'",
+                             did_you_mean(unknown[0], known) if known else "该方法不接受参数")
+        out: dict[str, Any] = {}
+        for p in self.params:
+            if p.name in raw and raw[p.name] is not None:
+                out[p.name] = _convert(self.name, p, raw[p.name])
+            elif p.required:
+                raise ParamError(f"方法 '{self.name}' 缺少参数 '{p.name}'", p.doc or None)
+            else:
+                out[p.name] = p.default
+        if self.check:
+            self.check(out)
+        return out
+
+
+REGISTRY: dict[str, Method] = {}
+
+
+def register(method: Method) -> Method:
+    REGISTRY[method.name] = method
+    return method
+
+
+def get(name: str) -> Method:
+    return REGISTRY[name]
+
+
+def _convert(method: str, p: Param, value: Any) -> Any:
+    where = f"方法 '{method}' 的参数 '{p.name}'"
+    if p.kind == "decimal":
+        if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+            raise ParamError(f"{where} 应是数值，实际是 '{value}'")
+        return Decimal(value)
+    if p.kind == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ParamError(f"{where} 应是整数，实际是 '{value}'")
+        return value
+    if p.kind == "bool":
+        if not isinstance(value, bool):
+            raise ParamError(f"{where} 应是 true 或 false，实际是 '{value}'")
+        return value
+    if p.kind == "enum":
+        if value not in p.choices:
+            raise ParamError(f"{where} 只能是 {', '.join(p.choices)}，实际是 '{value}'")
+        return value
+    if p.kind == "expression":
+        try:
+            return compile_expression(str(value), EXPRESSION_NAMES)
+        except ExpressionError as exc:
+            raise ParamError(f"{where}：{exc.message}") from None
+    if p.kind == "list" and not isinstance(value, list):
+        raise ParamError(f"{where} 应是列表")
+    if p.kind == "mapping" and not isinstance(value, dict):
+        raise ParamError(f"{where} 应是映射")
+    return value
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+
+def fmt(n: Decimal | None) -> str:
+    """For explanations: at most two decimals, half-up, no trailing zeros."""
+    if n is None:
+        return ""
+    return format_number(n.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def _numbers(inp: MethodInput) -> tuple[Decimal, Decimal, str | None]:
+    """Target and actual as numbers in one unit, or Unscorable saying why not."""
+    t, a = inp.target, inp.actual
+    if t is None:
+        raise Unscorable("缺少年度指标值，无法评分")
+    if a is None:
+        raise Unscorable("缺少实际完成值，无法评分")
+    if not t.is_number:
+        raise Unscorable(f"年度指标值 '{t.text}' 不是数值，无法按数值方法评分")
+    if not a.is_number:
+        raise Unscorable(f"实际完成值 '{a.text}' 是文字，目标是数值 '{t.text}'，无法比较")
+    if not convertible(t.unit, a.unit):
+        raise Unscorable(f"单位不一致：目标为 {t.unit}，实际为 {a.unit}")
+    assert t.number is not None and a.number is not None
+    unit = t.unit or a.unit
+    return t.number, to_unit(a.number, a.unit, t.unit or a.unit), unit
+
+
+def _show(n: Decimal, unit: str | None) -> str:
+    if not unit:
+        return fmt(n)
+    return f"{fmt(n)}{unit}" if unit == "%" else f"{fmt(n)} {unit}"
+
+
+def _inputs(target: Decimal, actual: Decimal, unit: str | None) -> dict[str, str]:
+    return {"target": _show(target, unit), "actual": _show(actual, unit)}
+
+
+# ---------------------------------------------------------------------------------------------- methods
+
+def ratio(inp: MethodInput, p: Mapping[str, Any]) -> Outcome:
+    target, actual, unit = _numbers(inp)
+    inputs = _inputs(target, actual, unit)
+    notes: tuple[Note, ...] = ()
+    if target <= 0:
+        met = actual >= target
+        score = inp.points if met else ZERO
+        why = "目标值不大于 0，" + ("实际达到目标，得满分" if met else "实际未达到目标，得 0 分")
+        return Outcome(score, why, inputs, met)
+    share = actual / target
+    if share >= 1:
+        score, met = inp.points, True
+        why = f"实际 {_show(actual, unit)} 达到目标 {_show(target, unit)}，得满分 {fmt(inp.points)} 分"
+        at, cut = p["deviation_at"], p["deviation_deduct"]
+        if at is not None and share >= at and cut > 0:
+            score = inp.points * (ONE - cut)
+            why += f"；但超出目标 {fmt((share - 1) * 100)}%（≥{fmt((at - 1) * 100)}%），按偏离度扣 {fmt(cut * 100)}%"
+            notes = (Note("W-DEVIATION", "warning", "实际值远超目标，已按规则扣除偏离度分数"),)
+        return Outcome(score, why, inputs, met, notes)
+    capped = min(share, p["cap"])
+    score = inp.points * capped
+    why = (f"实际 {_show(actual, unit)} 未达到目标 {_show(target, unit)}，按完成比例 "
+           f"{fmt(actual)}/{fmt(target)} × {fmt(inp.points)} 计 {fmt(score)} 分")
+    return Outcome(score, why, inputs, False)
+
+
+def _reverse(inp: MethodInput, formula: Callable[[Decimal, Decimal], Decimal], name: str) -> Outcome:
+    target, actual, unit = _numbers(inp)
+    inputs = _inputs(target, actual, unit)
+    if actual <= target:
+        why = f"实际 {_show(actual, unit)} 不高于目标 {_show(target, unit)}，得满分 {fmt(inp.points)} 分"
+        return Outcome(inp.points, why, inputs, True)
+    if target <= 0:
+        return Outcome(ZERO, f"目标为 {_show(target, unit)}，实际 {_show(actual, unit)} 超出，得 0 分", inputs, False)
+    share = max(ZERO, formula(target, actual))
+    score = inp.points * share
+    why = f"实际 {_show(actual, unit)} 超出目标 {_show(target, unit)}，按{name}计 {fmt(score)} 分"
+    return Outcome(score, why, inputs, False)
+
+
+def reverse_linear(inp: MethodInput, p: Mapping[str, Any]) -> Outcome:
+    k = p["zero_at"]
+    return _reverse(inp, lambda a, b: ONE - (b - a) / ((k - 1) * a),
+                    f"线性递减（目标的 {fmt(k)} 倍时为 0）")
+
+
+def reverse_ratio(inp: MethodInput, p: Mapping[str, Any]) -> Outcome:
+    return _reverse(inp, lambda a, b: a / b, "反比例（目标/实际）")
+
+
+def equality(inp: MethodInput, p: Mapping[str, Any]) -> Outcome:
+    target, actual, unit = _numbers(inp)
+    if target == 0:
+        met = actual <= 0
+        why = (f"目标为 0，实际 {_show(actual, unit)}" + ("，得满分" if met else " 大于 0，得 0 分"))
+        return Outcome(inp.points if met else ZERO, why, _inputs(target, actual, unit), met)
+    return ratio(inp, {"cap": ONE, "deviation_at": None, "deviation_deduct": ZERO})
+
+
+DEFAULT_TIERS: list[dict[str, Any]] = [
+    {"label": "达成年度指标", "min": Decimal("0.8"), "max": ONE, "max_inclusive": True, "default": ONE,
+     "synonyms": ["达成", "达成预期指标", "达成年度目标", "完成", "已完成", "全部完成", "好", "高", "提升", "提高",
+                  "有所提升", "有所提高", "明显提升", "显著提升", "是", "满意", "优", "优秀", "达标", "增加", "有效"]},
+    {"label": "部分达成年度指标并具有一定效果", "min": Decimal("0.6"), "max": Decimal("0.8"), "default": Decimal("0.7"),
+     "synonyms": ["部分达成", "部分完成", "基本完成", "基本达成", "较好", "较高", "良", "良好", "基本满意"]},
+    {"label": "未达成年度指标且效果较差", "min": ZERO, "max": Decimal("0.6"), "default": ZERO,
+     "synonyms": ["未达成", "未完成", "一般", "较差", "差", "低", "否", "不满意", "无"]},
+]
+
+
+def _check_tiers(p: Mapping[str, Any]) -> None:
+    for i, tier in enumerate(p["tiers"]):
+        if not isinstance(tier, dict) or "label" not in tier or "min" not in tier or "max" not in tier:
+            raise ParamError(f"tiers[{i}] 需要 label、min、max", "例如 {label: 达成年度指标, min: 0.8, max: 1}")
+        unknown = set(tier) - {"label", "synonyms", "min", "max", "max_inclusive", "default"}
+        if unknown:
+            raise ParamError(f"tiers[{i}] 有未知的键 {sorted(unknown)}",
+                             "允许的键：label, synonyms, min, max, max_inclusive, default")
+        for key in ("min", "max", "default"):
+            if key in tier and (isinstance(tier[key], bool) or not isinstance(tier[key], (int, Decimal))):
+                raise ParamError(f"tiers[{i}].{key} 应是 0 到 1 之间的数值（分值的比例）")
+        if not ZERO <= Decimal(tier["min"]) <= Decimal(tier["max"]) <= ONE:
+            raise ParamError(f"tiers[{i}] 的区间 [{tier['min']}, {tier['max']}] 应在 0 到 1 之间且 min ≤ max")
+
+
+def _tier_of(inp: MethodInput, tiers: list[dict[str, Any]]) -> dict[str, Any]:
+    if inp.actual is None:
+        raise Unscorable("缺少实际完成值，无法判断定性档次")
+    text = inp.actual.qualitative or normalise(inp.actual.text)
+    for tier in tiers:
+        if text == normalise(tier["label"]) or text in (normalise(s) for s in tier.get("synonyms", [])):
+            return tier
+    target = inp.target.qualitative if inp.target else None
+    if target and (text == target or text == target.removeprefix("有所")):
+        return tiers[0]
+    names = "、".join(t["label"] for t in tiers)
+    raise Unscorable(f"实际完成值 '{inp.actual.text}' 无法对应到定性档次（{names}）；请用档次名称或其同义词")
+
+
+def _in_band(score: Decimal, low: Decimal, high: Decimal, high_inclusive: bool) -> bool:
+    return low <= score and (score <= high if high_inclusive else score < high)
+
+
+def tiers(inp: MethodInput, p: Mapping[str, Any]) -> Outcome:
+    tier = _tier_of(inp, p["tiers"])
+    low = inp.points * Decimal(tier["min"])
+    high = inp.points * Decimal(tier["max"])
+    inclusive = bool(tier.get("max_inclusive", False))
+    band = f"[{fmt(low)}, {fmt(high)}{']' if inclusive else ')'}"
+    default = inp.points * Decimal(tier.get("default", tier["max"] if inclusive else tier["min"]))
+    inputs = {"actual": inp.actual.text if inp.actual else "", "tier": tier["label"], "band": band}
+    met = tier is p["tiers"][0]
+    head = f"实际“{inp.actual.text if inp.actual else ''}”属于“{tier['label']}”档，分值区间 {band}"
+    if inp.self_score is not None and _in_band(inp.self_score, low, high, inclusive):
+        return Outcome(inp.self_score, f"{head}，采用单位自评分 {fmt(inp.self_score)} 分", inputs, met)
+    if inp.self_score is None:
+        return Outcome(default, f"{head}，单位未自评，按规则取 {fmt(default)} 分", inputs, met)
+    note = Note("E-TIER-BAND", "error", f"自评分 {fmt(inp.self_score)} 不在“{tier['label']}”档的区间 {band} 内")
+    return Outcome(default, f"{head}，自评分 {fmt(inp.self_score)} 不在区间内，按规则取 {fmt(default)} 分",
+                   inputs, met, (note,))
+
+
+def execution_rate(inp: MethodInput, p: Mapping[str, Any]) -> Outcome:
+    denominator = inp.facts.get("budget_initial" if p["denominator"] == "initial" else "budget")
+    spent = inp.facts.get("spent")
+    if denominator is None or spent is None:
+        raise Unscorable("缺少预算数或执行数，无法计算预算执行率")
+    if denominator <= 0:
+        raise Unscorable(f"预算数为 {fmt(denominator)}，无法计算预算执行率")
+    rate = spent / denominator
+    which = "年初预算数" if p["denominator"] == "initial" else "全年预算数"
+    inputs = {"budget": fmt(denominator), "spent": fmt(spent), "rate": f"{fmt(rate * 100)}%"}
+    if p["zero_below"] is not None and rate < p["zero_below"]:
+        why = f"执行率 {fmt(rate * 100)}% 低于 {fmt(p['zero_below'] * 100)}%，得 0 分"
+        return Outcome(ZERO, why, inputs, False)
+    score = inp.points * min(rate, p["cap"])
+    why = (f"执行数 {fmt(spent)} / {which} {fmt(denominator)} = 执行率 {fmt(rate * 100)}%，"
+           f"× {fmt(inp.points)} 分计 {fmt(score)} 分")
+    return Outcome(score, why, inputs, rate >= 1)
+
+
+def _check_bands(p: Mapping[str, Any]) -> None:
+    for i, band in enumerate(p["bands"]):
+        if not isinstance(band, dict) or ("score" in band) == ("fraction" in band):
+            raise ParamError(f"bands[{i}] 需要 score（分数）或 fraction（分值比例）之一",
+                             "例如 {min: 90, score: 5} 表示 ≥90 计 5 分")
+        unknown = set(band) - {"min", "max", "min_inclusive", "max_inclusive", "score", "fraction", "label"}
+        if unknown:
+            raise ParamError(f"bands[{i}] 有未知的键 {sorted(unknown)}",
+                             "允许的键：min, max, min_inclusive, max_inclusive, score, fraction, label")
+
+
+def _band_matches(value: Decimal, band: Mapping[str, Any]) -> bool:
+    low, high = band.get("min"), band.get("max")
+    if low is not None and (value < low or (value == low and not band.get("min_inclusive", True))):
+        return False
+    if high is not None and (value > high or (value == high and not band.get("max_inclusive", False))):
+        return False
+    return True
+
+
+def describe_band(band: Mapping[str, Any], unit: str = "") -> str:
+    low, high = band.get("min"), band.get("max")
+    parts = []
+    if low is not None:
+        parts.append(f"{'≥' if band.get('min_inclusive', True) else '＞'}{fmt(Decimal(low))}{unit}")
+    if high is not None:
+        parts.append(f"{'≤' if band.get('max_inclusive', False) else '＜'}{fmt(Decimal(high))}{unit}")
+    return " 且 ".join(parts) or "任意值"
+
+
+def tiered(inp: MethodInput, p: Mapping[str, Any]) -> Outcome:
+    if inp.actual is None or not inp.actual.is_number:
+        raise Unscorable("分档评分需要数值型的实际完成值" + (f"，实际为 '{inp.actual.text}'" if inp.actual else ""))
+    assert inp.actual.number is not None
+    value, unit = inp.actual.number, inp.actual.unit or ""
+    for band in p["bands"]:
+        if _band_matches(value, band):
+            score = Decimal(band["score"]) if "score" in band else inp.points * Decimal(band["fraction"])
+            score = min(score, inp.points)
+            why = f"实际 {fmt(value)}{unit} 落在“{describe_band(band, unit)}”档，计 {fmt(score)} 分"
+            return Outcome(score, why, {"actual": f"{fmt(value)}{unit}"}, None)
+    return Outcome(ZERO, f"实际 {fmt(value)}{unit} 不在任何分档内，计 0 分", {"actual": f"{fmt(value)}{unit}"}, False)
+
+
+_COUNTING = {"exact": None, "floor": ROUND_FLOOR, "ceil": ROUND_CEILING}
+
+
+def deduction(inp: MethodInput, p: Mapping[str, Any]) -> Outcome:
+    if inp.actual is None or not inp.actual.is_number:
+        raise Unscorable("按次扣分需要数值型的实际完成值")
+    assert inp.actual.number is not None
+    actual = inp.actual.number
+    threshold = p["threshold"]
+    if threshold is None:
+        if inp.target is None or not inp.target.is_number:
+            raise Unscorable("按次扣分需要数值型的目标值或规则中的 threshold")
+        threshold = inp.target.number
+    direction = p["direction"] or ("under" if (inp.op or ">=") in (">=", ">", "=") else "over")
+    excess = (actual - threshold) if direction == "over" else (threshold - actual)
+    excess = max(ZERO, excess)
+    units = excess / p["per"]
+    if _COUNTING[p["count"]] is not None:
+        units = units.quantize(ONE, rounding=_COUNTING[p["count"]])
+    score = max(p["floor"], inp.points - units * p["deduct"])
+    side = "超出" if direction == "over" else "低于"
+    why = (f"实际 {fmt(actual)} {side}基准 {fmt(threshold)} 共 {fmt(excess)}，每 {fmt(p['per'])} 扣 "
+           f"{fmt(p['deduct'])} 分，计 {fmt(score)} 分") if excess else f"实际 {fmt(actual)} 未{side}基准 {fmt(threshold)}，不扣分"
+    return Outcome(score, why, {"actual": fmt(actual), "threshold": fmt(threshold)}, excess == 0)
+
+
+def _check_items(p: Mapping[str, Any]) -> None:
+    for i, item in enumerate(p["items"]):
+        if not isinstance(item, dict) or "label" not in item or "points" not in item:
+            raise ParamError(f"items[{i}] 需要 label 和 points", "例如 {label: 制度健全, points: 1}")
+
+
+def checklist(inp: MethodInput, p: Mapping[str, Any]) -> Outcome:
+    raw = inp.raw_actual
+    if isinstance(raw, str):
+        raw = [s for s in (normalise(x) for x in raw.replace("，", ",").replace("、", ",").split(",")) if s]
+    if not isinstance(raw, list):
+        raise Unscorable("检查清单需要实际完成值为已满足条目的列表")
+    known = {normalise(str(item["label"])): item for item in p["items"]}
+    chosen = [normalise(str(x)) for x in raw]
+    unknown = [x for x in chosen if x not in known]
+    if unknown:
+        raise Unscorable(f"清单中没有条目 '{unknown[0]}'；可选：{'、'.join(known)}")
+    earned = sum((Decimal(known[x]["points"]) for x in dict.fromkeys(chosen)), ZERO)
+    score = min(earned, inp.points)
+    missing = [label for label in known if label not in chosen]
+    why = f"满足 {len(set(chosen))}/{len(known)} 项，计 {fmt(score)} 分" + (f"；未满足：{'、'.join(missing)}" if missing else "")
+    return Outcome(score, why, {"satisfied": "、".join(dict.fromkeys(chosen))}, not missing)
+
+
+def coefficient(inp: MethodInput, p: Mapping[str, Any]) -> Outcome:
+    if inp.actual is None:
+        raise Unscorable("缺少系数或等级，无法评分")
+    table = {normalise(str(k)): Decimal(v) for k, v in (p["coefficients"] or {}).items()}
+    if inp.actual.is_number and not table:
+        coef = inp.actual.number
+        if inp.actual.unit == "%":
+            coef = coef / 100
+    else:
+        key = inp.actual.qualitative or normalise(inp.actual.text)
+        if key not in table:
+            raise Unscorable(f"'{inp.actual.text}' 没有对应的系数；可选：{'、'.join(table) or '（规则未给出系数表）'}")
+        coef = table[key]
+    assert coef is not None
+    if not ZERO <= coef <= ONE:
+        raise Unscorable(f"系数 {fmt(coef)} 不在 0 到 1 之间")
+    score = inp.points * coef
+    return Outcome(score, f"系数 {fmt(coef)} × 分值 {fmt(inp.points)} = {fmt(score)} 分", {"coefficient": fmt(coef)}, None)
+
+
+EXPRESSION_NAMES = frozenset({"points", "target", "actual", "self_score", "rate", "budget", "budget_initial", "spent"})
+
+
+def expression(inp: MethodInput, p: Mapping[str, Any]) -> Outcome:
+    expr: Expression = p["expr"]
+    names: dict[str, Any] = {"points": inp.points, "self_score": inp.self_score}
+    names["target"] = inp.target.number if inp.target and inp.target.is_number else None
+    names["actual"] = inp.actual.number if inp.actual and inp.actual.is_number else None
+    for key in ("rate", "budget", "budget_initial", "spent"):
+        names[key] = inp.facts.get(key)
+    needed = [n for n in expr.names if names.get(n) is None]
+    if needed:
+        raise Unscorable(f"表达式需要 {needed[0]}，但本指标没有该数值")
+    try:
+        result = expr.evaluate(names)
+    except ExpressionError as exc:
+        raise Unscorable(exc.message) from None
+    if isinstance(result, bool) or not isinstance(result, (int, Decimal)):
+        raise Unscorable(f"表达式 '{expr.source}' 的结果不是数值")
+    score = max(ZERO, min(Decimal(result), inp.points))
+    why = p["explain"] or f"按规则表达式 {expr.source} 计 {fmt(score)} 分"
+    return Outcome(score, why.replace("{score}", fmt(score)), {k: fmt(v) for k, v in names.items()
+                                                              if k in expr.names and isinstance(v, Decimal)}, None)
+
+
+_P = Param
+register(Method("ratio", "完成比例（正向）", ratio, (
+    _P("cap", "decimal", ONE, doc="完成比例上限，1 表示超额不加分"),
+    _P("deviation_at", "decimal", None, doc="实际/目标达到该倍数时视为偏离（如 1.3）"),
+    _P("deviation_deduct", "decimal", ZERO, doc="偏离时扣除分值的比例（0 表示只提示不扣分）"),
+), doc="达到目标得满分；未达到按 实际/目标 × 分值 计分。"))
+register(Method("reverse_linear", "线性递减（反向）", reverse_linear, (
+    _P("zero_at", "decimal", Decimal(2), doc="实际为目标的多少倍时得 0 分"),
+), doc="实际不高于目标得满分；超出时 分值 × (1 − (实际 − 目标)/((k − 1) × 目标))。"))
+register(Method("reverse_ratio", "反比例（反向）", reverse_ratio, (),
+                doc="实际不高于目标得满分；超出时 分值 × 目标 / 实际。"))
+register(Method("equality", "等于目标", equality, (),
+                doc="目标为正时同正向比例；目标为 0 时实际 ≤ 0 得满分，否则 0 分。"))
+register(Method("tiers", "定性分档", tiers, (
+    _P("tiers", "list", DEFAULT_TIERS, doc="档次列表：label、synonyms、min、max（分值比例）、max_inclusive、default"),
+), check=_check_tiers, doc="实际完成情况对应到档次，自评分在档次区间内则采用，否则取档次默认分。"))
+register(Method("execution_rate", "预算执行率", execution_rate, (
+    _P("denominator", "enum", "adjusted", choices=("adjusted", "initial"), doc="分母：全年（调整后）预算或年初预算"),
+    _P("cap", "decimal", ONE, doc="执行率上限"),
+    _P("zero_below", "decimal", None, doc="执行率低于该值时得 0 分（可选）"),
+), doc="执行数 / 预算数 × 分值，执行率封顶。"))
+register(Method("tiered", "分档计分", tiered, (
+    _P("bands", "list", required=True, doc="分档：min、max、min_inclusive（默认 true）、max_inclusive（默认 false）、score 或 fraction"),
+), check=_check_bands, doc="实际值落在哪一档，就计该档分数。"))
+register(Method("deduction", "按次扣分", deduction, (
+    _P("deduct", "decimal", required=True, doc="每个单位扣多少分"),
+    _P("per", "decimal", ONE, doc="多少算一个单位（如 1 个百分点）"),
+    _P("threshold", "decimal", None, doc="基准值；省略时用目标值"),
+    _P("direction", "enum", None, choices=("over", "under"), doc="over：超出基准扣分；under：低于基准扣分；省略时由比较符推断"),
+    _P("floor", "decimal", ZERO, doc="最低得分（扣完为止时为 0）"),
+    _P("count", "enum", "floor", choices=("exact", "floor", "ceil"), doc="不足一个单位的部分：exact 按比例，floor 不计，ceil 按一个计"),
+), doc="每超出（或低于）基准一个单位扣若干分，扣完为止。"))
+register(Method("checklist", "检查清单", checklist, (
+    _P("items", "list", required=True, doc="条目：label、points"),
+), check=_check_items, doc="每满足一项得该项分数，合计不超过分值。"))
+register(Method("coefficient", "系数 × 分值", coefficient, (
+    _P("coefficients", "mapping", None, doc="等级到系数的对应，如 {优: 1, 良: 0.8}；省略时实际值本身是系数"),
+), doc="得分 = 系数 × 分值。"))
+register(Method("expression", "自定义表达式", expression, (
+    _P("expr", "expression", required=True, doc="simpleeval 表达式，可用 points、target、actual、self_score、rate、budget、spent"),
+    _P("explain", "str", None, doc="说明文字，{score} 替换为得分"),
+), doc="按规则集里的表达式计分，结果限制在 [0, 分值]。"))
+

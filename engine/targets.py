@@ -1,0 +1,189 @@
+"""Parse the notations real tables use for target and actual values.
+
+`≥23 份`, `≥90%`, `100%`, `＝100`, `﹦72890 元`, `≤30 万元`, `≦100%`, `不低于95%`, `2024 年底完成率 100%`,
+`有所提升`, `高`: each becomes a `Value`: an operator (or none), a Decimal and a unit, or a qualitative text.
+Full-width forms are folded by NFKC first. A value can also be given structured:
+`{op: ">=", value: 23, unit: 份}`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+OPERATORS = (">=", ">", "=", "<=", "<")
+
+# Longest spellings first, so that 大于等于 wins over 大于.
+_OPERATOR_WORDS: list[tuple[str, str]] = sorted(
+    [
+        ("≥", ">="), ("≧", ">="), (">=", ">="), ("大于等于", ">="), ("大于或等于", ">="), ("不低于", ">="),
+        ("不少于", ">="), ("不小于", ">="), ("至少", ">="), ("≤", "<="), ("≦", "<="), ("<=", "<="),
+        ("小于等于", "<="), ("小于或等于", "<="), ("不超过", "<="), ("不高于", "<="), ("不大于", "<="),
+        ("不多于", "<="), ("控制在", "<="), ("以内", "<="), (">", ">"), ("大于", ">"), ("高于", ">"), ("超过", ">"),
+        ("<", "<"), ("小于", "<"), ("低于", "<"), ("==", "="), ("=", "="), ("等于", "="), ("达到", "="),
+    ],
+    key=lambda pair: -len(pair[0]),
+)
+
+# Canonical unit for each spelling. Money units convert into each other; the rest compare only to themselves.
+UNITS: dict[str, str] = {
+    "%": "%", "百分比": "%", "百分点": "%",
+    "元": "元", "万元": "万元", "亿元": "亿元", "千元": "千元",
+}
+for _u in ("个 份 次 人 人次 篇 天 日 月 年 小时 分钟 家 户 项 场 期 册 张 台 套 平方米 公里 千米 米 吨 亩 所 "
+           "座 条 笔 起 件 批 名 本 处 部 辆 只 头 株 棵 间 类 门 支 队 岗 岗位 课时 学时 公顷 立方米 万人 万人次 "
+           "个百分点 分 元/人 元/亩 人/年").split():
+    UNITS[_u] = _u
+UNITS["个百分点"] = "%"
+
+MONEY_IN_YUAN: dict[str, Decimal] = {
+    "元": Decimal(1), "千元": Decimal(1000), "万元": Decimal(10000), "亿元": Decimal(100000000),
+}
+
+_NUMBER = r"[+-]?(?:\d+(?:,\d{3})*(?:\.\d+)?|\.\d+)"
+_UNIT_ALT = "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True))
+_QUANT = re.compile(rf"^(?P<label>.*?)\s*(?P<op>{'|'.join(re.escape(w) for w, _ in _OPERATOR_WORDS)})?\s*"
+                    rf"(?P<num>{_NUMBER})\s*(?P<unit>{_UNIT_ALT})?\s*(?P<tail>以内|以上|及以上|以下)?$")
+# A number followed by a short word that is no known unit: a typo or a unit we do not know; say so.
+_ODD_UNIT = re.compile(rf"^(?:{'|'.join(re.escape(w) for w, _ in _OPERATOR_WORDS)})?\s*{_NUMBER}\s*(?P<unit>[^\d\s]{{1,4}})$")
+
+
+@dataclass(frozen=True)
+class Value:
+    """A parsed target or actual value."""
+
+    text: str                    # as written, for messages
+    op: str | None = None        # one of OPERATORS, or None when none is written
+    number: Decimal | None = None
+    unit: str | None = None
+    qualitative: str | None = None   # normalised text when the value is not a number
+    label: str | None = None     # descriptive words before the number ("2024 年底完成率")
+
+    @property
+    def is_number(self) -> bool:
+        return self.number is not None
+
+    def show(self) -> str:
+        if self.qualitative is not None:
+            return self.qualitative
+        op = {">=": "≥", "<=": "≤", ">": "＞", "<": "＜", "=": "＝"}.get(self.op or "", "")
+        return f"{op}{format_number(self.number)}{self.unit or ''}"
+
+
+class ValueError_(Exception):
+    """A value that cannot be understood; the caller adds the location."""
+
+    def __init__(self, message: str, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+def format_number(n: Decimal | None) -> str:
+    if n is None:
+        return ""
+    text = format(n, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def normalise(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def parse_value(raw: Any) -> Value | None:
+    """Parse a cell. None or blank gives None: a missing value is the caller's to report."""
+    if raw is None:
+        return None
+    if isinstance(raw, dict):
+        return _structured(raw)
+    if isinstance(raw, bool):
+        raise ValueError_(f"'{raw}' 是真假值，不是指标值", "请写成数值（如 ≥90%）或文字（如 达成）")
+    if isinstance(raw, (int, Decimal)):
+        return Value(text=str(raw), number=Decimal(raw))
+    text = normalise(str(raw))
+    if not text:
+        return None
+    match = _QUANT.match(text)
+    if match and _plausible_label(match.group("label")):
+        return _from_match(text, match)
+    odd_unit = _ODD_UNIT.match(text)
+    if odd_unit:
+        unit = odd_unit.group("unit")
+        raise ValueError_(f"无法识别的计量单位 '{unit}'（在 '{raw}' 中）",
+                          f"可用单位：% 个 份 次 人 元 万元 天 等；或写成结构形式 {{op: '>=', value: 10, unit: '{unit}'}}")
+    return Value(text=str(raw), qualitative=text)
+
+
+def _plausible_label(label: str) -> bool:
+    # A label is descriptive text ("2024 年底完成率"), never a dangling number or operator.
+    return not label or not re.search(r"[\d.%<>=≥≤]$", label)
+
+
+def _from_match(text: str, match: re.Match[str]) -> Value:
+    op_word, tail = match.group("op"), match.group("tail")
+    op = dict(_OPERATOR_WORDS)[op_word] if op_word else None
+    if tail in ("以上", "及以上"):
+        op = op or ">="
+    elif tail in ("以内", "以下"):
+        op = op or "<="
+    number = Decimal(match.group("num").replace(",", ""))
+    unit = UNITS[match.group("unit")] if match.group("unit") else None
+    if match.group("unit") in ("百分点", "个百分点") and unit == "%":
+        unit = "%"
+    return Value(text=text, op=op, number=number, unit=unit, label=match.group("label").strip() or None)
+
+
+def _structured(raw: dict[str, Any]) -> Value:
+    allowed = {"op", "value", "unit", "text"}
+    extra = set(raw) - allowed
+    if extra:
+        raise ValueError_(f"结构形式的指标值有未知的键 {sorted(extra)}", f"允许的键：{sorted(allowed)}")
+    if "value" not in raw:
+        if isinstance(raw.get("text"), str):
+            return Value(text=raw["text"], qualitative=normalise(raw["text"]))
+        raise ValueError_("结构形式的指标值缺少 value", "例如 {op: '>=', value: 23, unit: 份}")
+    op = raw.get("op")
+    if op is not None:
+        parsed = parse_operator(str(op))
+        if parsed is None:
+            raise ValueError_(f"未知的比较符 '{op}'", f"可选：{', '.join(OPERATORS)}")
+        op = parsed
+    try:
+        number = Decimal(str(raw["value"]).replace(",", ""))
+    except InvalidOperation:
+        raise ValueError_(f"value '{raw['value']}' 不是数值", "请填写数字") from None
+    if not number.is_finite():
+        raise ValueError_(f"value '{raw['value']}' 不是有限的数")
+    unit = raw.get("unit")
+    if unit is not None:
+        unit = normalise(str(unit))
+        if unit not in UNITS:
+            raise ValueError_(f"无法识别的计量单位 '{unit}'", "可用单位：% 个 份 次 人 元 万元 天 等")
+        unit = UNITS[unit]
+    text = raw.get("text") or f"{op or ''}{raw['value']}{unit or ''}"
+    return Value(text=str(text), op=op, number=number, unit=unit)
+
+
+def parse_operator(text: str) -> str | None:
+    text = normalise(text)
+    for word, op in _OPERATOR_WORDS:
+        if text == word:
+            return op
+    return None
+
+
+def convertible(a: str | None, b: str | None) -> bool:
+    return a == b or a is None or b is None or (a in MONEY_IN_YUAN and b in MONEY_IN_YUAN)
+
+
+def to_unit(number: Decimal, unit: str | None, wanted: str | None) -> Decimal:
+    """Convert between money units (元 / 万元 / …); other units must already agree."""
+    if unit == wanted or unit is None or wanted is None:
+        return number
+    return number * MONEY_IN_YUAN[unit] / MONEY_IN_YUAN[wanted]
