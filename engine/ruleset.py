@@ -1,0 +1,439 @@
+"""Rulesets: find, load, validate, compile.
+
+Stages are separate and visible: `load_document` (guarded YAML) → `_check_version` (schema_version read
+alone, first) → JSON Schema → `compile_ruleset` (methods resolved, parameters checked, expressions parsed).
+A compiled `Ruleset` is immutable and reused for every submission it scores.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+from functools import lru_cache
+from pathlib import Path as FsPath
+from typing import Any, Iterable, Mapping
+
+from . import methods
+from .errors import Diagnostic, Location, Path, PerfrulesError, did_you_mean, error
+from .schema import validate
+from .targets import normalise
+from .yamlio import Document, load_file
+
+SUPPORTED_SCHEMA_VERSIONS = (1,)
+SHIPPED_DIR = FsPath(__file__).resolve().parent.parent / "rulesets"
+OPERATORS = (">=", ">", "=", "<=", "<", "qualitative")
+_ROUNDING = {"half-up": ROUND_HALF_UP, "half-even": ROUND_HALF_EVEN, "down": ROUND_DOWN}
+
+
+@dataclass(frozen=True)
+class MethodRef:
+    method: methods.Method
+    params: Mapping[str, Any]
+    name: str                      # what the ruleset called it (a preset name or the method name)
+
+    def run(self, inp: methods.MethodInput) -> methods.Outcome:
+        return self.method.func(inp, self.params)
+
+
+@dataclass(frozen=True)
+class Rounding:
+    decimals: int = 2
+    total_decimals: int = 2
+    mode: str = "half-up"
+    grade_on: str = "rounded"
+
+    def score(self, x: Decimal) -> Decimal:
+        return x.quantize(Decimal(1).scaleb(-self.decimals), rounding=_ROUNDING[self.mode])
+
+    def total(self, x: Decimal) -> Decimal:
+        return x.quantize(Decimal(1).scaleb(-self.total_decimals), rounding=_ROUNDING[self.mode])
+
+
+@dataclass(frozen=True)
+class Grade:
+    label: str
+    min: Decimal
+    aliases: tuple[str, ...] = ()
+
+    def matches(self, text: str) -> bool:
+        text = normalise(text)
+        return text == self.label or text in self.aliases
+
+
+@dataclass
+class FixedIndicator:
+    key: str
+    name: str
+    aliases: tuple[str, ...]
+    points: Decimal
+    method: MethodRef | None
+    source: str
+    target: Any
+    line: int | None
+
+    def names(self) -> set[str]:
+        return {normalise(self.name), *(normalise(a) for a in self.aliases), self.key}
+
+
+@dataclass
+class Category:
+    key: str
+    label: str
+    aliases: tuple[str, ...]
+    points: Decimal | None
+    children: list["Category"]
+    indicators: list[FixedIndicator]
+    accepts_own: bool
+    method: MethodRef | None
+    by_operator: dict[str, MethodRef]
+    bare_operator: str | None
+    points_mismatch: str | None
+    when_absent: dict[str, Any] | None
+    line: int | None
+    path: Path = ()
+    parent: "Category | None" = field(default=None, repr=False)
+
+    def names(self) -> set[str]:
+        return {normalise(self.label), *(normalise(a) for a in self.aliases), self.key}
+
+    def walk(self) -> Iterable["Category"]:
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+    def lineage(self) -> list["Category"]:
+        out, node = [], self
+        while node is not None:
+            out.append(node)
+            node = node.parent
+        return out
+
+
+@dataclass
+class Ruleset:
+    id: str
+    version: str
+    title: str
+    description: str
+    basis: list[str]
+    priority: int
+    applies_to: dict[str, Any]
+    template: dict[str, str] | None
+    rounding: Rounding
+    grades: list[Grade]
+    bare_operator: str
+    points_mismatch: str
+    tolerance: Decimal
+    by_operator: dict[str, MethodRef]
+    categories: list[Category]
+    checks: list[dict[str, Any]]
+    file: str
+    sha256: str
+    doc: Document = field(repr=False)
+
+    @property
+    def ref(self) -> str:
+        return f"{self.id}@{self.version}"
+
+    def walk(self) -> Iterable[Category]:
+        for cat in self.categories:
+            yield from cat.walk()
+
+    def category(self, key: str) -> Category | None:
+        return next((c for c in self.walk() if c.key == key), None)
+
+    def grade_of(self, total: Decimal) -> str:
+        for grade in sorted(self.grades, key=lambda g: g.min, reverse=True):
+            if total >= grade.min:
+                return grade.label
+        return self.grades[-1].label
+
+    def grade_named(self, text: str) -> Grade | None:
+        return next((g for g in self.grades if g.matches(text)), None)
+
+    def applies(self, kind: str, year: int, region: str | None) -> bool:
+        a = self.applies_to
+        if a.get("kinds") and kind not in a["kinds"]:
+            return False
+        years = a.get("years") or {}
+        if years.get("from") is not None and year < years["from"]:
+            return False
+        if years.get("to") is not None and year > years["to"]:
+            return False
+        regions = a.get("regions") or []
+        return not regions or any((region or "").startswith(r) for r in regions)
+
+
+# ------------------------------------------------------------------------------------------ loading
+
+def load_ruleset(path: str | FsPath, display_name: str | None = None) -> Ruleset:
+    doc = load_file(path, display_name or display(path))
+    return compile_document(doc)
+
+
+def display(path: str | FsPath) -> str:
+    """A short name for messages: `rulesets/cn/x.yaml` for shipped files, else relative to the cwd."""
+    p = FsPath(path).resolve()
+    for base, prefix in ((SHIPPED_DIR, "rulesets"), (FsPath.cwd(), "")):
+        try:
+            rel = p.relative_to(base)
+        except ValueError:
+            continue
+        return str(FsPath(prefix) / rel) if prefix else str(rel)
+    return str(path)
+
+
+def compile_document(doc: Document) -> Ruleset:
+    _check_version(doc)
+    problems = validate(doc, "ruleset-v1", code="E-RULESET")
+    if problems:
+        raise PerfrulesError(problems)
+    return _Compiler(doc).ruleset()
+
+
+def _check_version(doc: Document) -> None:
+    if not isinstance(doc.data, dict):
+        raise error(f"规则集应是一个映射（键: 值），实际是{_kind(doc.data)}", doc.loc(),
+                    "规则集文件以 schema_version、id、version 等键开头", code="E-RULESET")
+    version = doc.data.get("schema_version")
+    if version is None:
+        raise error("缺少 schema_version", doc.loc(), "在文件开头写 schema_version: 1", code="E-RULESET")
+    if version not in SUPPORTED_SCHEMA_VERSIONS:
+        raise error(f"不支持的 schema_version {version!r}", doc.loc(("schema_version",)),
+                    f"本版本 perfrules 支持 {SUPPORTED_SCHEMA_VERSIONS}；请升级 perfrules 或改写规则集",
+                    code="E-RULESET")
+
+
+def _kind(value: Any) -> str:
+    return {list: "列表", str: "一段文字", int: "数字", Decimal: "数字", bool: "真假值"}.get(type(value), "其他")
+
+
+class _Compiler:
+    def __init__(self, doc: Document):
+        self.doc = doc
+        self.data: dict[str, Any] = doc.data
+        self.problems: list[Diagnostic] = []
+        self.presets: dict[str, Any] = self.data.get("presets") or {}
+
+    def ruleset(self) -> Ruleset:
+        d = self.data
+        by_operator = self._by_operator(d.get("methods_by_operator") or {}, ("methods_by_operator",))
+        categories = [self._category(c, ("categories", i), None) for i, c in enumerate(d["categories"])]
+        self._check_keys(categories)
+        self._check_absent_targets(categories)
+        defaults = d.get("defaults") or {}
+        rounding = Rounding(**{k.replace("-", "_"): v for k, v in (d.get("rounding") or {}).items()})
+        grades = [Grade(g["label"], Decimal(g["min"]), tuple(normalise(a) for a in g.get("aliases", [])))
+                  for g in d["grades"]]
+        if self.problems:
+            raise PerfrulesError(self.problems)
+        return Ruleset(
+            id=d["id"], version=d["version"], title=d["title"], description=d.get("description", ""),
+            basis=list(d.get("basis") or []), priority=d.get("priority", 0), applies_to=d.get("applies_to") or {},
+            template=d.get("template"), rounding=rounding, grades=grades,
+            bare_operator=defaults.get("bare_operator", ">="),
+            points_mismatch=defaults.get("points_mismatch", "warn"),
+            tolerance=Decimal(defaults.get("tolerance", Decimal("0.01"))),
+            by_operator=by_operator, categories=categories, checks=list(d.get("checks") or []),
+            file=self.doc.file, sha256=content_hash(d), doc=self.doc,
+        )
+
+    def _category(self, raw: Any, path: Path, parent: Category | None) -> Category:
+        if isinstance(raw, str):
+            raw = {"label": raw}
+        key = raw.get("key") or _slug(raw["label"], path)
+        cat = Category(
+            key=key, label=raw["label"], aliases=tuple(raw.get("aliases", [])),
+            points=Decimal(raw["points"]) if raw.get("points") is not None else None,
+            children=[], indicators=[], accepts_own=True,
+            method=self._method(raw.get("method"), path + ("method",)),
+            by_operator=self._by_operator(raw.get("methods_by_operator") or {}, path + ("methods_by_operator",)),
+            bare_operator=raw.get("bare_operator"), points_mismatch=raw.get("points_mismatch"),
+            when_absent=raw.get("when_absent"), line=self.doc.line(path), path=path, parent=parent,
+        )
+        cat.children = [self._category(c, path + ("children", i), cat) for i, c in enumerate(raw.get("children", []))]
+        cat.indicators = [self._indicator(x, path + ("indicators", i)) for i, x in enumerate(raw.get("indicators", []))]
+        cat.accepts_own = raw.get("accepts_own", not cat.children and not cat.indicators)
+        return cat
+
+    def _indicator(self, raw: dict[str, Any], path: Path) -> FixedIndicator:
+        return FixedIndicator(
+            key=raw.get("key") or _slug(raw["name"], path), name=raw["name"],
+            aliases=tuple(raw.get("aliases", [])), points=Decimal(raw["points"]),
+            method=self._method(raw.get("method"), path + ("method",)), source=raw.get("source", "indicator"),
+            target=raw.get("target"), line=self.doc.line(path),
+        )
+
+    def _by_operator(self, raw: Mapping[str, Any], path: Path) -> dict[str, MethodRef]:
+        out = {}
+        for op, ref in raw.items():
+            compiled = self._method(ref, path + (op,))
+            if compiled is not None:
+                out[op] = compiled
+        return out
+
+    def _method(self, ref: Any, path: Path, seen: tuple[str, ...] = ()) -> MethodRef | None:
+        """A method reference: a method name, a preset name, or {use: name, params…} (presets may chain)."""
+        if ref is None:
+            return None
+        if isinstance(ref, str):
+            ref = {"use": ref}
+        name, overrides = ref["use"], {k: v for k, v in ref.items() if k != "use"}
+        if name in self.presets:
+            if name in seen:
+                self._problem(f"预设 '{name}' 循环引用自身", path)
+                return None
+            where = path if overrides else ("presets", name)
+            inner = self._method({**self.presets[name], **overrides}, where, seen + (name,))
+            return MethodRef(inner.method, inner.params, name) if inner else None
+        if name not in methods.REGISTRY:
+            self._problem(f"未知的评分方法 '{name}'", path, did_you_mean(name, [*methods.REGISTRY, *self.presets]))
+            return None
+        method = methods.get(name)
+        try:
+            return MethodRef(method, method.compile_params(overrides), name)
+        except methods.ParamError as exc:
+            self._problem(exc.message, path, exc.hint)
+            return None
+
+    def _check_keys(self, categories: list[Category]) -> None:
+        seen: dict[str, Category] = {}
+        for root in categories:
+            for cat in root.walk():
+                if cat.key in seen:
+                    self._problem(f"类别键 '{cat.key}' 重复（另一处在第 {seen[cat.key].line} 行）", cat.path,
+                                  "给其中一个类别写不同的 key")
+                seen[cat.key] = cat
+
+    def _check_absent_targets(self, categories: list[Category]) -> None:
+        keys = {c.key for root in categories for c in root.walk()}
+        for root in categories:
+            for cat in root.walk():
+                absent = cat.when_absent or {}
+                for target in [absent.get("move_to"), *absent.get("pro_rata", [])]:
+                    if target is not None and target not in keys:
+                        self._problem(f"when_absent 指向不存在的类别 '{target}'", cat.path + ("when_absent",),
+                                      did_you_mean(target, keys))
+
+    def _problem(self, message: str, path: Path, hint: str | None = None) -> None:
+        self.problems.append(Diagnostic(message, self.doc.loc(path), hint, "E-RULESET"))
+
+
+def _slug(label: str, path: Path) -> str:
+    return "c" + "_".join(str(p) for p in path if isinstance(p, int))
+
+
+def content_hash(data: Any) -> str:
+    """A hash of the ruleset's meaning (not its formatting), for provenance."""
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# ------------------------------------------------------------------------------------------ search path
+
+def search_path(extra: Iterable[str | FsPath] = ()) -> list[FsPath]:
+    dirs = [FsPath(d) for d in extra]
+    env = os.environ.get("PERFRULES_PATH", "")
+    dirs += [FsPath(d) for d in env.split(os.pathsep) if d]
+    dirs.append(SHIPPED_DIR)
+    return dirs
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    version: str
+    path: FsPath
+
+
+def version_key(version: str) -> tuple[tuple[int, int | str], ...]:
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in re.split(r"[.\-]", version))
+
+
+def index(dirs: Iterable[FsPath]) -> list[Entry]:
+    """Every ruleset file on the path, by (id, version); earlier directories shadow later ones."""
+    found: dict[tuple[str, str], Entry] = {}
+    for d in dirs:
+        if not d.is_dir():
+            continue
+        for path in sorted(d.rglob("*.yaml")):
+            if path.name.endswith(".test.yaml") or "tests" in path.relative_to(d).parts:
+                continue
+            header = _header(path)
+            if header and header not in found:
+                found[header] = Entry(header[0], header[1], path)
+    return list(found.values())
+
+
+@lru_cache(maxsize=256)
+def _header_cached(path: str, mtime: float) -> tuple[str, str] | None:
+    try:
+        doc = load_file(path)
+    except PerfrulesError:
+        return None
+    data = doc.data
+    if isinstance(data, dict) and isinstance(data.get("id"), str) and isinstance(data.get("version"), str):
+        return data["id"], data["version"]
+    return None
+
+
+def _header(path: FsPath) -> tuple[str, str] | None:
+    return _header_cached(str(path), path.stat().st_mtime)
+
+
+def parse_ref(ref: str) -> tuple[str, str | None]:
+    name, _, version = ref.partition("@")
+    return name.strip(), (version.strip() or None)
+
+
+def find(ref: str, dirs: Iterable[FsPath]) -> Entry:
+    """`id@version`, or `id` for its newest version, or a path to a ruleset file."""
+    if ref.endswith((".yaml", ".yml")) and FsPath(ref).is_file():
+        header = _header(FsPath(ref))
+        if header is None:
+            load_ruleset(ref)  # raises the precise error
+            raise error("无法读取规则集头部", Location(ref), code="E-RULESET")
+        return Entry(header[0], header[1], FsPath(ref))
+    name, version = parse_ref(ref)
+    entries = index(dirs)
+    same = [e for e in entries if e.id == name]
+    if not same:
+        raise error(f"找不到规则集 '{name}'", None, did_you_mean(name, {e.id for e in entries}) +
+                    "；用 perfrules rulesets list 查看全部", code="E-RULESET-UNKNOWN")
+    if version is None:
+        return max(same, key=lambda e: version_key(e.version))
+    for e in same:
+        if e.version == version:
+            return e
+    raise error(f"规则集 '{name}' 没有版本 '{version}'", None,
+                f"已有版本：{', '.join(sorted((e.version for e in same), key=version_key))}", code="E-RULESET-UNKNOWN")
+
+
+_COMPILED: dict[tuple[str, float], Ruleset] = {}
+
+
+def get_ruleset(ref: str, dirs: Iterable[FsPath]) -> Ruleset:
+    """Find and compile once per process."""
+    entry = find(ref, list(dirs))
+    key = (str(entry.path.resolve()), entry.path.stat().st_mtime)
+    if key not in _COMPILED:
+        _COMPILED[key] = load_ruleset(entry.path)
+    return _COMPILED[key]
+
+
+def choose(kind: str, year: int, region: str | None, dirs: Iterable[FsPath]) -> Ruleset:
+    """The ruleset for a submission that names none: the applicable one of highest priority, newest version."""
+    dirs = list(dirs)
+    candidates = []
+    for entry in index(dirs):
+        ruleset = get_ruleset(str(entry.path), dirs)
+        if ruleset.applies(kind, year, region):
+            candidates.append(ruleset)
+    if not candidates:
+        raise error(f"没有适用于 {kind}、{year} 年度的规则集", None,
+                    "用 --ruleset 指定一个，或用 perfrules rulesets list 查看全部", code="E-RULESET-UNKNOWN")
+    return max(candidates, key=lambda r: (r.priority, version_key(r.version), r.id))

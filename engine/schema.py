@@ -1,0 +1,122 @@
+"""JSON Schema validation with messages a budget clerk can act on.
+
+Validators are built once per process. Each jsonschema error becomes a `Diagnostic` with the file, the
+line of the offending value (from the YAML marks) and its path; the common error kinds are said in Chinese.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import jsonschema
+from jsonschema.exceptions import ValidationError
+
+from .errors import Diagnostic, Location, Path, did_you_mean
+from .yamlio import Document
+
+_TYPES = {"string": "文字", "number": "数值", "integer": "整数", "object": "映射（键: 值）", "array": "列表",
+          "boolean": "true/false", "null": "空"}
+
+
+@lru_cache(maxsize=None)
+def validator(name: str) -> jsonschema.protocols.Validator:
+    text = resources.files("engine.schemas").joinpath(f"{name}.schema.json").read_text(encoding="utf-8")
+    schema = json.loads(text)
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
+def schema_json(name: str) -> dict[str, Any]:
+    return dict(validator(name).schema)
+
+
+def validate(doc: Document, name: str, code: str = "E-SCHEMA") -> list[Diagnostic]:
+    errors = sorted(validator(name).iter_errors(doc.data), key=lambda e: (list(map(str, e.absolute_path))))
+    return [_diagnostic(doc, e, code) for e in _leaves(errors)]
+
+
+def _leaves(errors: list[ValidationError]) -> list[ValidationError]:
+    """For oneOf/anyOf, report the most relevant branch error rather than the umbrella message."""
+    out = []
+    for e in errors:
+        if e.validator in ("oneOf", "anyOf") and e.context:
+            deepest = max(e.context, key=lambda c: len(c.absolute_path))
+            if len(deepest.absolute_path) > len(e.absolute_path):
+                out.append(deepest)
+                continue
+        out.append(e)
+    return out
+
+
+def _diagnostic(doc: Document, e: ValidationError, code: str) -> Diagnostic:
+    path: Path = tuple(e.absolute_path)
+    message, hint, path = _describe(e, path)
+    where = _named(doc, path)
+    return Diagnostic(where + message, doc.loc(path), hint, code)
+
+
+def _named(doc: Document, path: Path) -> str:
+    """Name the object by what people search their file for: the indicator's or category's name."""
+    data: Any = doc.data
+    name = None
+    for part in path:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            break
+        if isinstance(data, dict):
+            label = data.get("name") or data.get("label") or data.get("title")
+            if isinstance(label, str):
+                name = label
+    return f"在“{name}”中：" if name else ""
+
+
+def _describe(e: ValidationError, path: Path) -> tuple[str, str | None, Path]:
+    v, expected = e.validator, e.validator_value
+    hint = e.schema.get("description") if isinstance(e.schema, dict) else None
+    if v == "required":
+        missing = e.message.split("'")[1] if "'" in e.message else str(expected)
+        return f"缺少必填项 '{missing}'", hint, path
+    if v == "additionalProperties":
+        allowed = sorted(e.schema.get("properties", {}))
+        extra = sorted(set(e.instance) - set(allowed)) if isinstance(e.instance, dict) else []
+        key = extra[0] if extra else "?"
+        return f"未知的键 '{key}'", did_you_mean(key, allowed), path + (key,)
+    if v == "type":
+        kinds = expected if isinstance(expected, list) else [expected]
+        want = " 或 ".join(_TYPES.get(k, k) for k in kinds)
+        return f"应为{want}，实际是 {_show(e.instance)}", hint, path
+    if v == "enum":
+        return f"值 {_show(e.instance)} 不在可选范围内：{', '.join(map(str, expected))}", hint, path
+    if v == "const":
+        return f"值 {_show(e.instance)} 应为 {expected}", _const_hint(path), path
+    if v in ("minimum", "exclusiveMinimum"):
+        return f"值 {_show(e.instance)} 太小（{'≥' if v == 'minimum' else '＞'}{expected}）", hint, path
+    if v in ("maximum", "exclusiveMaximum"):
+        return f"值 {_show(e.instance)} 太大（{'≤' if v == 'maximum' else '＜'}{expected}）", hint, path
+    if v == "pattern":
+        return f"值 {_show(e.instance)} 格式不对", hint, path
+    if v in ("minItems", "minLength", "minProperties"):
+        return "不能为空", hint, path
+    if v == "maxProperties":
+        return "只能填写一项", hint, path
+    return e.message, hint, path
+
+
+def _const_hint(path: Path) -> str | None:
+    if path == ("schema_version",):
+        return "本版本 perfrules 只支持 schema_version: 1"
+    return None
+
+
+def _show(value: Any) -> str:
+    text = repr(value) if not isinstance(value, str) else f"'{value}'"
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def location_of(doc: Document, path: Path) -> Location:
+    return doc.loc(path)

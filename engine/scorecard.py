@@ -1,0 +1,165 @@
+"""The Scorecard: plain data, the result of scoring. Its JSON form is the `--format json` output."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from .errors import Location
+
+SEVERITIES = ("error", "warning", "info")
+
+
+@dataclass(frozen=True)
+class Finding:
+    severity: str          # error | warning | info
+    code: str              # stable, e.g. W-SELF-SCORE
+    message: str           # Chinese, names the figures involved
+    location: Location = field(default_factory=Location)
+    subject: str | None = None   # the indicator or category it is about
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (self.location.file or "", self.location.line or 0, SEVERITIES.index(self.severity), self.code)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"severity": self.severity, "code": self.code, "message": self.message,
+                "subject": self.subject, "location": self.location.to_json()}
+
+
+@dataclass
+class IndicatorResult:
+    name: str
+    category: str               # the leaf category's label
+    category_path: list[str]
+    points: Decimal | None
+    score: Decimal | None        # the rule's score, rounded; None when it could not be scored
+    self_score: Decimal | None
+    method: str | None
+    explanation: str
+    target: str | None
+    actual: str | None
+    inputs: dict[str, str]
+    status: str                 # scored | unscorable | not-applicable
+    source: str                 # unit | ruleset
+    location: Location
+    met: bool | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name, "category": self.category, "category_path": self.category_path,
+            "points": self.points, "score": self.score, "self_score": self.self_score, "method": self.method,
+            "explanation": self.explanation, "target": self.target, "actual": self.actual,
+            "inputs": self.inputs, "status": self.status, "source": self.source, "met": self.met,
+            "location": self.location.to_json(),
+        }
+
+
+@dataclass
+class CategoryResult:
+    key: str
+    label: str
+    points: Decimal             # the effective points (after moves and drops)
+    declared: Decimal | None    # as the ruleset declares it
+    content_points: Decimal     # what its indicators and sub-categories add up to
+    score: Decimal
+    self_score: Decimal | None
+    status: str                 # scored | absent | moved | dropped
+    note: str
+    children: list["CategoryResult"]
+    indicators: list[IndicatorResult]
+    depth: int
+    pending_na: Decimal = Decimal(0)   # not-applicable points not yet taken off a category with points
+
+    def walk(self) -> list["CategoryResult"]:
+        out = [self]
+        for child in self.children:
+            out += child.walk()
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "key": self.key, "label": self.label, "points": self.points, "declared_points": self.declared,
+            "content_points": self.content_points, "score": self.score, "self_score": self.self_score,
+            "status": self.status, "note": self.note, "depth": self.depth,
+            "children": [c.key for c in self.children],
+        }
+
+
+@dataclass
+class Stated:
+    """Totals the submission states for itself, beside the rule's."""
+
+    label: str
+    total: Decimal | None
+    max: Decimal | None = None
+    grade: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"label": self.label, "total": self.total, "max": self.max, "grade": self.grade}
+
+
+@dataclass
+class Scorecard:
+    ruleset_id: str
+    ruleset_version: str
+    ruleset_title: str
+    unit: str
+    year: int
+    kind: str
+    file: str
+    total: Decimal
+    max_total: Decimal
+    grade: str
+    categories: list[CategoryResult]
+    indicators: list[IndicatorResult]
+    stated: list[Stated]
+    findings: list[Finding]
+    provenance: dict[str, Any]
+
+    def all_categories(self) -> list[CategoryResult]:
+        return [c for root in self.categories for c in root.walk()]
+
+    def counts(self) -> dict[str, int]:
+        return {s: sum(1 for f in self.findings if f.severity == s) for s in SEVERITIES}
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ruleset": {"id": self.ruleset_id, "version": self.ruleset_version, "title": self.ruleset_title},
+            "unit": self.unit, "year": self.year, "kind": self.kind, "file": self.file,
+            "total": self.total, "max_total": self.max_total, "grade": self.grade,
+            "categories": [c.to_json() for c in self.all_categories()],
+            "indicators": [i.to_json() for i in self.indicators],
+            "stated": [s.to_json() for s in self.stated],
+            "findings": [f.to_json() for f in self.findings],
+            "counts": self.counts(),
+            "provenance": self.provenance,
+        }
+
+
+def dumps(value: Any, indent: int = 2) -> str:
+    """JSON with Decimals written as exact numbers (no float round trip, no float noise)."""
+    return _dump(value, indent, 0)
+
+
+def _dump(value: Any, indent: int, level: int) -> str:
+    if isinstance(value, Decimal):
+        return _decimal(value)
+    if isinstance(value, (dict, list)) and value:
+        pad, inner = " " * (indent * level), " " * (indent * (level + 1))
+        if isinstance(value, dict):
+            items = [f"{inner}{json.dumps(str(k), ensure_ascii=False)}: {_dump(v, indent, level + 1)}"
+                     for k, v in value.items()]
+            return "{\n" + ",\n".join(items) + f"\n{pad}}}"
+        return "[\n" + ",\n".join(f"{inner}{_dump(v, indent, level + 1)}" for v in value) + f"\n{pad}]"
+    if hasattr(value, "to_json"):
+        return _dump(value.to_json(), indent, level)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _decimal(value: Decimal) -> str:
+    if not value.is_finite():
+        raise ValueError(f"non-finite decimal {value}")
+    text = format(value, "f")
+    return text

@@ -1,0 +1,370 @@
+"""Score a submission under a compiled ruleset.
+
+rows → categories (by label and alias) → method (indicator, then category chain, then by operator)
+→ IndicatorResult → category subtotals (moves, drops, mismatch policy) → total → grade → Scorecard.
+The unit's own scores are reported beside the rule's and every difference is a finding; nothing the unit
+wrote is ever "corrected" silently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from . import __version__
+from .errors import Location, PerfrulesError, did_you_mean, error
+from .methods import MethodInput, Outcome, Unscorable, fmt
+from .ruleset import Category, FixedIndicator, MethodRef, Ruleset
+from .scorecard import CategoryResult, Finding, IndicatorResult, Scorecard, Stated
+from .submission import Row, Submission
+from .targets import Value, normalise, parse_value
+
+ZERO = Decimal(0)
+HUNDRED = Decimal(100)
+
+
+@dataclass
+class _Leaf:
+    """What a category holds once the rows are placed: fixed indicators and the unit's own rows."""
+
+    fixed: list[tuple[FixedIndicator, Row | None]] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)
+
+
+def score(sub: Submission, rs: Ruleset) -> Scorecard:
+    return _Scorer(sub, rs).run()
+
+
+class _Scorer:
+    def __init__(self, sub: Submission, rs: Ruleset):
+        self.sub, self.rs = sub, rs
+        self.findings: list[Finding] = []
+        self.placed: dict[str, _Leaf] = {c.key: _Leaf() for c in rs.walk()}
+        self.results: list[IndicatorResult] = []
+
+    # ------------------------------------------------------------------ placing rows
+    def run(self) -> Scorecard:
+        self._place_rows()
+        absent = self._absent()
+        moved = self._moves(absent)
+        cats = [self._category(c, absent, moved, 0) for c in self.rs.categories]
+        raw_total = sum((c.score for c in cats), ZERO)
+        full = sum(((c.declared if c.declared is not None else c.points) for c in cats), ZERO)
+        effective = sum((c.points for c in cats), ZERO)
+        dropped = full - effective
+        if dropped > 0 and effective > 0:
+            raw_total = raw_total * full / effective
+            self._finding("info", "I-RESCALED", f"有 {fmt(dropped)} 分的指标不适用，其余得分按 {fmt(full)}/{fmt(effective)} 折算为满分 {fmt(full)}",
+                          Location(self.sub.file))
+        total = self.rs.rounding.total(raw_total)
+        grade_basis = total if self.rs.rounding.grade_on == "rounded" else raw_total
+        grade = self.rs.grade_of(grade_basis)
+        stated = self._stated(total, grade, cats)
+        return Scorecard(
+            ruleset_id=self.rs.id, ruleset_version=self.rs.version, ruleset_title=self.rs.title,
+            unit=self.sub.unit, year=self.sub.year, kind=self.sub.kind, file=self.sub.file,
+            total=total, max_total=full, grade=grade, categories=cats, indicators=self.results,
+            stated=stated, findings=sorted(self.findings, key=Finding.sort_key), provenance=self._provenance(),
+        )
+
+    def _place_rows(self) -> None:
+        fixed = {name: (cat, ind) for cat in self.rs.walk() for ind in cat.indicators for name in ind.names()}
+        claimed: dict[str, Row] = {}
+        for row in self.sub.rows:
+            hit = fixed.get(row.key or "") or fixed.get(normalise(row.name))
+            if hit and hit[1].key not in claimed and hit[1].source == "indicator":
+                claimed[hit[1].key] = row
+                continue
+            cat = self._category_of(row)
+            self.placed[cat.key].rows.append(row)
+        for cat in self.rs.walk():
+            for ind in cat.indicators:
+                self.placed[cat.key].fixed.append((ind, claimed.get(ind.key)))
+
+    def _category_of(self, row: Row) -> Category:
+        node: Category | None = None
+        children = self.rs.categories
+        for depth, label in enumerate(row.levels):
+            match = _match(children, label)
+            if match is None and node is None:
+                match = self._unique_anywhere(label)
+            if match is None:
+                if node is not None and node.accepts_own and not node.children:
+                    break  # a finer label than the ruleset distinguishes: kept for display only
+                raise self._unknown_label(row, label, depth, children)
+            node, children = match, match.children
+        if node is None:
+            raise error(f"指标“{row.label}”没有一级或二级指标标签，无法归类", row.location,
+                        "填写 level1（如 产出指标）和 level2（如 数量指标）", code="E-CATEGORY")
+        if not node.accepts_own:
+            choices = "、".join(c.label for c in node.children) or "（该类别只接受规则集规定的指标）"
+            raise error(f"指标“{row.label}”归入“{node.label}”，但该类别不接受单位自设指标", row.location,
+                        f"请填写下一级指标标签：{choices}", code="E-CATEGORY")
+        return node
+
+    def _unique_anywhere(self, label: str) -> Category | None:
+        hits = [c for c in self.rs.walk() if normalise(label) in c.names()]
+        return hits[0] if len(hits) == 1 else None
+
+    def _unknown_label(self, row: Row, label: str, depth: int, children: list[Category]) -> PerfrulesError:
+        field_name = "level1" if depth == 0 else "level2" if depth == 1 else f"levels[{depth}]"
+        names = [c.label for c in children] or [c.label for c in self.rs.walk()]
+        path = row.path + ((field_name,) if depth < 2 else ("levels", depth))
+        return error(f"指标“{row.label}”的{'一' if depth == 0 else '二' if depth == 1 else '下'}级指标标签“{label}”"
+                     f"不在规则集 {self.rs.ref} 中", self.sub.doc.loc(path), did_you_mean(label, names),
+                     code="E-CATEGORY")
+
+    # ------------------------------------------------------------------ absent categories
+    def _absent(self) -> set[str]:
+        absent = set()
+        for cat in self.rs.walk():
+            if not any(self.placed[c.key].rows or self.placed[c.key].fixed for c in cat.walk()):
+                absent.add(cat.key)
+        return absent
+
+    def _moves(self, absent: set[str]) -> dict[str, Decimal]:
+        moved: dict[str, Decimal] = {}
+        for cat in self.rs.walk():
+            rule = cat.when_absent
+            if cat.key not in absent or not rule or cat.points is None or "drop" in rule:
+                continue
+            targets = [rule["move_to"]] if "move_to" in rule else list(rule["pro_rata"])
+            weights = [self.rs.category(t).points or ZERO for t in targets]  # type: ignore[union-attr]
+            total = sum(weights, ZERO)
+            for t, w in zip(targets, weights):
+                share = cat.points * (w / total if total else Decimal(1) / len(targets))
+                moved[t] = moved.get(t, ZERO) + share
+            names = "、".join(self.rs.category(t).label for t in targets)  # type: ignore[union-attr]
+            self._finding("info", "I-ABSENT-MOVED",
+                          f"未设置“{cat.label}”，其 {fmt(cat.points)} 分按规则转入{names}", Location(self.sub.file),
+                          cat.label)
+        return moved
+
+    # ------------------------------------------------------------------ scoring categories
+    def _category(self, cat: Category, absent: set[str], moved: dict[str, Decimal], depth: int) -> CategoryResult:
+        children = [self._category(c, absent, moved, depth + 1) for c in cat.children]
+        leaf = self.placed[cat.key]
+        indicators = [self._fixed(cat, ind, row) for ind, row in leaf.fixed]
+        indicators += [self._own(cat, row) for row in leaf.rows]
+        self.results.extend(indicators)
+        counted = [i for i in indicators if i.status != "not-applicable"]
+        na_points = sum((i.points or ZERO for i in indicators if i.status == "not-applicable"), ZERO)
+        content_points = sum((c.points for c in children), ZERO) + sum((i.points or ZERO for i in counted), ZERO)
+        content_score = sum((c.score for c in children), ZERO) + sum((i.score or ZERO for i in counted), ZERO)
+        # Moves and drops below this category change its points; moves between its own children cancel out.
+        child_delta = sum((c.points - c.declared for c in children if c.declared is not None), ZERO)
+        self_scores = [i.self_score for i in counted if i.self_score is not None] + \
+                      [c.self_score for c in children if c.self_score is not None]
+        self_score = sum(self_scores, ZERO) if self_scores else None
+        status, note = "scored", ""
+        if cat.key in absent:
+            return self._absent_result(cat, depth, children)
+        # Points of not-applicable rows below a category without its own points travel up to the nearest
+        # category that has points, which shrinks by them (and the total is rescaled at the end).
+        na_points += sum((c.pending_na for c in children if c.declared is None), ZERO)
+        pending = ZERO
+        if cat.points is None:
+            points, pending = content_points, na_points
+        else:
+            points = cat.points + moved.get(cat.key, ZERO) - na_points + child_delta
+        score_ = self._reconcile(cat, points, content_points, content_score)
+        if moved.get(cat.key):
+            note = f"含转入的 {fmt(moved[cat.key])} 分"
+        return CategoryResult(cat.key, cat.label, points, cat.points, content_points, score_, self_score,
+                              status, note, children, indicators, depth, pending)
+
+    def _absent_result(self, cat: Category, depth: int, children: list[CategoryResult]) -> CategoryResult:
+        rule = cat.when_absent or {}
+        declared = cat.points if cat.points is not None else ZERO
+        if "drop" in rule:
+            status, note, points = "dropped", "未设置，权重不计，总分按比例折算", ZERO
+            self._finding("info", "I-ABSENT-DROPPED", f"未设置“{cat.label}”，其 {fmt(declared)} 分不计入，总分按比例折算",
+                          Location(self.sub.file), cat.label)
+        elif rule:
+            status, note, points = "moved", "未设置，分值已转入其他类别", ZERO
+        else:
+            status, note, points = "absent", "未设置该类指标，计 0 分", declared
+            if declared:
+                self._finding("warning", "W-ABSENT", f"没有“{cat.label}”类的指标，该类 {fmt(declared)} 分计 0 分",
+                              Location(self.sub.file), cat.label)
+        return CategoryResult(cat.key, cat.label, points, cat.points, ZERO, self.rs.rounding.score(ZERO), None,
+                              status, note, children, [], depth)
+
+    def _reconcile(self, cat: Category, points: Decimal, content_points: Decimal, content_score: Decimal) -> Decimal:
+        """Apply the ruleset's policy when the contents do not add up to the category's points."""
+        rounding = self.rs.rounding
+        if cat.points is None or abs(content_points - points) <= self.rs.tolerance:
+            return rounding.score(content_score)
+        policy = cat.points_mismatch or self.rs.points_mismatch
+        where = Location(self.rs.file, cat.line, cat.path)
+        if policy == "rescale" and content_points > 0:
+            scaled = rounding.score(content_score * points / content_points)
+            self._finding("info", "I-POINTS-RESCALED",
+                          f"“{cat.label}”的指标分值合计 {fmt(content_points)} 分，与类别分值 {fmt(points)} 分不符，"
+                          f"得分 {fmt(content_score)} 按比例折算为 {fmt(scaled)} 分", Location(self.sub.file), cat.label)
+            return scaled
+        severity = "error" if policy == "error" else "warning"
+        self._finding(severity, "E-POINTS" if severity == "error" else "W-POINTS",
+                      f"“{cat.label}”的指标分值合计 {fmt(content_points)} 分，与规则集规定的 {fmt(points)} 分不符"
+                      f"（规则集 {where.file}:{where.line}）；按填报的分值计分", Location(self.sub.file), cat.label)
+        return rounding.score(content_score)
+
+    # ------------------------------------------------------------------ scoring indicators
+    def _own(self, cat: Category, row: Row) -> IndicatorResult:
+        op = self._operator(cat, row.target)
+        ref = self._method_for(cat, None, op)
+        return self._indicator(cat, row.label, row.points, row, row.target, row.actual, op, ref, "unit", {})
+
+    def _fixed(self, cat: Category, ind: FixedIndicator, row: Row | None) -> IndicatorResult:
+        facts: dict[str, Any] = {}
+        if ind.source == "budget":
+            target, actual, facts, self_score, loc = self._budget_inputs()
+            op = ">="
+        else:
+            target = parse_value(ind.target) if ind.target is not None else (row.target if row else None)
+            actual = row.actual if row else None
+            op = self._operator(cat, target)
+            self_score, loc = (row.self_score, row.location) if row else (None, Location(self.rs.file, ind.line))
+        ref = ind.method or self._method_for(cat, None, op)
+        if row is not None and row.points is not None and row.points != ind.points:
+            self._finding("warning", "W-FIXED-POINTS", f"共性指标“{ind.name}”的分值由规则集定为 {fmt(ind.points)} 分，"
+                          f"填报为 {fmt(row.points)} 分，按规则集计", row.location, ind.name)
+        stand_in = Row(-1, [], ind.name, ind.key, target, actual, row.raw_target if row else ind.target,
+                       row.raw_actual if row else None, ind.points, self_score,
+                       row.explanation if row else None, row.applicable if row else True,
+                       row.path if row else (), loc)
+        if row is None and ind.source == "indicator":
+            return self._unscorable(cat, stand_in, None, "单位未填报该共性指标", "ruleset")
+        return self._indicator(cat, ind.name, ind.points, stand_in, target, actual, op, ref, "ruleset", facts)
+
+    def _budget_inputs(self) -> tuple[Value, Value | None, dict[str, Any], Decimal | None, Location]:
+        budget, initial, spent = (self.sub.budget_total(w) for w in ("budget", "budget_initial", "spent"))
+        facts: dict[str, Any] = {"budget": budget, "budget_initial": initial, "spent": spent}
+        actual = None
+        if budget and spent is not None:
+            facts["rate"] = spent / budget
+            actual = Value(text=f"{fmt(spent / budget * HUNDRED)}%", number=spent / budget * HUNDRED, unit="%")
+        total = (self.sub.data.get("budget") or {}).get("total") or {}
+        path = ("budget", "total") if total else ("budget",)
+        target = Value(text="100%", number=HUNDRED, unit="%")
+        self_score = Decimal(total["self_score"]) if total.get("self_score") is not None else None
+        return target, actual, facts, self_score, self.sub.doc.loc(path)
+
+    def _operator(self, cat: Category, target: Value | None) -> str:
+        if target is None:
+            return self.rs.bare_operator
+        if target.qualitative is not None:
+            return "qualitative"
+        if target.op:
+            return target.op
+        for node in cat.lineage():
+            if node.bare_operator:
+                return node.bare_operator
+        return self.rs.bare_operator
+
+    def _method_for(self, cat: Category, explicit: MethodRef | None, op: str) -> MethodRef | None:
+        if explicit:
+            return explicit
+        for node in cat.lineage():
+            if node.method:
+                return node.method
+            if op in node.by_operator:
+                return node.by_operator[op]
+        return self.rs.by_operator.get(op)
+
+    def _indicator(self, cat: Category, name: str, points: Decimal | None, row: Row, target: Value | None,
+                   actual: Value | None, op: str, ref: MethodRef | None, source: str,
+                   facts: dict[str, Any]) -> IndicatorResult:
+        if not row.applicable:
+            return self._result(cat, row, name, None, None, "不适用：权重不计，其余指标按比例折算", "not-applicable",
+                                source, {}, None)
+        if points is None:
+            blank = [what for what, value in (("年度指标值", target), ("实际完成值", actual), ("分值", points),
+                                                ("自评得分", row.self_score)) if value is None]
+            return self._unscorable(cat, row, ref, f"未填写{'、'.join(blank)}", source)
+        if ref is None:
+            return self._unscorable(cat, row, None, f"规则集没有为比较符“{op}”指定评分方法", source)
+        inp = MethodInput(points=points, target=target, actual=actual, self_score=row.self_score, op=op,
+                          raw_actual=row.raw_actual, facts=facts)
+        try:
+            outcome = ref.run(inp)
+        except Unscorable as exc:
+            return self._unscorable(cat, row, ref, exc.reason, source)
+        return self._scored(cat, row, name, ref, outcome, source)
+
+    def _scored(self, cat: Category, row: Row, name: str, ref: MethodRef, outcome: Outcome, source: str) -> IndicatorResult:
+        score_ = self.rs.rounding.score(outcome.score)
+        result = self._result(cat, row, name, ref.name, score_, outcome.explanation, "scored", source,
+                              outcome.inputs, outcome.met)
+        for note in outcome.notes:
+            self._finding(note.severity, note.code, f"指标“{name}”：{note.message}", row.location, name)
+        if row.self_score is not None and row.self_score != score_:
+            self._finding("warning", "W-SELF-SCORE",
+                          f"指标“{name}”：单位自评 {fmt(row.self_score)} 分，按规则应得 {fmt(score_)} 分"
+                          f"（{outcome.explanation}）", row.location, name)
+        return result
+
+    def _unscorable(self, cat: Category, row: Row, ref: MethodRef | None, reason: str, source: str) -> IndicatorResult:
+        self._finding("error", "E-UNSCORABLE", f"指标“{row.label}”无法按规则评分：{reason}；按 0 分计"
+                      + (f"（单位自评 {fmt(row.self_score)} 分）" if row.self_score is not None else ""),
+                      row.location, row.label)
+        return self._result(cat, row, row.label, ref.name if ref else None, ZERO if row.points is not None else None,
+                            f"无法评分：{reason}", "unscorable", source, {}, None)
+
+    def _result(self, cat: Category, row: Row, name: str, method: str | None, score_: Decimal | None,
+                explanation: str, status: str, source: str, inputs: dict[str, str], met: bool | None) -> IndicatorResult:
+        path = [c.label for c in reversed(cat.lineage())]
+        return IndicatorResult(
+            name=name, category=cat.label, category_path=path, points=row.points, score=score_,
+            self_score=row.self_score, method=method, explanation=explanation,
+            target=row.target.text if row.target else _raw_text(row.raw_target),
+            actual=row.actual.text if row.actual else _raw_text(row.raw_actual),
+            inputs=inputs, status=status, source=source, location=row.location, met=met,
+        )
+
+    # ------------------------------------------------------------------ stated figures
+    def _stated(self, total: Decimal, grade: str, cats: list[CategoryResult]) -> list[Stated]:
+        stated_block = self.sub.data.get("stated") or {}
+        out = [Stated("规则得分", total, sum((c.points for c in cats), ZERO), grade)]
+        self_sum = [i.self_score for i in self.results if i.self_score is not None and i.status != "not-applicable"]
+        if self_sum:
+            out.append(Stated("自评分合计（逐项相加）", sum(self_sum, ZERO)))
+        for key, label in (("table", "自评表所列总分"), ("narrative", "报告正文所述总分")):
+            block = stated_block.get(key) or {}
+            if block.get("total") is None and not block.get("grade"):
+                continue
+            value = Decimal(block["total"]) if block.get("total") is not None else None
+            out.append(Stated(label, value, _opt_dec(block.get("max")), block.get("grade")))
+            if value is not None and value != total:
+                self._finding("warning", "W-STATED-TOTAL",
+                              f"{label} {fmt(value)} 分，按规则计算为 {fmt(total)} 分，相差 {fmt(value - total)} 分",
+                              self.sub.doc.loc(("stated", key, "total")), label)
+        return out
+
+    def _finding(self, severity: str, code: str, message: str, location: Location, subject: str | None = None) -> None:
+        self.findings.append(Finding(severity, code, message, location, subject))
+
+    def _provenance(self) -> dict[str, Any]:
+        return {
+            "ruleset": self.rs.ref, "ruleset_sha256": self.rs.sha256, "ruleset_file": self.rs.file,
+            "input_sha256": self.sub.doc.sha256, "input_encoding": self.sub.doc.encoding,
+            "engine": f"perfrules {__version__}",
+        }
+
+
+def _match(children: list[Category], label: str) -> Category | None:
+    wanted = normalise(label)
+    return next((c for c in children if wanted in c.names()), None)
+
+
+def _raw_text(raw: Any) -> str | None:
+    if raw is None:
+        return None
+    if isinstance(raw, list):
+        return "、".join(map(str, raw))
+    return str(raw)
+
+
+def _opt_dec(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(value)

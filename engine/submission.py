@@ -1,0 +1,128 @@
+"""Submissions (自评数据): load, validate, and expose what the scorer needs as typed data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path as FsPath
+from typing import Any
+
+from .errors import Location, Path, PerfrulesError, error
+from .schema import validate
+from .targets import ValueError_, Value, parse_value
+from .yamlio import Document, load_bytes, load_file
+
+SUPPORTED_SCHEMA_VERSIONS = (1,)
+
+
+@dataclass
+class Row:
+    """One indicator row as the unit wrote it."""
+
+    index: int
+    levels: list[str]
+    name: str
+    key: str | None
+    target: Value | None
+    actual: Value | None
+    raw_target: Any
+    raw_actual: Any
+    points: Decimal | None
+    self_score: Decimal | None
+    explanation: str | None
+    applicable: bool
+    path: Path
+    location: Location
+
+    @property
+    def label(self) -> str:
+        return self.name or (self.levels[-1] if self.levels else f"第 {self.index + 1} 个指标")
+
+
+@dataclass
+class Submission:
+    doc: Document
+    kind: str
+    year: int
+    unit: str
+    region: str | None
+    ruleset: str | None
+    rows: list[Row]
+    data: dict[str, Any] = field(repr=False, default_factory=dict)
+
+    @property
+    def file(self) -> str:
+        return self.doc.file
+
+    def budget_total(self, which: str) -> Decimal | None:
+        """Total of budget / budget_initial / spent: the stated total line, else the sum of the tasks."""
+        budget = self.data.get("budget") or {}
+        stated = ((budget.get("total") or {}).get(which) or {}).get("total")
+        if stated is not None:
+            return Decimal(stated)
+        amounts = [((t.get(which) or {}).get("total")) for t in budget.get("tasks") or []]
+        amounts = [a for a in amounts if a is not None]
+        return sum((Decimal(a) for a in amounts), Decimal(0)) if amounts else None
+
+
+def load_submission(path: str | FsPath, display_name: str | None = None) -> Submission:
+    return build(load_file(path, display_name))
+
+
+def load_submission_bytes(raw: bytes, name: str) -> Submission:
+    return build(load_bytes(raw, name))
+
+
+def build(doc: Document) -> Submission:
+    data = doc.data
+    if not isinstance(data, dict):
+        kind = "列表" if isinstance(data, list) else "一个单独的值"
+        raise error(f"自评数据应是一个映射（键: 值），实际是{kind}", doc.loc(),
+                    "文件应以 schema_version: 1、kind、year、unit 等键开头；参见 examples/", code="E-SCHEMA")
+    version = data.get("schema_version")
+    if version is not None and version not in SUPPORTED_SCHEMA_VERSIONS:
+        raise error(f"不支持的 schema_version {version!r}", doc.loc(("schema_version",)),
+                    f"本版本 perfrules 支持 {SUPPORTED_SCHEMA_VERSIONS}", code="E-SCHEMA")
+    problems = validate(doc, "submission-v1")
+    if problems:
+        raise PerfrulesError(problems)
+    rows = [_row(doc, i, raw) for i, raw in enumerate(data["indicators"])]
+    return Submission(doc=doc, kind=data["kind"], year=data["year"], unit=data["unit"],
+                      region=data.get("region"), ruleset=data.get("ruleset"), rows=rows, data=data)
+
+
+def _row(doc: Document, i: int, raw: dict[str, Any]) -> Row:
+    path: Path = ("indicators", i)
+    levels = [x for x in (raw.get("levels") or [raw.get("level1"), raw.get("level2")]) if x]
+    name = raw.get("name") or ""
+    unit = raw.get("unit")
+    return Row(
+        index=i, levels=[str(x) for x in levels], name=name, key=raw.get("key"),
+        target=_value(doc, raw.get("target"), path + ("target",), name, unit),
+        actual=_value(doc, raw.get("actual"), path + ("actual",), name, unit),
+        raw_target=raw.get("target"), raw_actual=raw.get("actual"),
+        points=_dec(raw.get("points")), self_score=_dec(raw.get("self_score")),
+        explanation=raw.get("explanation"), applicable=raw.get("applicable", True),
+        path=path, location=doc.loc(path),
+    )
+
+
+def _dec(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+def _value(doc: Document, raw: Any, path: Path, name: str, unit: str | None) -> Value | None:
+    if isinstance(raw, list):
+        return None  # a checklist's items; methods read raw_actual
+    try:
+        value = parse_value(raw)
+    except ValueError_ as exc:
+        raise error(f"指标“{name}”的值无法识别：{exc.message}", doc.loc(path), exc.hint, code="E-TARGET") from None
+    if value is not None and unit and value.unit is None and value.is_number:
+        from .targets import UNITS, normalise
+        canonical = UNITS.get(normalise(unit))
+        if canonical is None:
+            raise error(f"指标“{name}”的计量单位 '{unit}' 无法识别", doc.loc(path[:-1] + ("unit",)),
+                        "可用单位：% 个 份 次 人 元 万元 天 等", code="E-TARGET")
+        value = Value(text=value.text, op=value.op, number=value.number, unit=canonical, label=value.label)
+    return value
