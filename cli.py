@@ -115,5 +115,39 @@ def score(file: str, ruleset_ref: str | None, output_format: str, ruleset_dirs: 
         emit(scorecard(card))
 
 
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--ruleset", "ruleset_ref", metavar="ID[@VERSION]", help="规则集；省略时自动选择（同 score）。")
+@click.option("--strict", is_flag=True, help="警告也视为不通过（退出码 4）。")
+@common
+@handled
+def check(file: str, ruleset_ref: str | None, strict: bool, output_format: str, ruleset_dirs: tuple[str, ...]) -> None:
+    """核对一份自评数据的自洽性：合计、比率、分数、日期、必填内容。
+
+    逐条列出问题（错误 / 警告 / 提示），每条有稳定的代码、点明数字的中文说明和 文件:行号，按位置排序。
+
+    \b
+    退出码：0 没有错误级问题；4 有错误级问题（--strict 时警告也算）；1 文件本身无法读取。
+    \b
+    例：
+      perfrules check examples/zizhou-hrss-2024.yaml
+      perfrules check examples/zizhou-hrss-2024.yaml --format json | jq '.findings[].code'
+    """
+    from engine.api import check_file
+    card = check_file(file, ruleset_ref, ruleset_dirs)
+    if output_format == "json":
+        from engine.scorecard import dumps
+        emit(dumps({"ok": True, "file": card.file, "ruleset": f"{card.ruleset_id}@{card.ruleset_version}",
+                    "total": card.total, "grade": card.grade, "counts": card.counts(),
+                    "findings": [f.to_json() for f in card.findings]}))
+    else:
+        from engine.textout import findings
+        emit(f"{card.file} · 规则集 {card.ruleset_id}@{card.ruleset_version} · 规则得分 {card.total}（{card.grade}）")
+        emit(findings(card.findings))
+    counts = card.counts()
+    if counts["error"] or (strict and counts["warning"]):
+        sys.exit(EXIT_FINDINGS)
+
+
 if __name__ == "__main__":
     main()

@@ -18,6 +18,7 @@ from pathlib import Path as FsPath
 from typing import Any, Iterable, Mapping
 
 from . import methods
+from .checks import CompiledCheck, compile_check
 from .errors import Diagnostic, Location, Path, PerfrulesError, did_you_mean, error
 from .schema import validate
 from .targets import normalise
@@ -130,7 +131,7 @@ class Ruleset:
     tolerance: Decimal
     by_operator: dict[str, MethodRef]
     categories: list[Category]
-    checks: list[dict[str, Any]]
+    checks: list[CompiledCheck]
     file: str
     sha256: str
     doc: Document = field(repr=False)
@@ -145,6 +146,10 @@ class Ruleset:
 
     def category(self, key: str) -> Category | None:
         return next((c for c in self.walk() if c.key == key), None)
+
+    def category_named(self, label: str) -> Category | None:
+        wanted = normalise(label)
+        return next((c for c in self.walk() if wanted in c.names()), None)
 
     def grade_of(self, total: Decimal) -> str:
         for grade in sorted(self.grades, key=lambda g: g.min, reverse=True):
@@ -229,6 +234,9 @@ class _Compiler:
         rounding = Rounding(**{k.replace("-", "_"): v for k, v in (d.get("rounding") or {}).items()})
         grades = [Grade(g["label"], Decimal(g["min"]), tuple(normalise(a) for a in g.get("aliases", [])))
                   for g in d["grades"]]
+        keys = [c.key for root in categories for c in root.walk()]
+        checks = [c for c in (self._check(raw, ("checks", i), keys) for i, raw in enumerate(d.get("checks") or []))
+                  if c is not None]
         if self.problems:
             raise PerfrulesError(self.problems)
         return Ruleset(
@@ -238,7 +246,7 @@ class _Compiler:
             bare_operator=defaults.get("bare_operator", ">="),
             points_mismatch=defaults.get("points_mismatch", "warn"),
             tolerance=Decimal(defaults.get("tolerance", Decimal("0.01"))),
-            by_operator=by_operator, categories=categories, checks=list(d.get("checks") or []),
+            by_operator=by_operator, categories=categories, checks=checks,
             file=self.doc.file, sha256=content_hash(d), doc=self.doc,
         )
 
@@ -296,6 +304,13 @@ class _Compiler:
         method = methods.get(name)
         try:
             return MethodRef(method, method.compile_params(overrides), name)
+        except methods.ParamError as exc:
+            self._problem(exc.message, path, exc.hint)
+            return None
+
+    def _check(self, raw: Mapping[str, Any], path: Path, keys: list[str]) -> CompiledCheck | None:
+        try:
+            return compile_check(raw, keys)
         except methods.ParamError as exc:
             self._problem(exc.message, path, exc.hint)
             return None

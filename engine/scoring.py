@@ -168,7 +168,7 @@ class _Scorer:
             points, pending = content_points, na_points
         else:
             points = cat.points + moved.get(cat.key, ZERO) - na_points + child_delta
-        score_ = self._reconcile(cat, points, content_points, content_score)
+        score_ = self._reconcile(cat, points, content_points, content_score, self._first_row(cat, indicators, children))
         if moved.get(cat.key):
             note = f"含转入的 {fmt(moved[cat.key])} 分"
         return CategoryResult(cat.key, cat.label, points, cat.points, content_points, score_, self_score,
@@ -191,7 +191,14 @@ class _Scorer:
         return CategoryResult(cat.key, cat.label, points, cat.points, ZERO, self.rs.rounding.score(ZERO), None,
                               status, note, children, [], depth)
 
-    def _reconcile(self, cat: Category, points: Decimal, content_points: Decimal, content_score: Decimal) -> Decimal:
+    def _first_row(self, cat: Category, indicators: list[IndicatorResult], children: list[CategoryResult]) -> Location:
+        """Where a reader finds a category in the submission: its first indicator row."""
+        rows = indicators + [i for c in children for sub in c.walk() for i in sub.indicators]
+        located = [i.location for i in rows if i.location.line is not None]
+        return min(located, key=lambda loc: loc.line or 0) if located else Location(self.sub.file)
+
+    def _reconcile(self, cat: Category, points: Decimal, content_points: Decimal, content_score: Decimal,
+                   first: Location) -> Decimal:
         """Apply the ruleset's policy when the contents do not add up to the category's points."""
         rounding = self.rs.rounding
         if cat.points is None or abs(content_points - points) <= self.rs.tolerance:
@@ -202,12 +209,12 @@ class _Scorer:
             scaled = rounding.score(content_score * points / content_points)
             self._finding("info", "I-POINTS-RESCALED",
                           f"“{cat.label}”的指标分值合计 {fmt(content_points)} 分，与类别分值 {fmt(points)} 分不符，"
-                          f"得分 {fmt(content_score)} 按比例折算为 {fmt(scaled)} 分", Location(self.sub.file), cat.label)
+                          f"得分 {fmt(content_score)} 按比例折算为 {fmt(scaled)} 分", first, cat.label)
             return scaled
         severity = "error" if policy == "error" else "warning"
         self._finding(severity, "E-POINTS" if severity == "error" else "W-POINTS",
                       f"“{cat.label}”的指标分值合计 {fmt(content_points)} 分，与规则集规定的 {fmt(points)} 分不符"
-                      f"（规则集 {where.file}:{where.line}）；按填报的分值计分", Location(self.sub.file), cat.label)
+                      f"（规则集 {where.file}:{where.line}）；按填报的分值计分", first, cat.label)
         return rounding.score(content_score)
 
     # ------------------------------------------------------------------ scoring indicators

@@ -1,0 +1,528 @@
+"""Consistency checks: declarative ruleset entries (kind + parameters + severity) run after scoring.
+
+Each kind is one function plus one registry entry, like the scoring methods. A check yields `Hit`s (message,
+path in the submission, subject); the runner stamps them with the entry's severity and code. Checks read
+the submission and the scorecard; they never change a score.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Callable, Iterable, Iterator, Mapping
+
+from .dates import parse_date
+from .errors import Path
+from .expressions import ExpressionError, compile_expression
+from .methods import Param, ParamError, _convert, fmt
+from .scorecard import Finding, IndicatorResult, Scorecard
+from .submission import Submission
+from .targets import normalise
+
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class Hit:
+    message: str
+    path: Path = ()
+    subject: str | None = None
+    code: str | None = None     # a more specific code than the check's own, for checks that test several things
+
+
+@dataclass
+class Context:
+    sub: Submission
+    card: Scorecard
+    tolerance: Decimal
+    grade_of: Callable[[Decimal], str]
+    grade_named: Callable[[str], Any]
+    category_named: Callable[[str], Any]
+
+    @property
+    def money(self) -> str:
+        return self.sub.data.get("money_unit") or "万元"
+
+    def rows(self) -> Iterator[tuple[IndicatorResult, Mapping[str, Any]]]:
+        """Scored indicators that stand for a row of the submission, with that row."""
+        raw_rows = self.sub.data.get("indicators") or []
+        for result in self.card.indicators:
+            path = result.location.path
+            if len(path) == 2 and path[0] == "indicators" and isinstance(path[1], int) and path[1] < len(raw_rows):
+                yield result, raw_rows[path[1]]
+
+
+@dataclass(frozen=True)
+class CheckKind:
+    name: str
+    label: str
+    func: Callable[[Context, Mapping[str, Any]], Iterable[Hit]]
+    code: str
+    severity: str
+    params: tuple[Param, ...] = ()
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class CompiledCheck:
+    kind: CheckKind
+    params: Mapping[str, Any]
+    severity: str
+    code: str
+    message: str | None = None
+
+    def run(self, ctx: Context) -> list[Finding]:
+        out = []
+        for hit in self.kind.func(ctx, self.params):
+            text = self.message.replace("{detail}", hit.message) if self.message else hit.message
+            code = hit.code if hit.code and self.code == self.kind.code else self.code
+            out.append(Finding(self.severity, code, text, ctx.sub.doc.loc(hit.path), hit.subject))
+        return out
+
+
+KINDS: dict[str, CheckKind] = {}
+
+
+def register(kind: CheckKind) -> None:
+    KINDS[kind.name] = kind
+
+
+def compile_check(raw: Mapping[str, Any], category_keys: Iterable[str] = ()) -> CompiledCheck:
+    """Raises ParamError with a message; the ruleset compiler adds the location."""
+    from .errors import did_you_mean
+    name = raw["kind"]
+    if name not in KINDS:
+        raise ParamError(f"未知的核对类型 '{name}'", did_you_mean(name, KINDS))
+    kind = KINDS[name]
+    params_raw = {k: v for k, v in raw.items() if k not in ("kind", "severity", "code", "message")}
+    known = {p.name: p for p in kind.params}
+    for key in params_raw:
+        if key not in known:
+            raise ParamError(f"核对类型 '{name}' 没有参数 '{key}'",
+                             did_you_mean(key, known) if known else "该核对类型只接受 severity、code、message")
+    params = {p.name: (_convert(name, p, params_raw[p.name]) if params_raw.get(p.name) is not None else p.default)
+              for p in kind.params}
+    missing = [p.name for p in kind.params if p.required and params[p.name] is None]
+    if missing:
+        raise ParamError(f"核对类型 '{name}' 缺少参数 '{missing[0]}'")
+    if name == "expression":
+        try:
+            allowed = EXPRESSION_NAMES | {f"{w}_{k}" for k in category_keys for w in ("score", "points")}
+            params["when"] = compile_expression(str(raw["when"]), frozenset(allowed))
+        except ExpressionError as exc:
+            raise ParamError(f"核对表达式：{exc.message}") from None
+    return CompiledCheck(kind, params, raw.get("severity", kind.severity), raw.get("code", kind.code),
+                         raw.get("message"))
+
+
+def run_checks(checks: Iterable[CompiledCheck], ctx: Context) -> list[Finding]:
+    found: list[Finding] = []
+    for check in checks:
+        found += check.run(ctx)
+    return found
+
+
+# ------------------------------------------------------------------------------------------- helpers
+
+def _dec(value: Any) -> Decimal | None:
+    return None if value is None or isinstance(value, (str, bool)) else Decimal(value)
+
+
+def _off(a: Decimal, b: Decimal, tolerance: Decimal) -> bool:
+    return abs(a - b) > tolerance
+
+
+def _tol(ctx: Context, p: Mapping[str, Any]) -> Decimal:
+    return p["tolerance"] if p.get("tolerance") is not None else ctx.tolerance
+
+
+_MONEY_PARTS = (("total", "总额"), ("fiscal", "财政拨款"), ("other", "其他资金"))
+_BLOCKS = (("budget", "全年预算数"), ("budget_initial", "年初预算数"), ("spent", "全年执行数"))
+_TOL = Param("tolerance", "decimal", None, doc="允许的误差（默认取规则集 defaults.tolerance）")
+
+
+# ------------------------------------------------------------------------------------------- sums
+
+def budget_sums(ctx: Context, p: Mapping[str, Any]) -> Iterator[Hit]:
+    budget = ctx.sub.data.get("budget") or {}
+    tasks, total = budget.get("tasks") or [], budget.get("total") or {}
+    for block, block_label in _BLOCKS:
+        stated_block = total.get(block) or {}
+        for part, part_label in _MONEY_PARTS:
+            stated = _dec(stated_block.get(part))
+            values = [_dec((t.get(block) or {}).get(part)) for t in tasks]
+            values = [v for v in values if v is not None]
+            if stated is None or not values:
+                continue
+            summed = sum(values, ZERO)
+            if _off(summed, stated, _tol(ctx, p)):
+                yield Hit(f"各项任务{block_label}（{part_label}）合计 {fmt(summed)} {ctx.money}，金额合计行为 "
+                          f"{fmt(stated)} {ctx.money}，相差 {fmt(stated - summed)} {ctx.money}",
+                          ("budget", "total", block, part), "金额合计")
+
+
+def money_split(ctx: Context, p: Mapping[str, Any]) -> Iterator[Hit]:
+    budget = ctx.sub.data.get("budget") or {}
+    lines = [(("budget", "tasks", i), t.get("name") or f"第 {i + 1} 项任务", t) for i, t in enumerate(budget.get("tasks") or [])]
+    if budget.get("total"):
+        lines.append((("budget", "total"), "金额合计", budget["total"]))
+    for path, name, line in lines:
+        for block, block_label in _BLOCKS:
+            money = line.get(block) or {}
+            total, fiscal, other = (_dec(money.get(k)) for k in ("total", "fiscal", "other"))
+            if None in (total, fiscal, other):
+                continue
+            assert total is not None and fiscal is not None and other is not None
+            if _off(fiscal + other, total, _tol(ctx, p)):
+                yield Hit(f"“{name}”{block_label}：财政拨款 {fmt(fiscal)} + 其他资金 {fmt(other)} = {fmt(fiscal + other)}"
+                          f" {ctx.money}，与总额 {fmt(total)} {ctx.money} 不符", path + (block,), name)
+
+
+def finance_balance(ctx: Context, p: Mapping[str, Any]) -> Iterator[Hit]:
+    stated = (ctx.sub.data.get("stated") or {}).get("finance") or []
+    for i, f in enumerate(stated):
+        where = f.get("section") or f"第 {i + 1} 处财务数字"
+        income, expense, balance = _dec(f.get("income")), _dec(f.get("expense")), _dec(f.get("balance"))
+        basic, project = _dec(f.get("basic")), _dec(f.get("project"))
+        path = ("stated", "finance", i)
+        if income is not None and expense is not None and _off(income, expense + (balance or ZERO), _tol(ctx, p)):
+            yield Hit(f"{where}：收入 {fmt(income)} {ctx.money} ≠ 支出 {fmt(expense)} + 结余 {fmt(balance or ZERO)}",
+                      path + ("income",), where)
+        if expense is not None and basic is not None and project is not None and _off(basic + project, expense, _tol(ctx, p)):
+            yield Hit(f"{where}：基本支出 {fmt(basic)} + 项目支出 {fmt(project)} = {fmt(basic + project)} {ctx.money}，"
+                      f"与所述支出 {fmt(expense)} {ctx.money} 不符，相差 {fmt(basic + project - expense)} {ctx.money}",
+                      path + ("basic",), where)
+
+
+def assets_sum(ctx: Context, p: Mapping[str, Any]) -> Iterator[Hit]:
+    assets = (ctx.sub.data.get("stated") or {}).get("assets") or {}
+    total, current, fixed = _dec(assets.get("total")), _dec(assets.get("current")), _dec(assets.get("fixed"))
+    if None in (total, current, fixed):
+        return
+    assert total is not None and current is not None and fixed is not None
+    if _off(current + fixed, total, _tol(ctx, p)):
+        yield Hit(f"资产总额 {fmt(total)} {ctx.money}，流动资产 {fmt(current)} + 固定资产 {fmt(fixed)} = "
+                  f"{fmt(current + fixed)} {ctx.money}，相差 {fmt(total - current - fixed)} {ctx.money}", ("stated", "assets", "total"),
+                  "资产总额")
+
+
+# ------------------------------------------------------------------------------------------- budget execution
+
+def _money_lines(ctx: Context) -> Iterator[tuple[Path, str, Mapping[str, Any]]]:
+    budget = ctx.sub.data.get("budget") or {}
+    for i, t in enumerate(budget.get("tasks") or []):
+        yield ("budget", "tasks", i), t.get("name") or f"第 {i + 1} 项任务", t
+    if budget.get("total"):
+        yield ("budget", "total"), "金额合计", budget["total"]
+
+
+def execution_within_budget(ctx: Context, p: Mapping[str, Any]) -> Iterator[Hit]:
+    for path, name, line in _money_lines(ctx):
+        budget, spent = _dec((line.get("budget") or {}).get("total")), _dec((line.get("spent") or {}).get("total"))
+        if budget is not None and spent is not None and spent - budget > _tol(ctx, p):
+            yield Hit(f"“{name}”执行数 {fmt(spent)} {ctx.money} 超过预算数 {fmt(budget)} {ctx.money}", path + ("spent",), name)
+
+
+def _rate(text: Any) -> Decimal | None:
+    if text is None or isinstance(text, bool):
+        return None
+    if isinstance(text, (int, Decimal)):
+        value = Decimal(text)
+        return value * 100 if value <= 1 else value
+    raw = normalise(str(text)).rstrip("%")
+    try:
+        return Decimal(raw)
+    except Exception:  # noqa: BLE001 - a rate like "—" is simply not stated
+        return None
+
+
+def stated_rates(ctx: Context, p: Mapping[str, Any]) -> Iterator[Hit]:
+    for path, name, line in _money_lines(ctx):
+        stated = _rate(line.get("rate"))
+        budget, spent = _dec((line.get("budget") or {}).get("total")), _dec((line.get("spent") or {}).get("total"))
+        if stated is None or not budget or spent is None:
+            continue
+        actual = spent / budget * 100
+        if abs(actual - stated) > p["tolerance_points"]:
+            yield Hit(f"“{name}”所填执行率 {fmt(stated)}%，按 {fmt(spent)}/{fmt(budget)} 计算为 {fmt(actual)}%",
+                      path + ("rate",), name)
+
+
+def execution_floor(ctx: Context, p: Mapping[str, Any]) -> Iterator[Hit]:
+    budget, spent = ctx.sub.budget_total("budget"), ctx.sub.budget_total("spent")
+    reason = (ctx.sub.data.get("budget") or {}).get("execution_reason")
+    if not budget or spent is None or reason:
+        return
+    rate = spent / budget
+    if rate < p["floor"]:
+        yield Hit(f"预算执行率 {fmt(rate * 100)}% 低于 {fmt(p['floor'] * 100)}%，未说明原因（budget.execution_reason）",
+                  ("budget",), "预算执行率")
+
+
+# ------------------------------------------------------------------------------------------- scores
+
+def score_range(ctx: Context, p: Mapping[str, Any]) -> Iterator[Hit]:
+    for result, _ in ctx.rows():
+        own, points = result.self_score, result.points
+        if own is not None and points is not None and not ZERO <= own <= points:
+            yield Hit(f"指标“{result.name}”自评 {fmt(own)} 分，超出分值范围 [0, {fmt(points)}]", result.location.path, result.name)
+    total = (ctx.sub.data.get("budget") or {}).get("total") or {}
+    own, points = _dec(total.get("self_score")), _dec(total.get("points"))
+    if own is not None and points is not None and not ZERO <= own <= points:
+        yield Hit(f"预算执行率自评 {fmt(own)} 分，超出分值 {fmt(points)} 分", ("budget", "total", "self_score"), "预算执行率")
+
+
+def _explained(row: Mapping[str, Any]) -> bool:
+    return bool((row.get("explanation") or "").strip())
+
+
+def deduction_without_explanation(ctx: Context, p: Mapping[str, Any]) -> Iterator[Hit]:
+    for result, row in ctx.rows():
+        if result.met and result.self_score is not None and result.points is not None \
+                and result.self_score < result.points and not _explained(row):
+            yield Hit(f"指标“{result.name}”已达到目标（{result.target} → {result.actual}），自评扣了 "
+                      f"{fmt(result.points - result.self_score)} 分但没有写扣分原因", result.location.path, result.name)
+
+
+def missed_without_explanation(ctx: Context, p: Mapping[str, Any]) -> Iterator[Hit]:
+    for result, row in ctx.rows():
+        if result.met is False and not _explained(row):
+            yield Hit(f"指标“{result.name}”未达到目标（{result.target} → {result.actual}），没有写偏差原因分析及改进措施",
+                      result.location.path, result.name)
+
+
+def over_achievement(ctx: Context, p: Mapping[str, Any]) -> Iterator[Hit]:
+    for result, row in ctx.rows():
+        target, actual = result.inputs.get("target"), result.inputs.get("actual")
+        if not result.met or target is None or actual is None or _explained(row):
+            continue
+        t, a = _leading_number(target), _leading_number(actual)
+        if t and t > 0 and a is not None and a / t >= p["ratio"] and result.method in ("ratio", "equality"):
+            yield Hit(f"指标“{result.name}”实际 {actual} 为目标 {target} 的 {fmt(a / t * 100)}%"
+                      f"（≥{fmt(p['ratio'] * 100)}%），目标可能定得过低，应说明原因", result.location.path, result.name)
+
+
+def _leading_number(text: str) -> Decimal | None:
+    match = re.match(r"-?\d+(?:\.\d+)?", text)
+    return Decimal(match.group()) if match else None
+
+
+def row_completeness(ctx: Context, p: Mapping[str, Any]) -> Iterator[Hit]:
+    for result, row in ctx.rows():
+        if result.status == "scored" and row.get("self_score") is None and row.get("points") is not None:
+            yield Hit(f"指标“{result.name}”没有填写自评得分", result.location.path, result.name)
+
+
+# ------------------------------------------------------------------------------------------- stated figures
+
+def stated_scores(ctx: Context, p: Mapping[str, Any]) -> Iterator[Hit]:
+    stated = ctx.sub.data.get("stated") or {}
+    table, narrative = stated.get("table") or {}, stated.get("narrative") or {}
+    t_total, n_total = _dec(table.get("total")), _dec(narrative.get("total"))
+    own = [i.self_score for i in ctx.card.indicators if i.self_score is not None and i.status != "not-applicable"]
+    own_sum = sum(own, ZERO) if own else None
+    if t_total is not None and n_total is not None and t_total != n_total:
+        yield Hit(f"自评表总分 {fmt(t_total)} 分，报告正文写 {fmt(n_total)} 分，两处不一致", ("stated", "narrative", "total"), "总分",
+                  "C-STATED-TOTALS")
+    if t_total is not None and own_sum is not None and _off(own_sum, t_total, _tol(ctx, p)):
+        yield Hit(f"自评表总分 {fmt(t_total)} 分，但表中各行得分相加为 {fmt(own_sum)} 分", ("stated", "table", "total"), "总分",
+                  "C-STATED-ROWS")
+    yield from _points_sum(ctx, table)
+    yield from _category_claims(ctx, narrative)
+
+
+def _points_sum(ctx: Context, table: Mapping[str, Any]) -> Iterator[Hit]:
+    stated_max = _dec(table.get("max"))
+    points = [i.points for i in ctx.card.indicators if i.points is not None]
+    if stated_max is None or not points:
+        return
+    total = sum(points, ZERO)
+    if total != stated_max:
+        yield Hit(f"自评表总分栏满分 {fmt(stated_max)} 分，但各行分值相加为 {fmt(total)} 分", ("stated", "table", "max"), "分值",
+                  "C-STATED-MAX")
+
+
+def _category_claims(ctx: Context, narrative: Mapping[str, Any]) -> Iterator[Hit]:
+    cats = {c.key: c for c in ctx.card.all_categories()}
+    for i, claim in enumerate(narrative.get("categories") or []):
+        category = ctx.category_named(claim["label"])
+        path = ("stated", "narrative", "categories", i)
+        if category is None or category.key not in cats:
+            yield Hit(f"报告正文提到的类别“{claim['label']}”不在规则集中，无法核对", path, claim["label"], "C-STATED-CATEGORY")
+            continue
+        result = cats[category.key]
+        said, points = _dec(claim.get("score")), _dec(claim.get("points"))
+        if points is not None and points != result.points:
+            yield Hit(f"正文称“{claim['label']}”共 {fmt(points)} 分，规则集为 {fmt(result.points)} 分", path + ("points",), claim["label"],
+                      "C-STATED-CATEGORY")
+        if said is None:
+            continue
+        rows = result.self_score
+        if (rows is not None and said != rows) or said != result.score:
+            parts = [f"正文称“{claim['label']}”得 {fmt(said)} 分"]
+            if rows is not None:
+                parts.append(f"表中各行自评分合计 {fmt(rows)} 分")
+            parts.append(f"按规则为 {fmt(result.score)} 分")
+            yield Hit("，".join(parts), path + ("score",), claim["label"], "C-STATED-CATEGORY")
+
+
+def stated_grade(ctx: Context, p: Mapping[str, Any]) -> Iterator[Hit]:
+    stated = ctx.sub.data.get("stated") or {}
+    for key, label in (("table", "自评表"), ("narrative", "报告正文")):
+        block = stated.get(key) or {}
+        grade, total = block.get("grade"), _dec(block.get("total"))
+        if not grade:
+            continue
+        known = ctx.grade_named(grade)
+        path = ("stated", key, "grade")
+        if known is None:
+            yield Hit(f"{label}所述等级“{grade}”不是规则集的等级", path, "等级")
+            continue
+        if total is not None and ctx.grade_of(total) != known.label:
+            yield Hit(f"{label}总分 {fmt(total)} 分应为“{ctx.grade_of(total)}”，却写作“{grade}”", path, "等级")
+        if known.label != ctx.card.grade:
+            yield Hit(f"{label}自评等级“{grade}”，按规则得分 {fmt(ctx.card.total)} 分为“{ctx.card.grade}”", path, "等级")
+
+
+# ------------------------------------------------------------------------------------------- dates and years
+
+def dates(ctx: Context, p: Mapping[str, Any]) -> Iterator[Hit]:
+    data, year = ctx.sub.data, ctx.sub.year
+    report = parse_date(data.get("report_date"))
+    if data.get("report_date") and report is None:
+        yield Hit(f"报告日期“{data['report_date']}”无法识别", ("report_date",), "报告日期", "C-DATE-INVALID")
+    if report is not None and report.year <= year:
+        yield Hit(f"报告日期 {report.isoformat()} 不在评价年度 {year} 年之后", ("report_date",), "报告日期", "C-DATE-REPORT")
+    elif report is not None and report.year > year + p["max_years_after"]:
+        yield Hit(f"报告日期 {report.isoformat()} 距评价年度 {year} 年过远", ("report_date",), "报告日期", "C-DATE-REPORT")
+    signatures = data.get("signatures") or {}
+    for key, label in (("leader_date", "评价组组长签字日期"), ("unit_date", "部门（单位）负责人签章日期")):
+        text = signatures.get(key)
+        when = parse_date(text)
+        if text and when is None:
+            yield Hit(f"{label}“{text}”无法识别", ("signatures", key), label, "C-DATE-INVALID")
+        elif when is not None and report is not None and abs((when - report).days) > p["max_days"]:
+            yield Hit(f"{label} {when.isoformat()} 与报告日期 {report.isoformat()} 相差 {abs((when - report).days)} 天",
+                      ("signatures", key), label, "C-DATE-SIGNATURE")
+        elif when is not None and when.year <= year:
+            yield Hit(f"{label} {when.isoformat()} 不在评价年度 {year} 年之后", ("signatures", key), label, "C-DATE-SIGNATURE")
+
+
+def other_year_figures(ctx: Context, p: Mapping[str, Any]) -> Iterator[Hit]:
+    stated = (ctx.sub.data.get("stated") or {}).get("finance") or []
+    for i, f in enumerate(stated):
+        if f.get("year") is not None and f["year"] != ctx.sub.year:
+            where = f.get("section") or f"第 {i + 1} 处财务数字"
+            yield Hit(f"{where}引用的是 {f['year']} 年度的收支数字，本次评价的是 {ctx.sub.year} 年度",
+                      ("stated", "finance", i, "year"), where)
+
+
+# ------------------------------------------------------------------------------------------- completeness
+
+def _section_body(section: Mapping[str, Any]) -> bool:
+    return bool((section.get("body") or "").strip()) or any(_section_body(s) for s in section.get("sections") or [])
+
+
+def _find_section(sections: list[Mapping[str, Any]], title: str) -> tuple[Mapping[str, Any], Path] | None:
+    for i, s in enumerate(sections):
+        if title in (s.get("title") or ""):
+            return s, ("narrative", i)
+        for j, sub in enumerate(s.get("sections") or []):
+            if title in (sub.get("title") or ""):
+                return sub, ("narrative", i, "sections", j)
+    return None
+
+
+def required_sections(ctx: Context, p: Mapping[str, Any]) -> Iterator[Hit]:
+    narrative = ctx.sub.data.get("narrative") or []
+    for title in p["sections"]:
+        found = _find_section(narrative, str(title))
+        if found is None:
+            yield Hit(f"报告缺少“{title}”一节", ("narrative",), str(title))
+        elif not _section_body(found[0]):
+            yield Hit(f"报告“{found[0].get('title')}”一节是空的", found[1], str(title))
+    for dotted in p["fields"]:
+        value: Any = ctx.sub.data
+        for part in str(dotted).split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        if value in (None, "", []):
+            yield Hit(f"“{dotted}”未填写", tuple(str(dotted).split(".")), str(dotted))
+
+
+# ------------------------------------------------------------------------------------------- expression
+
+def _expression_names(ctx: Context) -> dict[str, Any]:
+    card, sub = ctx.card, ctx.sub
+    stated = sub.data.get("stated") or {}
+    budget, spent = sub.budget_total("budget"), sub.budget_total("spent")
+    names: dict[str, Any] = {
+        "total": card.total, "max_total": card.max_total, "year": Decimal(sub.year),
+        "table_total": _dec((stated.get("table") or {}).get("total")),
+        "narrative_total": _dec((stated.get("narrative") or {}).get("total")),
+        "self_total": sum((i.self_score for i in card.indicators if i.self_score is not None), ZERO),
+        "budget": budget, "spent": spent, "rate": (spent / budget) if budget and spent is not None else None,
+        "indicator_count": Decimal(len(card.indicators)),
+    }
+    for cat in card.all_categories():
+        names[f"score_{cat.key}"] = cat.score
+        names[f"points_{cat.key}"] = cat.points
+    return names
+
+
+EXPRESSION_NAMES = frozenset({"total", "max_total", "year", "table_total", "narrative_total", "self_total", "budget",
+                              "spent", "rate", "indicator_count"})
+
+
+def expression(ctx: Context, p: Mapping[str, Any]) -> Iterator[Hit]:
+    names = _expression_names(ctx)
+    missing = [n for n in p["when"].names if names.get(n) is None]
+    if missing:
+        return
+    try:
+        hit = p["when"].evaluate(names)
+    except ExpressionError as exc:
+        yield Hit(f"核对表达式无法计算：{exc.message}")
+        return
+    if hit:
+        yield Hit(f"条件成立：{p['when'].source}")
+
+
+def _k(name: str, label: str, func: Callable[[Context, Mapping[str, Any]], Iterable[Hit]], code: str, severity: str,
+       params: tuple[Param, ...] = (), doc: str = "") -> None:
+    register(CheckKind(name, label, func, code, severity, params, doc))
+
+
+_k("budget_sums", "任务合计与金额合计", budget_sums, "C-BUDGET-SUM", "error", (_TOL,), "各项任务的预算数、执行数之和等于金额合计行。")
+_k("money_split", "财政拨款 + 其他资金 = 总额", money_split, "C-MONEY-SPLIT", "error", (_TOL,), "每一行的资金来源相加等于总额。")
+_k("finance_balance", "收支平衡", finance_balance, "C-FINANCE", "error", (_TOL,), "收入 = 支出 + 结余；基本支出 + 项目支出 = 支出。")
+_k("assets_sum", "资产合计", assets_sum, "C-ASSETS", "error", (_TOL,), "资产总额 = 流动资产 + 固定资产。")
+_k("execution_within_budget", "执行不超预算", execution_within_budget, "C-OVERSPENT", "warning", (_TOL,),
+   "执行数不大于预算数。")
+_k("stated_rates", "执行率复核", stated_rates, "C-RATE", "warning",
+   (Param("tolerance_points", "decimal", Decimal("0.5"), doc="允许相差的百分点"),), "所填执行率与 执行数/预算数 一致。")
+_k("execution_floor", "执行率下限", execution_floor, "C-LOW-EXECUTION", "warning",
+   (Param("floor", "decimal", Decimal("0.9"), doc="执行率下限（比例）"),), "执行率低于下限时须说明原因。")
+_k("score_range", "自评分范围", score_range, "C-SCORE-RANGE", "error", (), "自评分在 [0, 分值] 之内。")
+_k("deduction_without_explanation", "达标扣分须说明", deduction_without_explanation, "C-DEDUCT-NO-REASON", "warning", (),
+   "已达到目标却扣分的指标须写明扣分原因。")
+_k("missed_without_explanation", "未达标须说明", missed_without_explanation, "C-MISSED-NO-REASON", "warning", (),
+   "未达到目标的指标须写偏差原因分析及改进措施。")
+_k("over_achievement", "超额完成须说明", over_achievement, "C-OVER-TARGET", "warning",
+   (Param("ratio", "decimal", Decimal("1.3"), doc="实际/目标达到该比例时须说明"),), "大幅超额完成（默认 ≥130%）须说明原因。")
+_k("row_completeness", "自评分完整", row_completeness, "C-NO-SELF-SCORE", "warning", (), "有分值的指标都应填自评得分。")
+_k("stated_scores", "所述分数核对", stated_scores, "C-STATED", "error", (_TOL,),
+   "自评表总分、正文总分、各类得分与逐行相加及规则得分核对。")
+_k("stated_grade", "所述等级核对", stated_grade, "C-GRADE", "warning", (), "所述等级与所述总分、规则得分的等级核对。")
+_k("dates", "日期核对", dates, "C-DATE", "error",
+   (Param("max_days", "int", 60, doc="签字日期与报告日期最多相差的天数"),
+    Param("max_years_after", "int", 1, doc="报告日期最多晚于评价年度几年")), "报告日期、签字日期合理且一致。")
+_k("other_year_figures", "他年数字", other_year_figures, "C-OTHER-YEAR", "warning", (), "报告所述财务数字属于评价年度。")
+_k("required_sections", "必填内容", required_sections, "C-REQUIRED", "warning",
+   (Param("sections", "list", [], doc="必须有内容的报告章节（标题包含的文字）"),
+    Param("fields", "list", [], doc="必须填写的字段（如 goals.expected）")), "报告章节和字段不得为空。")
+_k("expression", "自定义条件", expression, "C-EXPR", "warning",
+   (Param("when", "str", None, required=True, doc="simpleeval 条件表达式，成立时报告"),),
+   "条件成立时报告 message；可用 total、max_total、self_total、table_total、narrative_total、budget、spent、rate、"
+   "year、indicator_count、score_<类别键>、points_<类别键>。")
+

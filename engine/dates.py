@@ -1,0 +1,22 @@
+"""Dates as real tables write them: 2025-03-10, 2025/3/10, 2025.3.10, 2025年3月10日, 2025 年 3 月 10 日."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+
+_DATE = re.compile(r"^\s*(\d{4})\s*(?:[-/.]|年)\s*(\d{1,2})\s*(?:[-/.]|月)\s*(\d{1,2})\s*日?\s*$")
+
+
+def parse_date(text: str | None) -> dt.date | None:
+    """The date, or None when the text is blank or not a date (the caller decides whether that matters)."""
+    if not text:
+        return None
+    match = _DATE.match(unicodedata.normalize("NFKC", str(text)))
+    if not match:
+        return None
+    try:
+        return dt.date(*(int(g) for g in match.groups()))
+    except ValueError:
+        return None
