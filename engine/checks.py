@@ -18,7 +18,7 @@ from .expressions import ExpressionError, compile_expression
 from .methods import Param, ParamError, _convert, fmt
 from .scorecard import Finding, IndicatorResult, Scorecard
 from .submission import Submission
-from .targets import normalise
+from .targets import ValueError_, parse_value
 
 ZERO = Decimal(0)
 
@@ -230,11 +230,11 @@ def _rate(text: Any) -> Decimal | None:
     if isinstance(text, (int, Decimal)):
         value = Decimal(text)
         return value * 100 if value <= 1 else value
-    raw = normalise(str(text)).rstrip("%")
     try:
-        return Decimal(raw)
-    except Exception:  # noqa: BLE001 - a rate like "—" is simply not stated
+        value = parse_value(str(text))
+    except ValueError_:
         return None
+    return value.number if value is not None and value.is_number else None
 
 
 def stated_rates(ctx: Context, p: Mapping[str, Any]) -> Iterator[Hit]:

@@ -9,7 +9,7 @@ scorer reports that instead of guessing. Adding a method is one function plus on
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Callable, Mapping
 
 from .expressions import Expression, ExpressionError, compile_expression
@@ -148,7 +148,10 @@ def fmt(n: Decimal | None) -> str:
     """For explanations: at most two decimals, half-up, no trailing zeros."""
     if n is None:
         return ""
-    return format_number(n.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    try:
+        return format_number(n.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    except InvalidOperation:  # beyond the context's precision: show it as it is rather than fail a message
+        return format_number(n)
 
 
 def _numbers(inp: MethodInput) -> tuple[Decimal, Decimal, str | None]:
@@ -200,7 +203,7 @@ def ratio(inp: MethodInput, p: Mapping[str, Any]) -> Outcome:
             why += f"；但超出目标 {fmt((share - 1) * 100)}%（≥{fmt((at - 1) * 100)}%），按偏离度扣 {fmt(cut * 100)}%"
             notes = (Note("W-DEVIATION", "warning", "实际值远超目标，已按规则扣除偏离度分数"),)
         return Outcome(score, why, inputs, met, notes)
-    capped = min(share, p["cap"])
+    capped = max(ZERO, min(share, p["cap"]))
     score = inp.points * capped
     why = (f"实际 {_show(actual, unit)} 未达到目标 {_show(target, unit)}，按完成比例 "
            f"{fmt(actual)}/{fmt(target)} × {fmt(inp.points)} 计 {fmt(score)} 分")

@@ -301,7 +301,9 @@ class _Scorer:
         return self._scored(cat, row, name, ref, outcome, source)
 
     def _scored(self, cat: Category, row: Row, name: str, ref: MethodRef, outcome: Outcome, source: str) -> IndicatorResult:
-        score_ = self.rs.rounding.score(outcome.score)
+        # Invariant for every method: a rule score lies in [0, points] (a negative actual must not subtract).
+        points = row.points if row.points is not None else outcome.score
+        score_ = self.rs.rounding.score(max(ZERO, min(points, outcome.score)))
         result = self._result(cat, row, name, ref.name, score_, outcome.explanation, "scored", source,
                               outcome.inputs, outcome.met)
         for note in outcome.notes:

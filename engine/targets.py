@@ -47,6 +47,8 @@ _NUMBER = r"[+-]?(?:\d+(?:,\d{3})*(?:\.\d+)?|\.\d+)"
 _UNIT_ALT = "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True))
 _QUANT = re.compile(rf"^(?P<label>.*?)\s*(?P<op>{'|'.join(re.escape(w) for w, _ in _OPERATOR_WORDS)})?\s*"
                     rf"(?P<num>{_NUMBER})\s*(?P<unit>{_UNIT_ALT})?\s*(?P<tail>以内|以上|及以上|以下)?$")
+# Symbols in front of a number that are no operator we know (≈, ≠, ~, ±, …): refuse rather than guess.
+_ODD_OPERATOR = re.compile(rf"^(?P<sym>[^\w\s.+\-]+)\s*{_NUMBER}")
 # A number followed by a short word that is no known unit: a typo or a unit we do not know; say so.
 _ODD_UNIT = re.compile(rf"^(?:{'|'.join(re.escape(w) for w, _ in _OPERATOR_WORDS)})?\s*{_NUMBER}\s*(?P<unit>[^\d\s]{{1,4}})$")
 
@@ -105,13 +107,17 @@ def parse_value(raw: Any) -> Value | None:
     if isinstance(raw, bool):
         raise ValueError_(f"'{raw}' 是真假值，不是指标值", "请写成数值（如 ≥90%）或文字（如 达成）")
     if isinstance(raw, (int, Decimal)):
-        return Value(text=str(raw), number=Decimal(raw))
+        return Value(text=str(raw), number=_bounded(Decimal(raw), str(raw)))
     text = normalise(str(raw))
     if not text:
         return None
     match = _QUANT.match(text)
     if match and _plausible_label(match.group("label")):
         return _from_match(text, match)
+    odd_op = _ODD_OPERATOR.match(text)
+    if odd_op and parse_operator(odd_op.group("sym")) is None:
+        raise ValueError_(f"未知的比较符 '{odd_op.group('sym')}'（在 '{raw}' 中）",
+                          "可用：≥ ＞ ＝ ≤ ＜ >= <=，或 不低于、不超过 等文字")
     odd_unit = _ODD_UNIT.match(text)
     if odd_unit:
         unit = odd_unit.group("unit")
@@ -121,8 +127,11 @@ def parse_value(raw: Any) -> Value | None:
 
 
 def _plausible_label(label: str) -> bool:
-    # A label is descriptive text ("2024 年底完成率"), never a dangling number or operator.
-    return not label or not re.search(r"[\d.%<>=≥≤]$", label)
+    # A label is descriptive words ("2024 年底完成率"): never bare symbols, a dangling number or operator.
+    if not label:
+        return True
+    has_words = re.search(r"[^\W\d_]", label) is not None
+    return has_words and not re.search(r"[\d.%<>=≥≤]$", label)
 
 
 def _from_match(text: str, match: re.Match[str]) -> Value:
@@ -132,7 +141,7 @@ def _from_match(text: str, match: re.Match[str]) -> Value:
         op = op or ">="
     elif tail in ("以内", "以下"):
         op = op or "<="
-    number = Decimal(match.group("num").replace(",", ""))
+    number = _bounded(Decimal(match.group("num").replace(",", "")), text)
     unit = UNITS[match.group("unit")] if match.group("unit") else None
     if match.group("unit") in ("百分点", "个百分点") and unit == "%":
         unit = "%"
@@ -160,6 +169,7 @@ def _structured(raw: dict[str, Any]) -> Value:
         raise ValueError_(f"value '{raw['value']}' 不是数值", "请填写数字") from None
     if not number.is_finite():
         raise ValueError_(f"value '{raw['value']}' 不是有限的数")
+    number = _bounded(number, str(raw["value"]))
     unit = raw.get("unit")
     if unit is not None:
         unit = normalise(str(unit))
@@ -168,6 +178,15 @@ def _structured(raw: dict[str, Any]) -> Value:
         unit = UNITS[unit]
     text = raw.get("text") or f"{op or ''}{raw['value']}{unit or ''}"
     return Value(text=str(text), op=op, number=number, unit=unit)
+
+
+MAX_ABS_NUMBER = Decimal(10) ** 15
+
+
+def _bounded(number: Decimal, text: str) -> Decimal:
+    if abs(number) >= MAX_ABS_NUMBER:
+        raise ValueError_(f"数值过大：'{text}'", "请检查是否多写了位数")
+    return number
 
 
 def parse_operator(text: str) -> str | None:

@@ -27,6 +27,7 @@ from .errors import Location, Path, error
 MAX_FILE_BYTES = 4 * 1024 * 1024
 MAX_DEPTH = 40
 MAX_NODES = 200_000
+MAX_ABS_NUMBER = 10 ** 15   # no budget, target or score comes near; larger values break exact rounding
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _TAG = "tag:yaml.org,2002:"
@@ -204,7 +205,7 @@ class _Walker:
         if tag == _TAG + "bool":
             return _SCALAR.construct_yaml_bool(node)
         if tag == _TAG + "int":
-            return _SCALAR.construct_yaml_int(node)
+            return self._bounded(_SCALAR.construct_yaml_int(node), node, path)
         if tag == _TAG + "float":
             return self._decimal(node, path)
         if tag == _TAG + "timestamp":
@@ -220,6 +221,12 @@ class _Walker:
         if not value.is_finite():
             raise error(f"数值 '{node.value}' 不是有限的数", self.doc.loc(path),
                         "NaN 和无穷大不能用于金额或分数；请填写具体数值", code="E-NUMBER")
+        return self._bounded(value, node, path)
+
+    def _bounded(self, value: Any, node: yaml.Node, path: Path) -> Any:
+        if abs(value) >= MAX_ABS_NUMBER:
+            raise error(f"数值 '{node.value}' 过大（绝对值上限 {MAX_ABS_NUMBER:.0e}）", self.doc.loc(path),
+                        "请检查是否多写了位数，或金额单位是否应为万元", code="E-NUMBER")
         return value
 
     def _bad_tag(self, node: yaml.Node, path: Path):  # type: ignore[no-untyped-def]
