@@ -64,14 +64,16 @@ def handled(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def common(func: Callable[..., Any]) -> Callable[..., Any]:
+def common(func: Callable[..., Any] | None = None, formats: tuple[str, ...] = ("text", "json")) -> Any:
     """The options every command shares: output format, ruleset search path, debug."""
-    func = click.option("--debug", is_flag=True, help="出现内部错误时打印调用栈。")(func)
-    func = click.option("--rulesets", "ruleset_dirs", multiple=True, type=click.Path(file_okay=False),
-                        help="额外的规则集目录（可重复；优先于 PERFRULES_PATH 和内置目录）。")(func)
-    func = click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
-                        show_default=True, help="输出格式。")(func)
-    return func
+    def decorate(f: Callable[..., Any]) -> Callable[..., Any]:
+        f = click.option("--debug", is_flag=True, help="出现内部错误时打印调用栈。")(f)
+        f = click.option("--rulesets", "ruleset_dirs", multiple=True, type=click.Path(file_okay=False),
+                         help="额外的规则集目录（可重复；优先于 PERFRULES_PATH 和内置目录）。")(f)
+        f = click.option("--format", "output_format", type=click.Choice(formats), default="text",
+                         show_default=True, help="输出格式。")(f)
+        return f
+    return decorate(func) if func is not None else decorate
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -147,6 +149,206 @@ def check(file: str, ruleset_ref: str | None, strict: bool, output_format: str, 
     counts = card.counts()
     if counts["error"] or (strict and counts["warning"]):
         sys.exit(EXIT_FINDINGS)
+
+
+def _json(value: Any) -> None:
+    from engine.scorecard import dumps
+    emit(dumps(value))
+
+
+@main.group()
+def rulesets() -> None:
+    """列出、查看、检查评分规则集。
+
+    规则集按顺序从 --rulesets 目录、PERFRULES_PATH（以 : 分隔）和内置 rulesets/ 目录中查找。
+
+    \b
+    例：
+      perfrules rulesets list
+      perfrules rulesets show cn/unit-overall --resolved
+      perfrules rulesets check
+    """
+
+
+@rulesets.command("list")
+@common
+@handled
+def rulesets_list(output_format: str, ruleset_dirs: tuple[str, ...]) -> None:
+    """列出搜索路径上的全部规则集（ID、版本、标题、适用范围、文件）。
+
+    \b
+    例：
+      perfrules rulesets list
+      perfrules rulesets list --rulesets ./county-rules --format json
+    """
+    from engine.ruleset import display, get_ruleset, index, search_path
+    dirs = search_path(ruleset_dirs)
+    items = []
+    for entry in sorted(index(dirs), key=lambda e: (e.id, e.version)):
+        rs = get_ruleset(str(entry.path), dirs)
+        a = rs.applies_to
+        years = a.get("years") or {}
+        scope = "、".join(a.get("kinds") or ["全部类型"]) + f" {years.get('from', '')}–{years.get('to', '')}".rstrip("–") \
+            + (" " + "、".join(a["regions"]) if a.get("regions") else "")
+        items.append({"id": rs.id, "version": rs.version, "title": rs.title, "applies_to": scope.strip(),
+                      "extends": rs.parent, "file": display(entry.path)})
+    if output_format == "json":
+        _json(items)
+        return
+    from engine.textout import table
+    emit(table(["ID", "版本", "标题", "适用", "文件"],
+               [[i["id"], i["version"], i["title"], i["applies_to"], i["file"]] for i in items]))
+
+
+@rulesets.command("show")
+@click.argument("ref", metavar="ID[@VERSION]")
+@click.option("--resolved", is_flag=True, help="展开继承：显示合并后的每个值及其出处（文件:行号）。")
+@common
+@handled
+def rulesets_show(ref: str, resolved: bool, output_format: str, ruleset_dirs: tuple[str, ...]) -> None:
+    """显示一个规则集；--resolved 显示继承展开后的结果和每个值的出处。
+
+    \b
+    例：
+      perfrules rulesets show cn/unit-overall@2024.1
+      perfrules rulesets show shaanxi/zizhou-unit-overall --resolved
+    """
+    from engine.ruleset import get_ruleset, search_path
+    from engine.showrules import origins, raw_text
+    rs = get_ruleset(ref, search_path(ruleset_dirs))
+    if output_format == "json":
+        _json({"id": rs.id, "version": rs.version, "extends": rs.parent, "file": rs.file, "sha256": rs.sha256,
+               "ruleset": rs.doc.data, **({"origins": origins(rs)} if resolved else {})})
+        return
+    if not resolved:
+        emit(raw_text(rs))
+        return
+    from engine.textout import table
+    emit(f"{rs.ref}（继承展开后；出处为提供该值的文件:行号）")
+    emit(table(["路径", "出处", "值"], [[p, o, v] for p, v, o in origins(rs)]))
+
+
+@rulesets.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@common
+@handled
+def rulesets_check(paths: tuple[str, ...], output_format: str, ruleset_dirs: tuple[str, ...]) -> None:
+    """检查规则集：先按 JSON Schema，再查含义（分值合计、分档无缺口无重叠、方法存在、表达式可编译、模板存在）。
+
+    不给 PATH 时检查搜索路径上的全部规则集。有问题时退出码为 1。
+
+    \b
+    例：
+      perfrules rulesets check
+      perfrules rulesets check rulesets/shaanxi/zizhou-unit-overall-2025.1.yaml
+    """
+    from engine.showrules import check_rulesets
+    results = check_rulesets(paths, ruleset_dirs)
+    bad = sum(1 for _, problems in results if problems)
+    if output_format == "json":
+        _json({"ok": not bad, "rulesets": [{"file": f, "ok": not p, "problems": [d.to_json() for d in p]}
+                                           for f, p in results]})
+    else:
+        for file, problems in results:
+            emit(f"{'通过' if not problems else '有问题'}  {file}")
+            for d in problems:
+                emit(f"  {d}")
+        emit(f"\n检查了 {len(results)} 个规则集，{bad} 个有问题。")
+    if bad:
+        sys.exit(EXIT_USER)
+
+
+@main.command("test")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option("-v", "--verbose", is_flag=True, help="通过的用例也逐条列出。")
+@common
+@handled
+def test_cmd(paths: tuple[str, ...], verbose: bool, output_format: str, ruleset_dirs: tuple[str, ...]) -> None:
+    """运行规则集旁边的测试用例（x.test.yaml），每个用例一行 PASS / FAIL。
+
+    PATH 可以是规则集、测试文件或目录；不给时运行搜索路径上的全部测试。
+    规则集用到但没有任何用例覆盖的评分方法也算失败。退出码：0 全部通过；4 有失败；1 文件无法读取。
+
+    \b
+    例：
+      perfrules test
+      perfrules test rulesets/cn/unit-overall-2024.1.yaml -v
+    """
+    from engine.ruleset import search_path
+    from engine.ruletest import discover, run_suite
+    dirs = search_path(ruleset_dirs)
+    suite = run_suite(discover(paths, dirs), dirs)
+    if output_format == "json":
+        _json({"passed": suite.passed, "cases": [c.to_json() for c in suite.cases], "untested_methods": suite.untested})
+    else:
+        for case in suite.cases:
+            if case.passed and not verbose:
+                continue
+            emit(f"{'PASS' if case.passed else 'FAIL'}  {case.ruleset} › {case.name}  ({case.location})")
+            for failure in case.failures:
+                emit(f"      {failure}")
+        for ref, methods in suite.untested.items():
+            if methods:
+                emit(f"FAIL  {ref} 用到的方法没有任何用例覆盖：{', '.join(methods)}")
+        failed = sum(1 for c in suite.cases if not c.passed)
+        emit(f"{len(suite.cases)} 个用例：{len(suite.cases) - failed} 通过，{failed} 失败。")
+    if not suite.passed:
+        sys.exit(EXIT_FINDINGS)
+
+
+@main.command("diff")
+@click.argument("a", metavar="A")
+@click.argument("b", metavar="B")
+@common
+@handled
+def diff_cmd(a: str, b: str, output_format: str, ruleset_dirs: tuple[str, ...]) -> None:
+    """比较两个规则集继承展开后的实际差异：权重、方法、参数、分档、等级、核对规则、模板。
+
+    A、B 为 ID[@版本] 或规则集文件路径。
+
+    \b
+    例：
+      perfrules diff cn/unit-overall@2024.1 shaanxi/zizhou-unit-overall@2025.1
+      perfrules diff cn/unit-overall cn/project --format json
+    """
+    from engine.diff import diff, text
+    from engine.ruleset import get_ruleset, search_path
+    dirs = search_path(ruleset_dirs)
+    ra, rb = get_ruleset(a, dirs), get_ruleset(b, dirs)
+    changes = diff(ra, rb)
+    if output_format == "json":
+        _json({"a": ra.ref, "b": rb.ref, "changes": [c.to_json() for c in changes]})
+    else:
+        emit(text(ra, rb, changes))
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--against", required=True, metavar="ID[@VERSION]", help="新规则集。")
+@click.option("--baseline", metavar="ID[@VERSION]", help="原规则集；省略时用每份数据原本适用的规则集。")
+@common(formats=("text", "json", "csv"))
+@handled
+def replay(paths: tuple[str, ...], against: str, baseline: str | None, output_format: str,
+           ruleset_dirs: tuple[str, ...]) -> None:
+    """用新规则集重新评分一批自评数据，看总分和等级怎样变化。
+
+    列出每份数据在原规则集与新规则集下的总分、等级和变化，哪些单位跨过等级界线，以及各等级的单位数。
+    无法读取的文件单独列出，不中断。
+
+    \b
+    例：
+      perfrules replay examples/ --against shaanxi/zizhou-unit-overall@2025.1 --baseline cn/unit-overall@2024.1
+      perfrules replay units/ --against cn/project@2020.1 --format csv > replay.csv
+    """
+    from engine import replay as rp
+    after, rows = rp.replay(paths, against, baseline, ruleset_dirs)
+    if output_format == "json":
+        _json({"against": after.ref, "rows": [r.to_json() for r in rows],
+               "grades": [{"grade": g, "before": x, "after": y} for g, x, y in rp.grade_counts(rows, after)]})
+    elif output_format == "csv":
+        click.echo(rp.to_csv(rows), nl=False)
+    else:
+        emit(rp.text(after, rows))
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from typing import Any, Iterable, Mapping
 from . import methods
 from .checks import CompiledCheck, compile_check
 from .errors import Diagnostic, Location, Path, PerfrulesError, did_you_mean, error
+from .inherit import Merger
 from .schema import validate
 from .targets import normalise
 from .yamlio import Document, load_file
@@ -35,6 +36,7 @@ class MethodRef:
     method: methods.Method
     params: Mapping[str, Any]
     name: str                      # what the ruleset called it (a preset name or the method name)
+    where: Location | None = None  # where its parameters were written
 
     def run(self, inp: methods.MethodInput) -> methods.Outcome:
         return self.method.func(inp, self.params)
@@ -74,7 +76,7 @@ class FixedIndicator:
     method: MethodRef | None
     source: str
     target: Any
-    line: int | None
+    where: Location
 
     def names(self) -> set[str]:
         return {normalise(self.name), *(normalise(a) for a in self.aliases), self.key}
@@ -94,7 +96,7 @@ class Category:
     bare_operator: str | None
     points_mismatch: str | None
     when_absent: dict[str, Any] | None
-    line: int | None
+    source: Location
     path: Path = ()
     parent: "Category | None" = field(default=None, repr=False)
 
@@ -135,6 +137,7 @@ class Ruleset:
     file: str
     sha256: str
     doc: Document = field(repr=False)
+    parent: str | None = None
 
     @property
     def ref(self) -> str:
@@ -143,6 +146,15 @@ class Ruleset:
     def walk(self) -> Iterable[Category]:
         for cat in self.categories:
             yield from cat.walk()
+
+    def method_refs(self) -> Iterable[MethodRef]:
+        """Every method the ruleset can use: by operator, per category, per fixed indicator."""
+        yield from self.by_operator.values()
+        for cat in self.walk():
+            if cat.method:
+                yield cat.method
+            yield from cat.by_operator.values()
+            yield from (ind.method for ind in cat.indicators if ind.method)
 
     def category(self, key: str) -> Category | None:
         return next((c for c in self.walk() if c.key == key), None)
@@ -175,9 +187,34 @@ class Ruleset:
 
 # ------------------------------------------------------------------------------------------ loading
 
-def load_ruleset(path: str | FsPath, display_name: str | None = None) -> Ruleset:
+def load_ruleset(path: str | FsPath, dirs: Iterable[FsPath] = (), display_name: str | None = None) -> Ruleset:
+    return compile_document(resolve_document(path, list(dirs), (), display_name))
+
+
+def resolve_document(path: str | FsPath, dirs: list[FsPath], chain: tuple[str, ...] = (),
+                     display_name: str | None = None) -> Document:
+    """Load a ruleset file and, when it `extends` another, merge it onto its resolved parent."""
     doc = load_file(path, display_name or display(path))
-    return compile_document(doc)
+    _check_version(doc)
+    parent_ref = doc.data.get("extends")
+    if parent_ref is None:
+        return doc
+    if not isinstance(parent_ref, str) or not parent_ref.strip():
+        raise error("extends 应写父规则集的 ID@版本，如 cn/unit-overall@2024.1", doc.loc(("extends",)),
+                    code="E-RULESET")
+    me = f"{doc.data.get('id')}@{doc.data.get('version')}"
+    if parent_ref in chain or parent_ref == me:
+        raise error(f"规则集继承形成循环：{' → '.join(chain + (me, parent_ref))}", doc.loc(("extends",)),
+                    "去掉其中一个 extends", code="E-RULESET")
+    try:
+        entry = find(parent_ref, dirs)
+    except PerfrulesError as exc:
+        raise error(f"找不到父规则集 '{parent_ref}'：{exc.first.message}", doc.loc(("extends",)),
+                    exc.first.hint, code="E-RULESET") from None
+    parent = resolve_document(entry.path, dirs, chain + (me,))
+    merged = Merger(parent, doc).merge()
+    merged.data["_parent"] = parent_ref
+    return merged
 
 
 def display(path: str | FsPath) -> str:
@@ -194,10 +231,13 @@ def display(path: str | FsPath) -> str:
 
 def compile_document(doc: Document) -> Ruleset:
     _check_version(doc)
+    parent = doc.data.pop("_parent", None)
     problems = validate(doc, "ruleset-v1", code="E-RULESET")
     if problems:
         raise PerfrulesError(problems)
-    return _Compiler(doc).ruleset()
+    ruleset = _Compiler(doc).ruleset()
+    ruleset.parent = parent
+    return ruleset
 
 
 def _check_version(doc: Document) -> None:
@@ -261,7 +301,7 @@ class _Compiler:
             method=self._method(raw.get("method"), path + ("method",)),
             by_operator=self._by_operator(raw.get("methods_by_operator") or {}, path + ("methods_by_operator",)),
             bare_operator=raw.get("bare_operator"), points_mismatch=raw.get("points_mismatch"),
-            when_absent=raw.get("when_absent"), line=self.doc.line(path), path=path, parent=parent,
+            when_absent=raw.get("when_absent"), source=self.doc.loc(path), path=path, parent=parent,
         )
         cat.children = [self._category(c, path + ("children", i), cat) for i, c in enumerate(raw.get("children", []))]
         cat.indicators = [self._indicator(x, path + ("indicators", i)) for i, x in enumerate(raw.get("indicators", []))]
@@ -273,7 +313,7 @@ class _Compiler:
             key=raw.get("key") or _slug(raw["name"], path), name=raw["name"],
             aliases=tuple(raw.get("aliases", [])), points=Decimal(raw["points"]),
             method=self._method(raw.get("method"), path + ("method",)), source=raw.get("source", "indicator"),
-            target=raw.get("target"), line=self.doc.line(path),
+            target=raw.get("target"), where=self.doc.loc(path),
         )
 
     def _by_operator(self, raw: Mapping[str, Any], path: Path) -> dict[str, MethodRef]:
@@ -297,13 +337,13 @@ class _Compiler:
                 return None
             where = path if overrides else ("presets", name)
             inner = self._method({**self.presets[name], **overrides}, where, seen + (name,))
-            return MethodRef(inner.method, inner.params, name) if inner else None
+            return MethodRef(inner.method, inner.params, name, inner.where) if inner else None
         if name not in methods.REGISTRY:
             self._problem(f"未知的评分方法 '{name}'", path, did_you_mean(name, [*methods.REGISTRY, *self.presets]))
             return None
         method = methods.get(name)
         try:
-            return MethodRef(method, method.compile_params(overrides), name)
+            return MethodRef(method, method.compile_params(overrides), name, self.doc.loc(path))
         except methods.ParamError as exc:
             self._problem(exc.message, path, exc.hint)
             return None
@@ -320,7 +360,7 @@ class _Compiler:
         for root in categories:
             for cat in root.walk():
                 if cat.key in seen:
-                    self._problem(f"类别键 '{cat.key}' 重复（另一处在第 {seen[cat.key].line} 行）", cat.path,
+                    self._problem(f"类别键 '{cat.key}' 重复（另一处在 {seen[cat.key].source}）", cat.path,
                                   "给其中一个类别写不同的 key")
                 seen[cat.key] = cat
 
@@ -410,7 +450,7 @@ def find(ref: str, dirs: Iterable[FsPath]) -> Entry:
     if ref.endswith((".yaml", ".yml")) and FsPath(ref).is_file():
         header = _header(FsPath(ref))
         if header is None:
-            load_ruleset(ref)  # raises the precise error
+            load_ruleset(ref, dirs)  # raises the precise error
             raise error("无法读取规则集头部", Location(ref), code="E-RULESET")
         return Entry(header[0], header[1], FsPath(ref))
     name, version = parse_ref(ref)
@@ -433,10 +473,11 @@ _COMPILED: dict[tuple[str, float], Ruleset] = {}
 
 def get_ruleset(ref: str, dirs: Iterable[FsPath]) -> Ruleset:
     """Find and compile once per process."""
-    entry = find(ref, list(dirs))
+    dirs = list(dirs)
+    entry = find(ref, dirs)
     key = (str(entry.path.resolve()), entry.path.stat().st_mtime)
     if key not in _COMPILED:
-        _COMPILED[key] = load_ruleset(entry.path)
+        _COMPILED[key] = load_ruleset(entry.path, dirs)
     return _COMPILED[key]
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import jsonschema
 from jsonschema.exceptions import ValidationError
 
-from .errors import Diagnostic, Location, Path, did_you_mean
+from .errors import Diagnostic, Path, did_you_mean
 from .yamlio import Document
 
 _TYPES = {"string": "文字", "number": "数值", "integer": "整数", "object": "映射（键: 值）", "array": "列表",
@@ -44,10 +44,10 @@ def _leaves(errors: list[ValidationError]) -> list[ValidationError]:
     out = []
     for e in errors:
         if e.validator in ("oneOf", "anyOf") and e.context:
-            deepest = max(e.context, key=lambda c: len(c.absolute_path))
-            if len(deepest.absolute_path) > len(e.absolute_path):
-                out.append(deepest)
-                continue
+            # The branch that failed on something other than the value's type is the one the author meant.
+            meant = [c for c in e.context if c.validator != "type"] or list(e.context)
+            out.append(max(meant, key=lambda c: len(c.absolute_path)))
+            continue
         out.append(e)
     return out
 
@@ -117,6 +117,3 @@ def _show(value: Any) -> str:
     text = repr(value) if not isinstance(value, str) else f"'{value}'"
     return text if len(text) <= 60 else text[:57] + "…"
 
-
-def location_of(doc: Document, path: Path) -> Location:
-    return doc.loc(path)

@@ -204,7 +204,7 @@ class _Scorer:
         if cat.points is None or abs(content_points - points) <= self.rs.tolerance:
             return rounding.score(content_score)
         policy = cat.points_mismatch or self.rs.points_mismatch
-        where = Location(self.rs.file, cat.line, cat.path)
+        where = cat.source
         if policy == "rescale" and content_points > 0:
             scaled = rounding.score(content_score * points / content_points)
             self._finding("info", "I-POINTS-RESCALED",
@@ -232,7 +232,7 @@ class _Scorer:
             target = parse_value(ind.target) if ind.target is not None else (row.target if row else None)
             actual = row.actual if row else None
             op = self._operator(cat, target)
-            self_score, loc = (row.self_score, row.location) if row else (None, Location(self.rs.file, ind.line))
+            self_score, loc = (row.self_score, row.location) if row else (None, ind.where)
         ref = ind.method or self._method_for(cat, None, op)
         if row is not None and row.points is not None and row.points != ind.points:
             self._finding("warning", "W-FIXED-POINTS", f"共性指标“{ind.name}”的分值由规则集定为 {fmt(ind.points)} 分，"

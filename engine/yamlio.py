@@ -43,6 +43,8 @@ class Document:
     lines: dict[Path, int] = field(default_factory=dict)
     sha256: str = ""
     encoding: str = "utf-8"
+    # For a ruleset merged from its parents: where each value came from, as (file, line).
+    origins: dict[Path, tuple[str, int | None]] = field(default_factory=dict)
 
     def line(self, path: Path) -> int | None:
         """The line of `path`, or of its nearest ancestor that has one."""
@@ -54,6 +56,14 @@ class Document:
             path = path[:-1]
 
     def loc(self, path: Path = ()) -> Location:
+        probe = tuple(path)
+        while self.origins:
+            if probe in self.origins:
+                file, line = self.origins[probe]
+                return Location(file, line, tuple(path))
+            if not probe:
+                break
+            probe = probe[:-1]
         return Location(self.file, self.line(path), tuple(path))
 
 

@@ -1,0 +1,128 @@
+"""`perfrules replay`: what a ruleset change does to the units it scores, before it is published."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path as FsPath
+from typing import Any, Iterable
+
+from .api import ruleset_for
+from .errors import PerfrulesError
+from .methods import fmt
+from .ruleset import Ruleset, get_ruleset, search_path
+from .scoring import score
+from .submission import load_submission
+
+SUBMISSION_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+def collect(paths: Iterable[str | FsPath]) -> list[FsPath]:
+    """Submission files from files and directories, sorted, so that the output does not depend on order."""
+    files: list[FsPath] = []
+    for p in map(FsPath, paths):
+        if p.is_dir():
+            files += [f for f in p.rglob("*") if f.is_file() and f.suffix in SUBMISSION_SUFFIXES
+                      and not f.name.endswith(".test.yaml")]
+        else:
+            files.append(p)
+    return sorted(set(files), key=lambda f: str(f))
+
+
+@dataclass
+class Row:
+    file: str
+    unit: str | None = None
+    before_ruleset: str | None = None
+    before_total: Decimal | None = None
+    before_grade: str | None = None
+    after_total: Decimal | None = None
+    after_grade: str | None = None
+    error: str | None = None
+
+    @property
+    def change(self) -> Decimal | None:
+        if self.before_total is None or self.after_total is None:
+            return None
+        return self.after_total - self.before_total
+
+    @property
+    def crossed(self) -> bool:
+        return self.error is None and self.before_grade != self.after_grade
+
+    def to_json(self) -> dict[str, Any]:
+        return {"file": self.file, "unit": self.unit, "baseline": self.before_ruleset,
+                "before": {"total": self.before_total, "grade": self.before_grade},
+                "after": {"total": self.after_total, "grade": self.after_grade},
+                "change": self.change, "grade_changed": self.crossed, "error": self.error}
+
+
+def replay(paths: Iterable[str | FsPath], against: str, baseline: str | None,
+           dirs: Iterable[str | FsPath] = ()) -> tuple[Ruleset, list[Row]]:
+    path = search_path(dirs)
+    after = get_ruleset(against, path)
+    before_fixed = get_ruleset(baseline, path) if baseline else None
+    rows = []
+    for file in collect(paths):
+        row = Row(str(file))
+        try:
+            sub = load_submission(file)
+            before = before_fixed or ruleset_for(sub, None, dirs)
+            a, b = score(sub, before), score(sub, after)
+            row.unit, row.before_ruleset = sub.unit, before.ref
+            row.before_total, row.before_grade = a.total, a.grade
+            row.after_total, row.after_grade = b.total, b.grade
+        except PerfrulesError as exc:
+            row.error = str(exc.first)
+        rows.append(row)
+    return after, rows
+
+
+def grade_counts(rows: list[Row], after: Ruleset) -> list[tuple[str, int, int]]:
+    labels = [g.label for g in sorted(after.grades, key=lambda g: g.min, reverse=True)]
+    for r in rows:
+        for g in (r.before_grade, r.after_grade):
+            if g and g not in labels:
+                labels.append(g)
+    ok = [r for r in rows if r.error is None]
+    return [(g, sum(r.before_grade == g for r in ok), sum(r.after_grade == g for r in ok)) for g in labels]
+
+
+def to_csv(rows: list[Row]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["文件", "单位", "原规则集", "原总分", "原等级", "新总分", "新等级", "变化", "等级变化", "错误"])
+    for r in rows:
+        writer.writerow([r.file, r.unit or "", r.before_ruleset or "", fmt(r.before_total), r.before_grade or "",
+                         fmt(r.after_total), r.after_grade or "", _signed(r.change), "是" if r.crossed else "",
+                         r.error or ""])
+    return buf.getvalue()
+
+
+def _signed(value: Decimal | None) -> str:
+    if value is None:
+        return ""
+    return ("+" if value > 0 else "") + fmt(value)
+
+
+def text(after: Ruleset, rows: list[Row]) -> str:
+    from .textout import table
+    good = [r for r in rows if r.error is None]
+    body = table(["单位", "原规则集", "原总分", "原等级", f"新总分", "新等级", "变化", "文件"],
+                 [[r.unit or "", r.before_ruleset or "", fmt(r.before_total), r.before_grade or "",
+                   fmt(r.after_total), r.after_grade or "", _signed(r.change) + (" ※" if r.crossed else ""), r.file]
+                  for r in good], "<<><><><")
+    out = [f"按 {after.ref} 重新评分 {len(rows)} 份自评数据（※ 表示等级变化）", body, ""]
+    counts = grade_counts(rows, after)
+    out.append(table(["等级", "原", "新", "变化"], [[g, str(a), str(b), _signed(Decimal(b - a))] for g, a, b in counts],
+                     "<>>>", last_free=False))
+    crossed = [r for r in good if r.crossed]
+    out.append(f"\n等级变化 {len(crossed)} 个单位" + ("：" + "、".join(f"{r.unit}（{r.before_grade}→{r.after_grade}）"
+                                                             for r in crossed) if crossed else "。"))
+    bad = [r for r in rows if r.error]
+    if bad:
+        out.append(f"\n无法评分的文件 {len(bad)} 个：")
+        out += [f"  {r.error}" for r in bad]
+    return "\n".join(out)
