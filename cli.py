@@ -351,5 +351,82 @@ def replay(paths: tuple[str, ...], against: str, baseline: str | None, output_fo
         emit(rp.text(after, rows))
 
 
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False),
+              help="输出文件；格式由扩展名决定：.md .html .pdf .docx")
+@click.option("--ruleset", "ruleset_ref", metavar="ID[@VERSION]", help="规则集；省略时自动选择（同 score）。")
+@click.option("--template", "template_ref", metavar="SET@VERSION", help="报告模板；省略时用规则集指定的模板。")
+@click.option("--templates", "template_dirs", multiple=True, type=click.Path(file_okay=False),
+              help="额外的模板目录（可重复；优先于 PERFRULES_TEMPLATES 和内置目录）。")
+@common
+@handled
+def report(file: str, out: str, ruleset_ref: str | None, template_ref: str | None, template_dirs: tuple[str, ...],
+           output_format: str, ruleset_dirs: tuple[str, ...]) -> None:
+    """按官方格式生成自评报告（Markdown、HTML、PDF、Word），表中分数为规则计算的分数。
+
+    报告末尾的附录列出单位自评分与规则得分不一致之处和核对发现的问题，并注明规则集、数据和模板的来源。
+    写出是原子的：出错时不留下半个文件，也不会覆盖输入文件。
+
+    \b
+    例：
+      perfrules report examples/zizhou-hrss-2024.yaml -o 自评报告.html
+      perfrules report examples/zizhou-hrss-2024.yaml -o 自评报告.pdf
+      perfrules report examples/zizhou-hrss-2024.yaml -o 自评报告.docx --template unit-overall@1
+    """
+    from engine.api import report_file
+    used = report_file(file, out, ruleset_ref, template_ref, ruleset_dirs, template_dirs)
+    if output_format == "json":
+        _json({"ok": True, "output": out, "template": used})
+    else:
+        emit(f"已生成 {out}（模板 {used}）")
+
+
+@main.group()
+def templates() -> None:
+    """报告模板。
+
+    \b
+    例：
+      perfrules templates list
+    """
+
+
+@templates.command("list")
+@click.option("--templates", "template_dirs", multiple=True, type=click.Path(file_okay=False),
+              help="额外的模板目录。")
+@common
+@handled
+def templates_list(template_dirs: tuple[str, ...], output_format: str, ruleset_dirs: tuple[str, ...]) -> None:
+    """列出可用的报告模板（模板集@版本、标题、继承、可用格式、目录）。
+
+    \b
+    例：
+      perfrules templates list
+      perfrules templates list --templates ./my-templates --format json
+    """
+    from engine import render
+    dirs = render.template_dirs(template_dirs)
+    items = []
+    for ts in render.list_templates(dirs):
+        formats = [f for f in ("md", "html", "pdf", "docx") if _has_format(render, ts, f, dirs)]
+        items.append({"template": ts.ref, "title": ts.title, "extends": ts.extends, "formats": formats,
+                      "folder": str(ts.folder)})
+    if output_format == "json":
+        _json(items)
+        return
+    from engine.textout import table
+    emit(table(["模板", "标题", "继承", "格式", "目录"],
+               [[i["template"], i["title"], i["extends"] or "—", " ".join(i["formats"]), i["folder"]] for i in items]))
+
+
+def _has_format(render: Any, ts: Any, fmt: str, dirs: Any) -> bool:
+    try:
+        render.source_for(ts, fmt, dirs)
+        return True
+    except PerfrulesError:
+        return False
+
+
 if __name__ == "__main__":
     main()

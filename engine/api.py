@@ -37,3 +37,33 @@ def check(sub: Submission, rs: Ruleset) -> Scorecard:
 def check_file(file: str | FsPath, ref: str | None = None, dirs: Iterable[str | FsPath] = ()) -> Scorecard:
     sub = load_submission(file)
     return check(sub, ruleset_for(sub, ref, dirs))
+
+
+def report_file(file: str | FsPath, out: str | FsPath, ref: str | None = None, template: str | None = None,
+                dirs: Iterable[str | FsPath] = (), template_dirs: Iterable[str | FsPath] = ()) -> str:
+    """Render the report of one submission to OUT (format from its extension). Returns the template used."""
+    from . import render
+    from .errors import Location, error
+    from .reportview import build as build_view
+    out = FsPath(out)
+    fmt = render.FORMATS.get(out.suffix.lower())
+    if fmt is None:
+        raise error(f"无法从扩展名 '{out.suffix or '（无）'}' 判断报告格式", Location(str(out)),
+                    "输出文件请用 .md、.html、.pdf 或 .docx 结尾", code="E-USAGE")
+    sub = load_submission(file)
+    rs = ruleset_for(sub, ref, dirs)
+    tdirs = render.template_dirs(template_dirs)
+    ref_t = template or (f"{rs.template['set']}@{rs.template['version']}" if rs.template else None)
+    if ref_t is None:
+        raise error(f"规则集 {rs.ref} 没有指定报告模板", None, "用 --template SET@VERSION 指定", code="E-TEMPLATE")
+    ts = render.find_template(ref_t, tdirs)
+    card = check(sub, rs)
+    view = build_view(sub, card, rs, ts.ref)
+    data: bytes | str
+    if fmt == "docx":
+        data = render.render_docx(ts, view, tdirs)
+    else:
+        text = render.render_text(ts, fmt, view, tdirs)
+        data = render.render_pdf(text, ts.folder) if fmt == "pdf" else text
+    render.atomic_write(out, data, [FsPath(file)])
+    return ts.ref

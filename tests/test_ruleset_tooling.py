@@ -208,3 +208,10 @@ def test_replay_csv(runner):
     assert rows[0].keys() >= {"单位", "原总分", "新总分", "变化", "等级变化"}
     a = next(r for r in rows if r["单位"] == "甲单位")
     assert (a["原规则集"], a["原总分"], a["新总分"], a["变化"], a["等级变化"]) == ("cn/unit-overall@2024.1", "90", "86.67", "-3.33", "是")
+
+
+def test_every_shipped_ruleset_passes_rulesets_check(runner):
+    result = runner.invoke(main, ["rulesets", "check", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["ok"] and len(data["rulesets"]) >= 4

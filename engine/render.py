@@ -1,0 +1,243 @@
+"""Render the self-evaluation report from versioned templates: Markdown, HTML, PDF (HTML → WeasyPrint), Word.
+
+Templates live in `templates/<set>/<version>/` with a `template.yaml` manifest; a version may `extends` an
+earlier one and then holds only the files (or Jinja blocks) it changes. Everything renders in a Jinja2
+sandbox with StrictUndefined; HTML and Word output is autoescaped. Output is written atomically.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path as FsPath
+from types import TracebackType
+from typing import Any, Callable, Iterable
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+
+from .errors import Location, PerfrulesError, error
+from .yamlio import load_file
+
+SHIPPED_TEMPLATES = FsPath(__file__).resolve().parent.parent / "templates"
+FORMATS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".pdf": "pdf", ".docx": "docx"}
+SOURCE_FILE = {"md": "report.md.j2", "html": "report.html.j2", "pdf": "report.html.j2", "docx": "report.docx"}
+CJK_FAMILIES = ("Noto Serif CJK SC", "Noto Sans CJK SC", "Source Han Serif SC", "Source Han Sans SC",
+                "SimSun", "Songti SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "AR PL UMing CN")
+
+
+@dataclass(frozen=True)
+class TemplateSet:
+    set: str
+    version: str
+    title: str
+    description: str
+    extends: str | None
+    folder: FsPath
+    root: FsPath
+
+    @property
+    def ref(self) -> str:
+        return f"{self.set}@{self.version}"
+
+
+def template_dirs(extra: Iterable[str | FsPath] = ()) -> list[FsPath]:
+    dirs = [FsPath(d) for d in extra]
+    dirs += [FsPath(d) for d in os.environ.get("PERFRULES_TEMPLATES", "").split(os.pathsep) if d]
+    return dirs + [SHIPPED_TEMPLATES]
+
+
+def list_templates(dirs: list[FsPath]) -> list[TemplateSet]:
+    found: dict[str, TemplateSet] = {}
+    for root in dirs:
+        for manifest in sorted(root.glob("*/*/template.yaml")):
+            ts = _read_manifest(manifest, root)
+            found.setdefault(ts.ref, ts)
+    return sorted(found.values(), key=lambda t: (t.set, t.version))
+
+
+def _read_manifest(path: FsPath, root: FsPath) -> TemplateSet:
+    doc = load_file(path)
+    data = doc.data if isinstance(doc.data, dict) else {}
+    folder = path.parent
+    return TemplateSet(set=folder.parent.name, version=folder.name, title=str(data.get("title", "")),
+                       description=str(data.get("description", "")), extends=data.get("extends"),
+                       folder=folder, root=root)
+
+
+def find_template(ref: str, dirs: list[FsPath]) -> TemplateSet:
+    available = list_templates(dirs)
+    for ts in available:
+        if ts.ref == ref:
+            return ts
+    from .errors import did_you_mean
+    raise error(f"找不到报告模板 '{ref}'", None, did_you_mean(ref, [t.ref for t in available])
+                + "；用 perfrules templates list 查看全部", code="E-TEMPLATE")
+
+
+def chain(ts: TemplateSet, dirs: list[FsPath]) -> list[TemplateSet]:
+    """The set and the versions it extends, nearest first."""
+    out = [ts]
+    while out[-1].extends:
+        parent = find_template(out[-1].extends, dirs)
+        if parent in out:
+            raise error(f"报告模板继承形成循环：{' → '.join(t.ref for t in out + [parent])}",
+                        Location(str(out[-1].folder / 'template.yaml')), code="E-TEMPLATE")
+        out.append(parent)
+    return out
+
+
+def source_for(ts: TemplateSet, fmt: str, dirs: list[FsPath]) -> FsPath:
+    name = SOURCE_FILE[fmt]
+    for member in chain(ts, dirs):
+        candidate = member.folder / name
+        if candidate.is_file():
+            return candidate
+    raise error(f"报告模板 {ts.ref} 没有 {fmt} 格式（缺少 {name}）", Location(str(ts.folder)),
+                "换一个模板，或在模板目录中添加该文件", code="E-TEMPLATE")
+
+
+# ------------------------------------------------------------------------------------------- Jinja
+
+def _filters() -> dict[str, Callable[..., Any]]:
+    def md(value: Any) -> str:
+        # A table cell must not break the Markdown table: escape pipes, fold newlines.
+        return str(value).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    return {"md": md}
+
+
+def jinja_env(roots: list[FsPath], autoescape: bool | Callable[[str | None], bool]) -> SandboxedEnvironment:
+    env = SandboxedEnvironment(loader=jinja2.FileSystemLoader([str(r) for r in roots]), autoescape=autoescape,
+                               undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+                               trim_blocks=True, lstrip_blocks=True)
+    env.filters.update(_filters())
+    return env
+
+
+def _template_error(exc: Exception, tb: TracebackType | None, fallback: str) -> PerfrulesError:
+    """Name the template file and line of a rendering error (Jinja rewrites tracebacks to template lines)."""
+    file, line = fallback, getattr(exc, "lineno", None)
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if name.endswith((".j2", ".html", ".md")):
+            file, line = name, tb.tb_lineno
+        tb = tb.tb_next
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        file, line = exc.filename or file, exc.lineno
+    message = str(exc.message if hasattr(exc, "message") and exc.message else exc)
+    if isinstance(exc, jinja2.UndefinedError):
+        message = f"模板用到了未定义的变量：{message}"
+    elif isinstance(exc, jinja2.exceptions.SecurityError):
+        message = f"模板做了沙箱不允许的操作：{message}"
+    else:
+        message = f"模板错误：{message}"
+    return error(message, Location(file, line), "检查模板中的变量名；可用变量见 docs/template-guide.md", code="E-TEMPLATE")
+
+
+def render_text(ts: TemplateSet, fmt: str, view: dict[str, Any], dirs: list[FsPath]) -> str:
+    source = source_for(ts, fmt, dirs)
+    roots = list(dict.fromkeys(t.root for t in chain(ts, dirs)))
+    env = jinja_env(roots, autoescape=fmt in ("html", "pdf"))
+    name = source.relative_to(next(r for r in roots if source.is_relative_to(r))).as_posix()
+    try:
+        return env.get_template(name).render(r=view)
+    except (jinja2.TemplateError, TypeError, ValueError) as exc:
+        raise _template_error(exc, exc.__traceback__, str(source)) from None
+
+
+# ------------------------------------------------------------------------------------------- PDF
+
+def cjk_font_available() -> bool:
+    """Whether fontconfig knows a Chinese font that the report's CSS names (else the PDF would show boxes)."""
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return any(FsPath(p).exists() for p in ("/usr/share/fonts/opentype/noto", "/usr/share/fonts/truetype/wqy"))
+    result = subprocess.run([fc_list, ":lang=zh", "family"], capture_output=True, text=True, timeout=30)
+    families = result.stdout
+    return any(name in families for name in CJK_FAMILIES)
+
+
+def render_pdf(html: str, base: FsPath) -> bytes:
+    if not cjk_font_available():
+        raise error("没有找到中文字体，生成的 PDF 会显示方框", None,
+                    "Debian/Ubuntu：apt-get install fonts-noto-cjk；其他系统请安装思源宋体/黑体（Noto CJK）后重试",
+                    code="E-FONT")
+    try:
+        from weasyprint import HTML
+    except ImportError:
+        raise error("生成 PDF 需要 WeasyPrint", None, "pip install 'perfrules[report]' 或 pip install weasyprint",
+                    code="E-DEPENDENCY") from None
+    return HTML(string=html, base_url=str(base)).write_pdf()
+
+
+# ------------------------------------------------------------------------------------------- Word
+
+def render_docx(ts: TemplateSet, view: dict[str, Any], dirs: list[FsPath]) -> bytes:
+    try:
+        from docxtpl import DocxTemplate
+    except ImportError:
+        raise error("生成 Word 需要 docxtpl", None, "pip install docxtpl", code="E-DEPENDENCY") from None
+    source = source_for(ts, "docx", dirs)
+    doc = DocxTemplate(str(source))
+    env = jinja_env([], autoescape=True)
+    try:
+        doc.render({"r": view}, jinja_env=env, autoescape=True)
+    except (jinja2.TemplateError, TypeError, ValueError) as exc:
+        context = " ".join(s.strip() for s in getattr(exc, "docx_context", []) if s.strip())
+        err = _template_error(exc, None, str(source))
+        raise error(err.first.message + (f"（附近文字：{context[:80]}）" if context else ""), Location(str(source)),
+                    "用 Word 打开该模板，检查 {{ }} 中的变量名", code="E-TEMPLATE") from None
+    _merge_indicator_cells(doc.docx, view)
+    with tempfile.TemporaryFile() as buf:
+        doc.save(buf)
+        buf.seek(0)
+        return buf.read()
+
+
+def _merge_indicator_cells(document: Any, view: dict[str, Any]) -> None:
+    """Merge the 一级 / 二级 cells of the indicator table vertically, as in the official layout."""
+    rows = view["indicator_rows"]
+    for table in document.tables:
+        header = [c.text.strip() for c in table.rows[0].cells] if table.rows else []
+        if "一级指标" not in header or len(table.rows) < len(rows) + 1:
+            continue
+        for col, (first_key, span_key) in enumerate((("level1_first", "level1_span"), ("level2_first", "level2_span"))):
+            for i, row in enumerate(rows):
+                span = row[span_key]
+                if row[first_key] and span > 1:
+                    top = table.cell(i + 1, col)
+                    for k in range(1, span):
+                        table.cell(i + 1 + k, col).text = ""
+                    merged = top.merge(table.cell(i + span, col))
+                    for extra in merged.paragraphs[1:]:
+                        if not extra.text.strip():
+                            extra._element.getparent().remove(extra._element)
+        return
+
+
+# ------------------------------------------------------------------------------------------- output
+
+def atomic_write(out: FsPath, data: bytes | str, inputs: Iterable[FsPath] = ()) -> None:
+    """Write via a temporary file in the same folder and rename: a failed run leaves no partial file."""
+    target = out.resolve()
+    for source in inputs:
+        if source.resolve() == target:
+            raise error("输出文件与输入文件相同，不能覆盖输入", Location(str(out)), "换一个输出文件名", code="E-IO")
+    if not target.parent.is_dir():
+        raise error("输出目录不存在", Location(str(out)), f"先创建目录 {target.parent}", code="E-IO")
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)   # mkstemp makes 0600; a report is an ordinary file
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise

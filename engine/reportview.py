@@ -1,0 +1,154 @@
+"""The report's view model: everything a template shows, already formatted as text.
+
+Templates do no arithmetic and no formatting decisions: the figures here are the engine's (the rule's
+scores), Decimal all the way, rounded by the ruleset's policy. The unit's own figures appear only where
+the appendix compares them with the rule's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from decimal import Decimal
+from typing import Any
+
+from . import __version__
+from .methods import fmt
+from .ruleset import Ruleset
+from .scorecard import CategoryResult, IndicatorResult, Scorecard
+from .submission import Submission
+
+_SEVERITY = {"error": "错误", "warning": "警告", "info": "提示"}
+KIND_TITLE = {"unit-overall": "单位整体支出", "project": "项目支出"}
+
+
+def rendering_date() -> dt.date:
+    """Today, or SOURCE_DATE_EPOCH when set (reproducible builds and tests)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
+    return dt.date.today()
+
+
+def _money(value: Any) -> str:
+    if value is None or isinstance(value, str):
+        return value or ""
+    return fmt(Decimal(value))
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def build(sub: Submission, card: Scorecard, rs: Ruleset, template: str) -> dict[str, Any]:
+    data = sub.data
+    budget_result = next((i for i in card.indicators if i.source == "ruleset" and i.inputs.get("rate")), None)
+    return {
+        "title": data.get("title") or f"{sub.unit} {sub.year} 年度{KIND_TITLE[sub.kind]}绩效自评报告",
+        "table_title": "部门整体支出绩效自评表" if sub.kind == "unit-overall" else "项目支出绩效自评表",
+        "unit": sub.unit, "year": sub.year, "kind": sub.kind,
+        "project": _text(data.get("project")), "department": _text(data.get("department")),
+        "region": _text(data.get("region")), "issuer": _text(data.get("issuer")),
+        "evaluation_method": _text((data.get("evaluation") or {}).get("method")),
+        "evaluation_organ": _text((data.get("evaluation") or {}).get("organ")),
+        "report_date": _text(data.get("report_date")),
+        "money_unit": data.get("money_unit") or "万元",
+        "tasks": [_task(t) for t in (data.get("budget") or {}).get("tasks") or []],
+        "budget_total": _budget_total(sub, budget_result),
+        "goals": {k: _text((data.get("goals") or {}).get(k)) for k in ("expected", "achieved")},
+        "indicator_rows": _indicator_rows(card),
+        "total_points": fmt(card.max_total), "total_score": fmt(card.total), "grade": card.grade,
+        "categories": [_category(c) for c in card.all_categories() if c.status != "absent" or c.points],
+        "team": [{k: _text(m.get(k)) for k in ("name", "title", "unit", "role")} for m in data.get("team") or []],
+        "signatures": {k: _text((data.get("signatures") or {}).get(k)) for k in ("leader_date", "unit_date", "unit_opinion")},
+        "sections": _sections(data.get("narrative") or [], 0),
+        "summary": _summary(card, rs),
+        "differences": _differences(card),
+        "stated": [{"label": s.label, "total": fmt(s.total) if s.total is not None else "—",
+                    "grade": s.grade or ""} for s in card.stated],
+        "findings": [{"severity": _SEVERITY[f.severity], "code": f.code, "message": f.message,
+                      "where": f"第 {f.location.line} 行" if f.location.line else ""} for f in card.findings],
+        "provenance": {
+            "ruleset": rs.ref, "ruleset_title": rs.title, "ruleset_sha256": rs.sha256,
+            "input_file": sub.file, "input_sha256": sub.doc.sha256, "engine": f"perfrules {__version__}",
+            "template": template, "rendered_on": rendering_date().isoformat(),
+        },
+    }
+
+
+def _task(t: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": _text(t.get("name")), "content": _text(t.get("content")), "completion": _text(t.get("completion")),
+        "budget": {k: _money((t.get("budget") or {}).get(k)) for k in ("total", "fiscal", "other")},
+        "budget_initial": {k: _money((t.get("budget_initial") or {}).get(k)) for k in ("total", "fiscal", "other")},
+        "spent": {k: _money((t.get("spent") or {}).get(k)) for k in ("total", "fiscal", "other")},
+        "rate": _text(t.get("rate")), "points": _text(t.get("points")) or "—", "score": _text(t.get("self_score")) or "—",
+    }
+
+
+def _budget_total(sub: Submission, result: IndicatorResult | None) -> dict[str, Any]:
+    total = (sub.data.get("budget") or {}).get("total") or {}
+    row = _task({**total, "name": "金额合计"})
+    row["points"] = fmt(result.points) if result and result.points is not None else "—"
+    row["rate"] = result.inputs.get("rate", "—") if result else "—"
+    row["score"] = fmt(result.score) if result and result.score is not None else "—"
+    for which in ("budget", "spent", "budget_initial"):
+        if not row[which]["total"]:
+            value = sub.budget_total(which)
+            row[which]["total"] = _money(value) if value is not None else ""
+    return row
+
+
+def _indicator_rows(card: Scorecard) -> list[dict[str, Any]]:
+    """The indicator table, with row spans for the merged 一级 / 二级 cells (budget execution excluded)."""
+    rows = [i for i in card.indicators if not i.inputs.get("rate")]
+    points = {c.label: c.points for c in card.all_categories()}
+    out: list[dict[str, Any]] = []
+    for i, ind in enumerate(rows):
+        level1 = ind.category_path[0]
+        level2 = ind.category_path[1] if len(ind.category_path) > 1 else ""
+        out.append({
+            "level1": level1, "level1_points": fmt(points.get(level1)), "level2": level2, "name": ind.name,
+            "target": ind.target or "", "actual": ind.actual or "", "points": fmt(ind.points) if ind.points is not None else "",
+            "score": fmt(ind.score) if ind.score is not None else "—", "self_score": fmt(ind.self_score) if ind.self_score is not None else "",
+            "status": ind.status, "explanation": ind.explanation,
+            "level1_first": i == 0 or rows[i - 1].category_path[0] != level1,
+            "level2_first": i == 0 or rows[i - 1].category_path[:2] != ind.category_path[:2],
+        })
+    for row_index, row in enumerate(out):
+        row["level1_span"] = _span(out, row_index, lambda r: r["level1"]) if row["level1_first"] else 0
+        row["level2_span"] = _span(out, row_index, lambda r: (r["level1"], r["level2"])) if row["level2_first"] else 0
+    return out
+
+
+def _span(rows: list[dict[str, Any]], start: int, key: Any) -> int:
+    n = 1
+    while start + n < len(rows) and key(rows[start + n]) == key(rows[start]):
+        n += 1
+    return n
+
+
+def _category(c: CategoryResult) -> dict[str, Any]:
+    return {"label": c.label, "depth": c.depth, "points": fmt(c.points), "score": fmt(c.score),
+            "self_score": fmt(c.self_score) if c.self_score is not None else "—", "note": c.note}
+
+
+def _sections(items: list[dict[str, Any]], level: int) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for item in items:
+        out.append({"title": _text(item.get("title")), "body": _text(item.get("body")), "level": level})
+        out += _sections(item.get("sections") or [], level + 1)
+    return out
+
+
+def _summary(card: Scorecard, rs: Ruleset) -> str:
+    parts = "；".join(f"{c.label}共 {fmt(c.points)} 分，得 {fmt(c.score)} 分" for c in card.categories
+                     if c.status not in ("moved", "dropped"))
+    return (f"按评分规则集 {rs.ref}（{rs.title}）计算，本次自评满分 {fmt(card.max_total)} 分，得分 {fmt(card.total)} 分，"
+            f"等级为“{card.grade}”。其中{parts}。")
+
+
+def _differences(card: Scorecard) -> list[dict[str, str]]:
+    return [{"name": i.name, "self_score": fmt(i.self_score), "score": fmt(i.score) if i.score is not None else "—",
+             "explanation": i.explanation}
+            for i in card.indicators if i.self_score is not None and i.score != i.self_score]

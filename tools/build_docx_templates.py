@@ -1,0 +1,222 @@
+"""Build the Word templates (templates/*/1/report.docx) with python-docx.
+
+The .docx files are committed: a person edits them in Word or WPS like any document, keeping the
+{{ … }} and {%tr … %} tags (docxtpl syntax). This script is how the first version was made; rerun it
+only to start a template over:  python tools/build_docx_templates.py
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt
+
+ROOT = Path(__file__).resolve().parent.parent / "templates"
+BODY_FONT, HEAD_FONT, LATIN = "宋体", "黑体", "Times New Roman"
+
+
+def east_asian(style, name: str, size: float, bold: bool = False) -> None:
+    style.font.name = LATIN
+    style.font.size = Pt(size)
+    style.font.bold = bold
+    rpr = style.element.get_or_add_rPr()
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = rpr.makeelement(qn("w:rFonts"), {})
+        rpr.append(fonts)
+    fonts.set(qn("w:eastAsia"), name)
+    fonts.set(qn("w:ascii"), LATIN)
+    fonts.set(qn("w:hAnsi"), LATIN)
+
+
+def new_document() -> Document:
+    doc = Document()
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.left_margin = section.right_margin = Mm(18)
+    section.top_margin, section.bottom_margin = Mm(20), Mm(18)
+    east_asian(doc.styles["Normal"], BODY_FONT, 10.5)
+    for level, size in ((1, 16), (2, 14), (3, 12), (4, 10.5)):
+        style = doc.styles[f"Heading {level}"]
+        east_asian(style, HEAD_FONT, size, bold=True)
+        style.font.color.rgb = None
+    east_asian(doc.styles["Table Grid"], BODY_FONT, 9)
+    doc.core_properties.title = "{{ r.title }}"
+    doc.core_properties.author = "perfrules"
+    return doc
+
+
+def para(doc, text: str, align=None, bold: bool = False, size: float | None = None):
+    p = doc.add_paragraph()
+    run = p.add_run(text)
+    run.bold = bold
+    if size:
+        run.font.size = Pt(size)
+    if align is not None:
+        p.alignment = align
+    return p
+
+
+def table(doc, rows: list[list[str]], widths_mm: list[float] | None = None):
+    t = doc.add_table(rows=len(rows), cols=len(rows[0]))
+    t.style = doc.styles["Table Grid"]
+    t.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for i, cells in enumerate(rows):
+        for j, text in enumerate(cells):
+            t.cell(i, j).text = text
+    if widths_mm:
+        # Word reads the cell widths, LibreOffice the grid's: set both.
+        t.autofit = False
+        for column, w in zip(t.columns, widths_mm):
+            column.width = Mm(w)
+        for row in t.rows:
+            for cell, w in zip(row.cells, widths_mm):
+                cell.width = Mm(w)
+    return t
+
+
+def merge(a, b):
+    """Merge cells and drop the empty paragraphs the merged-away cells leave behind."""
+    cell = a.merge(b)
+    for extra in cell.paragraphs[1:]:
+        if not extra.text.strip():
+            extra._element.getparent().remove(extra._element)
+    return cell
+
+
+def cover(doc, lines: list[tuple[str, str]]) -> None:
+    for _ in range(4):
+        doc.add_paragraph()
+    para(doc, "{{ r.title }}", WD_ALIGN_PARAGRAPH.CENTER, bold=True, size=20)
+    doc.add_paragraph()
+    for label, var in lines:
+        para(doc, f"{label}：{{{{ {var} }}}}", WD_ALIGN_PARAGRAPH.CENTER, size=14)
+    doc.add_paragraph()
+    para(doc, "{{ r.issuer }}", WD_ALIGN_PARAGRAPH.CENTER, size=14)
+    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+
+
+def unit_budget(doc) -> None:
+    t = table(doc, [
+        ["任务名称", "主要内容", "完成情况", "全年预算数（{{ r.money_unit }}）", "", "", "全年执行数（{{ r.money_unit }}）", "", "",
+         "分值", "执行率", "得分"],
+        ["", "", "", "总额", "财政拨款", "其他资金", "总额", "财政拨款", "其他资金", "", "", ""],
+        ["{%tr for t in r.tasks %}"] + [""] * 11,
+        ["{{ t.name }}", "{{ t.content }}", "{{ t.completion }}", "{{ t.budget.total }}", "{{ t.budget.fiscal }}",
+         "{{ t.budget.other }}", "{{ t.spent.total }}", "{{ t.spent.fiscal }}", "{{ t.spent.other }}", "{{ t.points }}",
+         "{{ t.rate }}", "{{ t.score }}"],
+        ["{%tr endfor %}"] + [""] * 11,
+        ["金额合计", "", "", "{{ r.budget_total.budget.total }}", "{{ r.budget_total.budget.fiscal }}",
+         "{{ r.budget_total.budget.other }}", "{{ r.budget_total.spent.total }}", "{{ r.budget_total.spent.fiscal }}",
+         "{{ r.budget_total.spent.other }}", "{{ r.budget_total.points }}", "{{ r.budget_total.rate }}",
+         "{{ r.budget_total.score }}"],
+    ], [22, 30, 12, 13, 13, 11, 13, 13, 11, 10, 12, 10])
+    for col in (0, 1, 2, 9, 10, 11):
+        merge(t.cell(0, col), t.cell(1, col))
+    merge(t.cell(0, 3), t.cell(0, 5))
+    merge(t.cell(0, 6), t.cell(0, 8))
+    merge(t.cell(5, 0), t.cell(5, 2))
+
+
+def project_budget(doc) -> None:
+    t = table(doc, [
+        ["项目名称", "{{ r.project }}", "", "", "", ""],
+        ["主管部门", "{{ r.department }}", "", "实施单位", "{{ r.unit }}", ""],
+        ["项目资金（{{ r.money_unit }}）", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率 / 得分"],
+        ["年度资金总额", "{{ r.budget_total.budget_initial.total }}", "{{ r.budget_total.budget.total }}",
+         "{{ r.budget_total.spent.total }}", "{{ r.budget_total.points }}", "{{ r.budget_total.rate }} / {{ r.budget_total.score }}"],
+        ["其中：财政拨款", "{{ r.budget_total.budget_initial.fiscal }}", "{{ r.budget_total.budget.fiscal }}",
+         "{{ r.budget_total.spent.fiscal }}", "—", "—"],
+        ["其他资金", "{{ r.budget_total.budget_initial.other }}", "{{ r.budget_total.budget.other }}",
+         "{{ r.budget_total.spent.other }}", "—", "—"],
+    ], [34, 30, 30, 30, 20, 30])
+    merge(t.cell(0, 1), t.cell(0, 5))
+    merge(t.cell(1, 1), t.cell(1, 2))
+    merge(t.cell(1, 4), t.cell(1, 5))
+
+
+def common_body(doc) -> None:
+    table(doc, [["年度总体目标", "预期目标（年初设定）", "目标实际完成情况"],
+                ["", "{{ r.goals.expected }}", "{{ r.goals.achieved }}"]], [30, 72, 72])
+    merge(doc.tables[-1].cell(0, 0), doc.tables[-1].cell(1, 0))
+    para(doc, "年度绩效指标完成情况", bold=True)
+    t = table(doc, [
+        ["一级指标", "二级指标", "三级指标（指标内容）", "年度指标值", "实际完成值", "分值", "得分"],
+        ["{%tr for row in r.indicator_rows %}", "", "", "", "", "", ""],
+        ["{% if row.level1_first %}{{ row.level1 }}（{{ row.level1_points }}分）{% endif %}",
+         "{% if row.level2_first %}{{ row.level2 }}{% endif %}", "{{ row.name }}", "{{ row.target }}", "{{ row.actual }}",
+         "{{ row.points }}", "{{ row.score }}"],
+        ["{%tr endfor %}", "", "", "", "", "", ""],
+        ["总分", "", "", "", "", "{{ r.total_points }}", "{{ r.total_score }}"],
+        ["等级", "", "", "", "", "{{ r.grade }}", ""],
+    ], [22, 24, 50, 24, 24, 14, 16])
+    merge(t.cell(4, 0), t.cell(4, 4))
+    merge(t.cell(5, 0), t.cell(5, 4))
+    merge(t.cell(5, 5), t.cell(5, 6))
+
+    doc.add_heading("二、评价小组", level=2)
+    t = table(doc, [["姓名", "职务/职称", "单位", "签字"],
+                    ["{%tr for m in r.team %}", "", "", ""],
+                    ["{{ m.name }}", "{{ m.title }}", "{{ m.unit }}", ""],
+                    ["{%tr endfor %}", "", "", ""],
+                    ["评价组组长（签字）：　　　　　　{{ r.signatures.leader_date }}", "", "", ""],
+                    ["部门（单位）意见：{{ r.signatures.unit_opinion }}　部门（单位）负责人（签章）：{{ r.signatures.unit_date }}", "", "", ""]],
+              [30, 36, 70, 38])
+    merge(t.cell(4, 0), t.cell(4, 3))
+    merge(t.cell(5, 0), t.cell(5, 3))
+
+    doc.add_heading("三、评价报告", level=2)
+    p = para(doc, "评分结果：{{ r.summary }}")
+    p.runs[0].bold = False
+    para(doc, "{%p for s in r.sections %}")
+    para(doc, "{{ s.title }}", bold=True)
+    para(doc, "{%p if s.body %}")
+    para(doc, "{{ s.body }}")
+    para(doc, "{%p endif %}")
+    para(doc, "{%p endfor %}")
+
+    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    doc.add_heading("附录：评分核对（perfrules 生成）", level=2)
+    para(doc, "总分对照", bold=True)
+    table(doc, [["来源", "总分", "等级"], ["{%tr for s in r.stated %}", "", ""],
+                ["{{ s.label }}", "{{ s.total }}", "{{ s.grade }}"], ["{%tr endfor %}", "", ""]], [80, 40, 40])
+    para(doc, "自评分与规则得分不一致的指标", bold=True)
+    table(doc, [["指标", "自评得分", "规则得分", "规则说明"], ["{%tr for d in r.differences %}", "", "", ""],
+                ["{{ d.name }}", "{{ d.self_score }}", "{{ d.score }}", "{{ d.explanation }}"],
+                ["{%tr endfor %}", "", "", ""]], [40, 18, 18, 98])
+    para(doc, "核对发现的问题", bold=True)
+    table(doc, [["级别", "代码", "说明", "位置"], ["{%tr for f in r.findings %}", "", "", ""],
+                ["{{ f.severity }}", "{{ f.code }}", "{{ f.message }}", "{{ f.where }}"],
+                ["{%tr endfor %}", "", "", ""]], [14, 34, 106, 20])
+    para(doc, "评分规则集：{{ r.provenance.ruleset }}（sha256 {{ r.provenance.ruleset_sha256[:16] }}）；"
+              "自评数据：{{ r.provenance.input_file }}（sha256 {{ r.provenance.input_sha256[:16] }}）；"
+              "报告模板：{{ r.provenance.template }}；{{ r.provenance.engine }}；生成日期：{{ r.provenance.rendered_on }}。",
+         size=8)
+
+
+def build(kind: str) -> Path:
+    doc = new_document()
+    if kind == "unit-overall":
+        cover(doc, [("单位名称", "r.unit"), ("评价方式", "r.evaluation_method"), ("评价机构", "r.evaluation_organ"),
+                    ("报告日期", "r.report_date")])
+    else:
+        cover(doc, [("项目名称", "r.project"), ("主管部门", "r.department"), ("实施单位", "r.unit"),
+                    ("报告日期", "r.report_date")])
+    doc.add_heading("一、{{ r.table_title }}", level=2)
+    para(doc, "（{{ r.year }}年度）", WD_ALIGN_PARAGRAPH.CENTER)
+    (unit_budget if kind == "unit-overall" else project_budget)(doc)
+    common_body(doc)
+    out = ROOT / kind / "1" / "report.docx"
+    doc.save(out)
+    return out
+
+
+if __name__ == "__main__":
+    for kind in ("unit-overall", "project"):
+        print(build(kind))
