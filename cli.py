@@ -352,6 +352,50 @@ def replay(paths: tuple[str, ...], against: str, baseline: str | None, output_fo
 
 
 @main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False),
+              help="汇总文件；格式由扩展名决定：.csv .json .xlsx")
+@click.option("--ruleset", "ruleset_ref", metavar="ID[@VERSION]", help="统一使用的规则集；省略时每份数据各用其适用的规则集。")
+@click.option("-j", "--jobs", default=1, show_default=True, type=click.IntRange(1, 64), help="并行进程数。")
+@common
+@handled
+def batch(paths: tuple[str, ...], out: str, ruleset_ref: str | None, jobs: int, output_format: str,
+          ruleset_dirs: tuple[str, ...]) -> None:
+    """批量评分：一个县、一个省的全部自评数据，一次评完，写出汇总表。
+
+    每份数据一行：单位、年度、规则集、规则总分、等级、自报总分、差异、错误数、警告数、文件。
+    无法读取的文件不中断，单独列出。终端上显示进度条。结果与文件顺序、并行进程数无关（逐字节相同）。
+
+    \b
+    例：
+      perfrules batch units/ -o 汇总.xlsx
+      perfrules batch units/ other/*.yaml -o 汇总.csv --jobs 4
+      perfrules batch units/ -o 汇总.json --ruleset cn/unit-overall@2024.1
+    """
+    from pathlib import Path
+
+    from engine import batch as bt
+    from engine.errors import Location, error
+    from engine.files import atomic_write, collect
+    writer = bt.WRITERS.get(Path(out).suffix.lower())
+    if writer is None:
+        raise error(f"无法从扩展名 '{Path(out).suffix or '（无）'}' 判断汇总格式", Location(out),
+                    "汇总文件请用 .csv、.json 或 .xlsx 结尾")
+    total = len(collect(paths))
+    if sys.stderr.isatty() and output_format == "text":
+        with click.progressbar(length=total, label="评分中", file=sys.stderr) as bar:
+            result = bt.run(paths, ruleset_ref, ruleset_dirs, jobs, bar.update)
+    else:
+        result = bt.run(paths, ruleset_ref, ruleset_dirs, jobs)
+    atomic_write(Path(out), writer(result), [Path(p) for p in paths])
+    if output_format == "json":
+        _json({"ok": True, "output": out, **result.summary(), "errors": result.errors})
+    else:
+        emit(bt.text_summary(result))
+        emit(f"\n已写出 {out}")
+
+
+@main.command()
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False),
               help="输出文件；格式由扩展名决定：.md .html .pdf .docx")

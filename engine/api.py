@@ -6,6 +6,7 @@ from pathlib import Path as FsPath
 from typing import Iterable
 
 from .checks import Context, run_checks
+from .files import atomic_write
 from .ruleset import Ruleset, choose, get_ruleset, search_path
 from .scorecard import Finding, Scorecard
 from .scoring import score
@@ -65,5 +66,5 @@ def report_file(file: str | FsPath, out: str | FsPath, ref: str | None = None, t
     else:
         text = render.render_text(ts, fmt, view, tdirs)
         data = render.render_pdf(text, ts.folder) if fmt == "pdf" else text
-    render.atomic_write(out, data, [FsPath(file)])
+    atomic_write(out, data, [FsPath(file)])
     return ts.ref

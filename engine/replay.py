@@ -11,25 +11,11 @@ from typing import Any, Iterable
 
 from .api import ruleset_for
 from .errors import PerfrulesError
+from .files import collect
 from .methods import fmt
 from .ruleset import Ruleset, get_ruleset, search_path
 from .scoring import score
 from .submission import load_submission
-
-SUBMISSION_SUFFIXES = (".yaml", ".yml", ".json")
-
-
-def collect(paths: Iterable[str | FsPath]) -> list[FsPath]:
-    """Submission files from files and directories, sorted, so that the output does not depend on order."""
-    files: list[FsPath] = []
-    for p in map(FsPath, paths):
-        if p.is_dir():
-            files += [f for f in p.rglob("*") if f.is_file() and f.suffix in SUBMISSION_SUFFIXES
-                      and not f.name.endswith(".test.yaml")]
-        else:
-            files.append(p)
-    return sorted(set(files), key=lambda f: str(f))
-
 
 @dataclass
 class Row:

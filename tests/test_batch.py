@@ -1,0 +1,95 @@
+"""perfrules batch: a directory of good and bad files, every format, deterministic output."""
+
+import csv
+import io
+import json
+import shutil
+from decimal import Decimal as D
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from cli import main
+
+from .conftest import DATA, SEED
+
+
+@pytest.fixture
+def county(tmp_path):
+    folder = tmp_path / "county"
+    shutil.copytree(DATA / "replay", folder / "replay")
+    shutil.copy(SEED, folder / "zizhou.yaml")
+    shutil.copy(DATA / "project-training-2024.yaml", folder / "project.yaml")
+    (folder / "notes.txt").write_text("not a submission", encoding="utf-8")
+    return folder
+
+
+def run(runner, *args):
+    result = runner.invoke(main, ["batch", *map(str, args)])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def test_json_summary_rows_errors_and_differences(runner, county, tmp_path):
+    out = tmp_path / "sum.json"
+    run(runner, county, "-o", out)
+    data = json.loads(out.read_text(encoding="utf-8"), parse_float=D)
+    rows = {Path(r["file"]).name: r for r in data["rows"]}
+    assert set(rows) == {"zizhou.yaml", "project.yaml", "unit-a.yaml", "unit-b.yaml", "unit-c.yaml", "unit-d.yaml"}
+    z = rows["zizhou.yaml"]
+    assert (z["unit"], z["ruleset"], z["total"], z["grade"], z["stated_total"], z["difference"]) == \
+        ("子洲县人力资源和社会保障局", "cn/unit-overall@2024.1", D("84.00"), "良", 99, D("15.00"))
+    assert z["errors"] > 0 and z["warnings"] > 0
+    assert rows["project.yaml"]["ruleset"] == "cn/project@2020.1"
+    [bad] = data["errors"]
+    assert bad["file"].endswith("unit-e-broken.yaml") and bad["line"] == 6 and "YAML 语法错误" in bad["message"]
+    summary = data["summary"]
+    assert summary["files"] == 7 and summary["failed"] == 1 and summary["grades"] == {"优": 4, "良": 2}
+    assert summary["largest_differences"][0]["unit"] == "子洲县人力资源和社会保障局"
+
+
+def test_text_summary_lists_grades_top_differences_and_bad_files(runner, county, tmp_path):
+    result = run(runner, county, "-o", tmp_path / "s.csv")
+    assert "共 7 份：评分 6 份，无法评分 1 份" in result.output
+    assert "子洲县人力资源和社会保障局" in result.output and "+15" in result.output
+    assert "unit-e-broken.yaml:6" in result.output
+    assert "评分中" not in result.output   # no progress bar when not on a terminal
+
+
+def test_csv_opens_with_chinese_headers(runner, county, tmp_path):
+    out = tmp_path / "s.csv"
+    run(runner, county, "-o", out)
+    raw = out.read_bytes()
+    assert raw.startswith("\ufeff".encode("utf-8"))
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows[0].keys() >= {"单位", "规则总分", "等级", "自报总分", "错误数", "文件"}
+    broken = [r for r in rows if r["文件"].endswith("unit-e-broken.yaml")]
+    assert broken and broken[0]["错误信息"].startswith("第 6 行")
+
+
+def test_xlsx_has_headers_frozen_row_and_widths(runner, county, tmp_path):
+    out = tmp_path / "s.xlsx"
+    run(runner, county, "-o", out)
+    wb = load_workbook(out)
+    assert wb.sheetnames == ["评分汇总", "差异最大", "无法评分的文件", "等级分布"]
+    ws = wb["评分汇总"]
+    assert [c.value for c in ws[1]][:6] == ["单位", "年度", "类型", "规则集", "规则总分", "等级"]
+    assert ws.freeze_panes == "A2"
+    assert ws.column_dimensions["A"].width >= 20      # 子洲县人力资源和社会保障局 is 26 columns wide
+    assert ws.max_row == 7
+
+
+@pytest.mark.parametrize("suffix", ["csv", "json", "xlsx"])
+def test_same_bytes_for_any_jobs_and_file_order(runner, county, tmp_path, suffix):
+    files = sorted(str(p) for p in county.rglob("*.yaml"))
+    one, two, rev = (tmp_path / f"{n}.{suffix}" for n in ("one", "two", "rev"))
+    run(runner, *files, "-o", one, "--jobs", 1)
+    run(runner, *files, "-o", two, "--jobs", 2)
+    run(runner, *reversed(files), "-o", rev, "--jobs", 2)
+    assert one.read_bytes() == two.read_bytes() == rev.read_bytes()
+
+
+def test_unknown_summary_format_is_a_clear_error(runner, county, tmp_path):
+    result = runner.invoke(main, ["batch", str(county), "-o", str(tmp_path / "s.txt")])
+    assert result.exit_code == 1 and ".csv、.json 或 .xlsx" in result.output
