@@ -63,10 +63,13 @@ class BatchResult:
     errors: list[dict[str, Any]] = field(default_factory=list)
 
     def grades(self) -> dict[str, int]:
-        out: dict[str, int] = {}
+        """Units per grade, best grade first (ranked by the highest total seen in each grade)."""
+        count: dict[str, int] = {}
+        best: dict[str, Decimal] = {}
         for row in self.rows:
-            out[row["grade"]] = out.get(row["grade"], 0) + 1
-        return dict(sorted(out.items()))
+            count[row["grade"]] = count.get(row["grade"], 0) + 1
+            best[row["grade"]] = max(best.get(row["grade"], row["total"]), row["total"])
+        return {g: count[g] for g in sorted(count, key=lambda g: (-best[g], g))}
 
     def largest_differences(self, n: int = TOP) -> list[dict[str, Any]]:
         with_diff = [r for r in self.rows if r["difference"]]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any, Callable, Mapping
 
 from .expressions import Expression, ExpressionError, compile_expression
@@ -19,7 +20,7 @@ ZERO = Decimal(0)
 ONE = Decimal(1)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class MethodInput:
     points: Decimal
     target: Value | None
@@ -39,7 +40,7 @@ class Note:
     message: str
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Outcome:
     score: Decimal
     explanation: str
@@ -148,6 +149,13 @@ def fmt(n: Decimal | None) -> str:
     """For explanations: at most two decimals, half-up, no trailing zeros."""
     if n is None:
         return ""
+    return _fmt(n)
+
+
+@lru_cache(maxsize=8192)
+def _fmt(n: Decimal) -> str:
+    # Cached: the same few scores recur in every submission. Safe although 5 == 5.00 share a slot,
+    # because both print as "5".
     try:
         return format_number(n.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
     except InvalidOperation:  # beyond the context's precision: show it as it is rather than fail a message
@@ -274,13 +282,18 @@ def _tier_of(inp: MethodInput, tiers: list[dict[str, Any]]) -> dict[str, Any]:
         raise Unscorable("缺少实际完成值，无法判断定性档次")
     text = inp.actual.qualitative or normalise(inp.actual.text)
     for tier in tiers:
-        if text == normalise(tier["label"]) or text in (normalise(s) for s in tier.get("synonyms", [])):
+        if text in _tier_words(tier["label"], tuple(tier.get("synonyms", ()))):
             return tier
     target = inp.target.qualitative if inp.target else None
     if target and (text == target or text == target.removeprefix("有所")):
         return tiers[0]
     names = "、".join(t["label"] for t in tiers)
     raise Unscorable(f"实际完成值 '{inp.actual.text}' 无法对应到定性档次（{names}）；请用档次名称或其同义词")
+
+
+@lru_cache(maxsize=256)
+def _tier_words(label: str, synonyms: tuple[str, ...]) -> frozenset[str]:
+    return frozenset({normalise(label), *(normalise(s) for s in synonyms)})
 
 
 def _in_band(score: Decimal, low: Decimal, high: Decimal, high_inclusive: bool) -> bool:

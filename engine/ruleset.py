@@ -13,7 +13,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path as FsPath
 from typing import Any, Iterable, Mapping
 
@@ -28,6 +28,7 @@ from .yamlio import Document, load_file
 SUPPORTED_SCHEMA_VERSIONS = (1,)
 SHIPPED_DIR = FsPath(__file__).resolve().parent.parent / "rulesets"
 OPERATORS = (">=", ">", "=", "<=", "<", "qualitative")
+_QUANTUM = {places: Decimal(1).scaleb(-places) for places in range(7)}
 _ROUNDING = {"half-up": ROUND_HALF_UP, "half-even": ROUND_HALF_EVEN, "down": ROUND_DOWN}
 
 
@@ -50,10 +51,10 @@ class Rounding:
     grade_on: str = "rounded"
 
     def score(self, x: Decimal) -> Decimal:
-        return x.quantize(Decimal(1).scaleb(-self.decimals), rounding=_ROUNDING[self.mode])
+        return x.quantize(_QUANTUM[self.decimals], rounding=_ROUNDING[self.mode])
 
     def total(self, x: Decimal) -> Decimal:
-        return x.quantize(Decimal(1).scaleb(-self.total_decimals), rounding=_ROUNDING[self.mode])
+        return x.quantize(_QUANTUM[self.total_decimals], rounding=_ROUNDING[self.mode])
 
 
 @dataclass(frozen=True)
@@ -78,8 +79,12 @@ class FixedIndicator:
     target: Any
     where: Location
 
-    def names(self) -> set[str]:
-        return {normalise(self.name), *(normalise(a) for a in self.aliases), self.key}
+    def names(self) -> frozenset[str]:
+        return self._names
+
+    @cached_property
+    def _names(self) -> frozenset[str]:
+        return frozenset({normalise(self.name), *(normalise(a) for a in self.aliases), self.key})
 
 
 @dataclass
@@ -100,20 +105,46 @@ class Category:
     path: Path = ()
     parent: "Category | None" = field(default=None, repr=False)
 
-    def names(self) -> set[str]:
-        return {normalise(self.label), *(normalise(a) for a in self.aliases), self.key}
+    # The scorer asks these for every row of every submission: computed once per compiled ruleset.
+    def names(self) -> frozenset[str]:
+        return self._names
 
-    def walk(self) -> Iterable["Category"]:
-        yield self
+    @cached_property
+    def _names(self) -> frozenset[str]:
+        return frozenset({normalise(self.label), *(normalise(a) for a in self.aliases), self.key})
+
+    @cached_property
+    def child_index(self) -> dict[str, "Category"]:
+        return _index(self.children)
+
+    def walk(self) -> list["Category"]:
+        return self._subtree
+
+    @cached_property
+    def _subtree(self) -> list["Category"]:
+        out = [self]
         for child in self.children:
-            yield from child.walk()
-
-    def lineage(self) -> list["Category"]:
-        out, node = [], self
-        while node is not None:
-            out.append(node)
-            node = node.parent
+            out += child.walk()
         return out
+
+    def lineage(self) -> tuple["Category", ...]:
+        return self._lineage
+
+    @cached_property
+    def _lineage(self) -> tuple["Category", ...]:
+        return (self,) + (self.parent.lineage() if self.parent is not None else ())
+
+    @cached_property
+    def label_path(self) -> list[str]:
+        return [c.label for c in reversed(self.lineage())]
+
+
+def _index(categories: list[Category]) -> dict[str, Category]:
+    index: dict[str, Category] = {}
+    for cat in categories:
+        for name in cat.names():
+            index.setdefault(name, cat)
+    return index
 
 
 @dataclass
@@ -138,14 +169,36 @@ class Ruleset:
     sha256: str
     doc: Document = field(repr=False)
     parent: str | None = None
+    # (category key, operator) → method: filled by the scorer, valid for this compiled ruleset only.
+    method_memo: dict[tuple[str, str], MethodRef | None] = field(default_factory=dict, repr=False)
 
     @property
     def ref(self) -> str:
         return f"{self.id}@{self.version}"
 
-    def walk(self) -> Iterable[Category]:
-        for cat in self.categories:
-            yield from cat.walk()
+    def walk(self) -> list[Category]:
+        return self._all
+
+    @cached_property
+    def _all(self) -> list[Category]:
+        return [c for root in self.categories for c in root.walk()]
+
+    @cached_property
+    def root_index(self) -> dict[str, Category]:
+        return _index(self.categories)
+
+    @cached_property
+    def label_index(self) -> dict[str, list[Category]]:
+        """Every name (label, alias, key) of every category, for rows that give no 一级 label."""
+        index: dict[str, list[Category]] = {}
+        for cat in self.walk():
+            for name in cat.names():
+                index.setdefault(name, []).append(cat)
+        return index
+
+    @cached_property
+    def fixed_index(self) -> dict[str, tuple[Category, FixedIndicator]]:
+        return {name: (cat, ind) for cat in self.walk() for ind in cat.indicators for name in ind.names()}
 
     def method_refs(self) -> Iterable[MethodRef]:
         """Every method the ruleset can use: by operator, per category, per fixed indicator."""
@@ -160,8 +213,8 @@ class Ruleset:
         return next((c for c in self.walk() if c.key == key), None)
 
     def category_named(self, label: str) -> Category | None:
-        wanted = normalise(label)
-        return next((c for c in self.walk() if wanted in c.names()), None)
+        hits = self.label_index.get(normalise(label))
+        return hits[0] if hits else None
 
     def grade_of(self, total: Decimal) -> str:
         for grade in sorted(self.grades, key=lambda g: g.min, reverse=True):
@@ -173,16 +226,7 @@ class Ruleset:
         return next((g for g in self.grades if g.matches(text)), None)
 
     def applies(self, kind: str, year: int, region: str | None) -> bool:
-        a = self.applies_to
-        if a.get("kinds") and kind not in a["kinds"]:
-            return False
-        years = a.get("years") or {}
-        if years.get("from") is not None and year < years["from"]:
-            return False
-        if years.get("to") is not None and year > years["to"]:
-            return False
-        regions = a.get("regions") or []
-        return not regions or any((region or "").startswith(r) for r in regions)
+        return _applies(self.applies_to, kind, year, region)
 
 
 # ------------------------------------------------------------------------------------------ loading
@@ -482,14 +526,44 @@ def get_ruleset(ref: str, dirs: Iterable[FsPath]) -> Ruleset:
 
 
 def choose(kind: str, year: int, region: str | None, dirs: Iterable[FsPath]) -> Ruleset:
-    """The ruleset for a submission that names none: the applicable one of highest priority, newest version."""
+    """The ruleset for a submission that names none: the applicable one of highest priority, newest version.
+
+    Only the chosen ruleset is compiled; the others are read (and merged with their parents) just far
+    enough to know what they apply to."""
     dirs = list(dirs)
     candidates = []
     for entry in index(dirs):
-        ruleset = get_ruleset(str(entry.path), dirs)
-        if ruleset.applies(kind, year, region):
-            candidates.append(ruleset)
+        applies_to, priority = _scope(entry, dirs)
+        if _applies(applies_to, kind, year, region):
+            candidates.append((priority, version_key(entry.version), entry.id, entry))
     if not candidates:
         raise error(f"没有适用于 {kind}、{year} 年度的规则集", None,
                     "用 --ruleset 指定一个，或用 perfrules rulesets list 查看全部", code="E-RULESET-UNKNOWN")
-    return max(candidates, key=lambda r: (r.priority, version_key(r.version), r.id))
+    return get_ruleset(str(max(candidates, key=lambda c: c[:3])[3].path), dirs)
+
+
+def _scope(entry: Entry, dirs: list[FsPath]) -> tuple[dict[str, Any], int]:
+    return _scope_cached(str(entry.path), entry.path.stat().st_mtime, tuple(map(str, dirs)))
+
+
+@lru_cache(maxsize=256)
+def _scope_cached(path: str, mtime: float, dirs: tuple[str, ...]) -> tuple[dict[str, Any], int]:
+    try:
+        data = resolve_document(path, [FsPath(d) for d in dirs]).data
+    except PerfrulesError:
+        return {"kinds": []}, 0   # a broken ruleset applies to nothing; `rulesets check` says why
+    applies = data.get("applies_to") if isinstance(data.get("applies_to"), dict) else {}
+    priority = data.get("priority") if isinstance(data.get("priority"), int) else 0
+    return applies, priority
+
+
+def _applies(a: dict[str, Any], kind: str, year: int, region: str | None) -> bool:
+    if a.get("kinds") is not None and kind not in a["kinds"]:
+        return False
+    years = a.get("years") or {}
+    if isinstance(years.get("from"), int) and year < years["from"]:
+        return False
+    if isinstance(years.get("to"), int) and year > years["to"]:
+        return False
+    regions = a.get("regions") or []
+    return not regions or any((region or "").startswith(str(r)) for r in regions)

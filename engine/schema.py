@@ -26,7 +26,8 @@ def validator(name: str) -> jsonschema.protocols.Validator:
     text = resources.files("engine.schemas").joinpath(f"{name}.schema.json").read_text(encoding="utf-8")
     schema = json.loads(text)
     cls = jsonschema.validators.validator_for(schema)
-    cls.check_schema(schema)
+    # The schemas are ours and tests/test_schemas.py checks them against the meta-schema; checking them
+    # again at every start would cost more than validating a submission.
     return cls(_inline_refs(schema, schema.get("$defs", {})))
 
 

@@ -28,7 +28,7 @@ class Finding:
                 "subject": self.subject, "location": self.location.to_json()}
 
 
-@dataclass
+@dataclass(slots=True)
 class IndicatorResult:
     name: str
     category: str               # the leaf category's label

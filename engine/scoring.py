@@ -69,7 +69,7 @@ class _Scorer:
         )
 
     def _place_rows(self) -> None:
-        fixed = {name: (cat, ind) for cat in self.rs.walk() for ind in cat.indicators for name in ind.names()}
+        fixed = self.rs.fixed_index
         claimed: dict[str, Row] = {}
         for row in self.sub.rows:
             hit = fixed.get(row.key or "") or fixed.get(normalise(row.name))
@@ -84,16 +84,18 @@ class _Scorer:
 
     def _category_of(self, row: Row) -> Category:
         node: Category | None = None
+        index = self.rs.root_index
         children = self.rs.categories
         for depth, label in enumerate(row.levels):
-            match = _match(children, label)
+            wanted = normalise(label)
+            match = index.get(wanted)
             if match is None and node is None:
-                match = self._unique_anywhere(label)
+                match = self._unique_anywhere(wanted)
             if match is None:
                 if node is not None and node.accepts_own and not node.children:
                     break  # a finer label than the ruleset distinguishes: kept for display only
                 raise self._unknown_label(row, label, depth, children)
-            node, children = match, match.children
+            node, children, index = match, match.children, match.child_index
         if node is None:
             raise error(f"指标“{row.label}”没有一级或二级指标标签，无法归类", row.location,
                         "填写 level1（如 产出指标）和 level2（如 数量指标）", code="E-CATEGORY")
@@ -103,8 +105,8 @@ class _Scorer:
                         f"请填写下一级指标标签：{choices}", code="E-CATEGORY")
         return node
 
-    def _unique_anywhere(self, label: str) -> Category | None:
-        hits = [c for c in self.rs.walk() if normalise(label) in c.names()]
+    def _unique_anywhere(self, wanted: str) -> Category | None:
+        hits = self.rs.label_index.get(wanted, [])
         return hits[0] if len(hits) == 1 else None
 
     def _unknown_label(self, row: Row, label: str, depth: int, children: list[Category]) -> PerfrulesError:
@@ -117,9 +119,11 @@ class _Scorer:
 
     # ------------------------------------------------------------------ absent categories
     def _absent(self) -> set[str]:
-        absent = set()
-        for cat in self.rs.walk():
-            if not any(self.placed[c.key].rows or self.placed[c.key].fixed for c in cat.walk()):
+        """Categories with nothing in them or below them (one pass, children before parents)."""
+        absent: set[str] = set()
+        for cat in reversed(self.rs.walk()):
+            leaf = self.placed[cat.key]
+            if not leaf.rows and not leaf.fixed and all(c.key in absent for c in cat.children):
                 absent.add(cat.key)
         return absent
 
@@ -148,31 +152,40 @@ class _Scorer:
         indicators = [self._fixed(cat, ind, row) for ind, row in leaf.fixed]
         indicators += [self._own(cat, row) for row in leaf.rows]
         self.results.extend(indicators)
-        counted = [i for i in indicators if i.status != "not-applicable"]
-        na_points = sum((i.points or ZERO for i in indicators if i.status == "not-applicable"), ZERO)
-        content_points = sum((c.points for c in children), ZERO) + sum((i.points or ZERO for i in counted), ZERO)
-        content_score = sum((c.score for c in children), ZERO) + sum((i.score or ZERO for i in counted), ZERO)
-        # Moves and drops below this category change its points; moves between its own children cancel out.
-        child_delta = sum((c.points - c.declared for c in children if c.declared is not None), ZERO)
-        self_scores = [i.self_score for i in counted if i.self_score is not None] + \
-                      [c.self_score for c in children if c.self_score is not None]
-        self_score = sum(self_scores, ZERO) if self_scores else None
-        status, note = "scored", ""
         if cat.key in absent:
             return self._absent_result(cat, depth, children)
-        # Points of not-applicable rows below a category without its own points travel up to the nearest
-        # category that has points, which shrinks by them (and the total is rescaled at the end).
-        na_points += sum((c.pending_na for c in children if c.declared is None), ZERO)
+        # One pass over the contents (this runs for every category of every submission).
+        content_points = content_score = na_points = child_delta = ZERO
+        own_total, own_seen = ZERO, False
+        for c in children:
+            content_points += c.points
+            content_score += c.score
+            if c.declared is not None:
+                # Moves and drops below change this category's points; moves between its children cancel out.
+                child_delta += c.points - c.declared
+            else:
+                # Not-applicable points under a child without points travel up to the nearest category with
+                # points, which shrinks by them (and the total is rescaled at the end).
+                na_points += c.pending_na
+            if c.self_score is not None:
+                own_total, own_seen = own_total + c.self_score, True
+        for i in indicators:
+            if i.status == "not-applicable":
+                na_points += i.points or ZERO
+                continue
+            content_points += i.points or ZERO
+            content_score += i.score or ZERO
+            if i.self_score is not None:
+                own_total, own_seen = own_total + i.self_score, True
         pending = ZERO
         if cat.points is None:
             points, pending = content_points, na_points
         else:
             points = cat.points + moved.get(cat.key, ZERO) - na_points + child_delta
-        score_ = self._reconcile(cat, points, content_points, content_score, self._first_row(cat, indicators, children))
-        if moved.get(cat.key):
-            note = f"含转入的 {fmt(moved[cat.key])} 分"
-        return CategoryResult(cat.key, cat.label, points, cat.points, content_points, score_, self_score,
-                              status, note, children, indicators, depth, pending)
+        score_ = self._reconcile(cat, points, content_points, content_score, indicators, children)
+        note = f"含转入的 {fmt(moved[cat.key])} 分" if moved.get(cat.key) else ""
+        return CategoryResult(cat.key, cat.label, points, cat.points, content_points, score_,
+                              own_total if own_seen else None, "scored", note, children, indicators, depth, pending)
 
     def _absent_result(self, cat: Category, depth: int, children: list[CategoryResult]) -> CategoryResult:
         rule = cat.when_absent or {}
@@ -198,11 +211,12 @@ class _Scorer:
         return min(located, key=lambda loc: loc.line or 0) if located else Location(self.sub.file)
 
     def _reconcile(self, cat: Category, points: Decimal, content_points: Decimal, content_score: Decimal,
-                   first: Location) -> Decimal:
+                   indicators: list[IndicatorResult], children: list[CategoryResult]) -> Decimal:
         """Apply the ruleset's policy when the contents do not add up to the category's points."""
         rounding = self.rs.rounding
         if cat.points is None or abs(content_points - points) <= self.rs.tolerance:
             return rounding.score(content_score)
+        first = self._first_row(cat, indicators, children)
         policy = cat.points_mismatch or self.rs.points_mismatch
         where = cat.source
         if policy == "rescale" and content_points > 0:
@@ -273,6 +287,12 @@ class _Scorer:
     def _method_for(self, cat: Category, explicit: MethodRef | None, op: str) -> MethodRef | None:
         if explicit:
             return explicit
+        key = (cat.key, op)
+        if key not in self.rs.method_memo:
+            self.rs.method_memo[key] = self._lookup_method(cat, op)
+        return self.rs.method_memo[key]
+
+    def _lookup_method(self, cat: Category, op: str) -> MethodRef | None:
         for node in cat.lineage():
             if node.method:
                 return node.method
@@ -323,9 +343,8 @@ class _Scorer:
 
     def _result(self, cat: Category, row: Row, name: str, method: str | None, score_: Decimal | None,
                 explanation: str, status: str, source: str, inputs: dict[str, str], met: bool | None) -> IndicatorResult:
-        path = [c.label for c in reversed(cat.lineage())]
         return IndicatorResult(
-            name=name, category=cat.label, category_path=path, points=row.points, score=score_,
+            name=name, category=cat.label, category_path=cat.label_path, points=row.points, score=score_,
             self_score=row.self_score, method=method, explanation=explanation,
             target=row.target.text if row.target else _raw_text(row.raw_target),
             actual=row.actual.text if row.actual else _raw_text(row.raw_actual),
@@ -360,11 +379,6 @@ class _Scorer:
             "input_sha256": self.sub.doc.sha256, "input_encoding": self.sub.doc.encoding,
             "engine": f"perfrules {__version__}",
         }
-
-
-def _match(children: list[Category], label: str) -> Category | None:
-    wanted = normalise(label)
-    return next((c for c in children if wanted in c.names()), None)
 
 
 def _raw_text(raw: Any) -> str | None:

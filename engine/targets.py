@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -93,6 +94,7 @@ def format_number(n: Decimal | None) -> str:
     return text or "0"
 
 
+@lru_cache(maxsize=16384)
 def normalise(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     return re.sub(r"\s+", " ", text).strip()
