@@ -377,21 +377,22 @@ def batch(paths: tuple[str, ...], out: str, ruleset_ref: str | None, jobs: int, 
     from engine import batch as bt
     from engine.errors import Location, error
     from engine.files import atomic_write, collect
-    writer = bt.WRITERS.get(Path(out).suffix.lower())
-    if writer is None:
+    make_sink = bt.SINKS.get(Path(out).suffix.lower())
+    if make_sink is None:
         raise error(f"无法从扩展名 '{Path(out).suffix or '（无）'}' 判断汇总格式", Location(out),
                     "汇总文件请用 .csv、.json 或 .xlsx 结尾")
+    sink = make_sink()
     total = len(collect(paths))
     if sys.stderr.isatty() and output_format == "text":
         with click.progressbar(length=total, label="评分中", file=sys.stderr) as bar:
-            result = bt.run(paths, ruleset_ref, ruleset_dirs, jobs, bar.update)
+            summary = bt.run(paths, ruleset_ref, ruleset_dirs, jobs, sink, bar.update)
     else:
-        result = bt.run(paths, ruleset_ref, ruleset_dirs, jobs)
-    atomic_write(Path(out), writer(result), [Path(p) for p in paths])
+        summary = bt.run(paths, ruleset_ref, ruleset_dirs, jobs, sink)
+    atomic_write(Path(out), sink.finish(summary), [Path(p) for p in paths])
     if output_format == "json":
-        _json({"ok": True, "output": out, **result.summary(), "errors": result.errors})
+        _json({"ok": True, "output": out, **summary.to_json(), "errors": summary.errors})
     else:
-        emit(bt.text_summary(result))
+        emit(bt.text_summary(summary))
         emit(f"\n已写出 {out}")
 
 

@@ -1,20 +1,21 @@
 """`perfrules batch`: score a county's worth of submissions, keep going past bad files, summarise.
 
-Each file is scored (and checked) on its own; a worker process compiles each ruleset once. Rows come back
-as small plain dicts and are sorted by file, so the output is the same bytes whatever the order of the
-files and the number of jobs.
+Each file is scored (and checked) on its own; a worker process compiles each ruleset once. Files are taken
+in sorted order and results come back in that order whatever the number of jobs, so rows stream straight
+into the output writer: the same bytes for any order of arguments and any --jobs, and memory that does not
+grow with the number of files beyond the output itself.
 """
 
 from __future__ import annotations
 
 import csv
+import heapq
 import io
 import zipfile
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path as FsPath
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Protocol
 
 from .api import check, ruleset_for
 from .errors import PerfrulesError
@@ -57,44 +58,63 @@ def _stated_total(stated: dict[str, Any]) -> Decimal | None:
     return None
 
 
-@dataclass
-class BatchResult:
-    rows: list[dict[str, Any]] = field(default_factory=list)
-    errors: list[dict[str, Any]] = field(default_factory=list)
+class Summary:
+    """What the summary needs, in constant memory: grade counts, the largest differences, the failures."""
+
+    def __init__(self) -> None:
+        self.scored = 0
+        self.errors: list[dict[str, Any]] = []
+        self.count: dict[str, int] = {}
+        self.best: dict[str, Decimal] = {}
+        self._top: list[tuple[Decimal, str, dict[str, Any]]] = []   # a min-heap of the TOP largest |difference|
+
+    def add(self, row: dict[str, Any]) -> None:
+        self.scored += 1
+        grade = row["grade"]
+        self.count[grade] = self.count.get(grade, 0) + 1
+        self.best[grade] = max(self.best.get(grade, row["total"]), row["total"])
+        if row["difference"]:
+            item = (abs(row["difference"]), _reverse_key(row["file"]), row)
+            if len(self._top) < TOP:
+                heapq.heappush(self._top, item)
+            elif item[:2] > self._top[0][:2]:
+                heapq.heapreplace(self._top, item)
 
     def grades(self) -> dict[str, int]:
         """Units per grade, best grade first (ranked by the highest total seen in each grade)."""
-        count: dict[str, int] = {}
-        best: dict[str, Decimal] = {}
-        for row in self.rows:
-            count[row["grade"]] = count.get(row["grade"], 0) + 1
-            best[row["grade"]] = max(best.get(row["grade"], row["total"]), row["total"])
-        return {g: count[g] for g in sorted(count, key=lambda g: (-best[g], g))}
+        return {g: self.count[g] for g in sorted(self.count, key=lambda g: (-self.best[g], g))}
 
-    def largest_differences(self, n: int = TOP) -> list[dict[str, Any]]:
-        with_diff = [r for r in self.rows if r["difference"]]
-        return sorted(with_diff, key=lambda r: (-abs(r["difference"]), r["file"]))[:n]
+    def largest_differences(self) -> list[dict[str, Any]]:
+        return [row for _, _, row in sorted(self._top, key=lambda t: (-t[0], t[2]["file"]))]
 
-    def summary(self) -> dict[str, Any]:
-        return {"files": len(self.rows) + len(self.errors), "scored": len(self.rows), "failed": len(self.errors),
+    def to_json(self) -> dict[str, Any]:
+        return {"files": self.scored + len(self.errors), "scored": self.scored, "failed": len(self.errors),
                 "grades": self.grades(),
                 "largest_differences": [{"unit": r["unit"], "file": r["file"], "total": r["total"],
                                          "stated_total": r["stated_total"], "difference": r["difference"]}
                                         for r in self.largest_differences()]}
 
 
-def run(paths: Iterable[str | FsPath], ref: str | None, dirs: Iterable[str], jobs: int = 1,
-        progress: Callable[[int], None] | None = None) -> BatchResult:
+def _reverse_key(text: str) -> tuple[int, ...]:
+    # Ties in |difference| keep the earlier file: invert the file name's ordering for the min-heap.
+    return tuple(-ord(c) for c in text)
+
+
+def run(paths: Iterable[str | FsPath], ref: str | None, dirs: Iterable[str], jobs: int, sink: "Sink",
+        progress: Callable[[int], None] | None = None) -> Summary:
+    """Score every file into `sink`, row by row in file order (the order `collect` sorts them in)."""
     files = [f.as_posix() for f in collect(paths)]
     work = [(f, ref, tuple(dirs)) for f in files]
-    result = BatchResult()
+    summary = Summary()
     for row in _map(work, jobs):
-        (result.errors if row.pop("error") else result.rows).append(row)
+        if row.pop("error"):
+            summary.errors.append(row)
+        else:
+            summary.add(row)
+            sink.add(row)
         if progress:
             progress(1)
-    result.rows.sort(key=lambda r: r["file"])
-    result.errors.sort(key=lambda r: r["file"])
-    return result
+    return summary
 
 
 def _map(work: list[tuple[str, str | None, tuple[str, ...]]], jobs: int) -> Iterator[dict[str, Any]]:
@@ -114,79 +134,104 @@ def _cell(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def to_csv(result: BatchResult) -> bytes:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow([label for _, label in COLUMNS] + ["错误信息"])
-    for row in result.rows:
-        w.writerow([_cell(row[k]) for k, _ in COLUMNS] + [""])
-    for err in result.errors:
-        w.writerow([""] * (len(COLUMNS) - 1) + [err["file"], f"第 {err['line']} 行：{err['message']}" if err["line"] else err["message"]])
-    # A BOM so that Excel and WPS open the Chinese headers as UTF-8.
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+class Sink(Protocol):
+    """Receives rows as they are scored and turns them into the output file's bytes at the end."""
+
+    def add(self, row: dict[str, Any]) -> None: ...
+
+    def finish(self, summary: Summary) -> bytes: ...
 
 
-def to_json(result: BatchResult) -> bytes:
-    return (dumps({"rows": result.rows, "errors": result.errors, "summary": result.summary()}) + "\n").encode("utf-8")
+class CsvSink:
+    def __init__(self) -> None:
+        self.buf = io.StringIO()
+        self.writer = csv.writer(self.buf, lineterminator="\n")
+        self.writer.writerow([label for _, label in COLUMNS] + ["错误信息"])
+
+    def add(self, row: dict[str, Any]) -> None:
+        self.writer.writerow([_cell(row[k]) for k, _ in COLUMNS] + [""])
+
+    def finish(self, summary: Summary) -> bytes:
+        for err in summary.errors:
+            where = f"第 {err['line']} 行：" if err["line"] else ""
+            self.writer.writerow([""] * (len(COLUMNS) - 1) + [err["file"], where + err["message"]])
+        # A BOM so that Excel and WPS open the Chinese headers as UTF-8.
+        return ("\ufeff" + self.buf.getvalue()).encode("utf-8")
 
 
-def to_xlsx(result: BatchResult) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
+class JsonSink:
+    def __init__(self) -> None:
+        self.parts: list[str] = []
 
-    wb = Workbook()
-    sheets = [("评分汇总", COLUMNS, result.rows),
-              ("差异最大", [("unit", "单位"), ("total", "规则总分"), ("stated_total", "自报总分"),
-                          ("difference", "差异（自报−规则）"), ("file", "文件")], result.largest_differences()),
-              ("无法评分的文件", ERROR_COLUMNS, result.errors)]
-    for index, (title, columns, rows) in enumerate(sheets):
-        ws = wb.active if index == 0 else wb.create_sheet()
-        ws.title = title
-        ws.append([label for _, label in columns])
-        for row in rows:
-            ws.append([_xlsx_value(row.get(k)) for k, _ in columns])
-        _style(ws, columns, rows, Font, PatternFill, Alignment)
-    grades = wb.create_sheet("等级分布")
-    grades.append(["等级", "单位数"])
-    for grade, count in result.grades().items():
-        grades.append([grade, count])
-    _style(grades, [("grade", "等级"), ("count", "单位数")], [], Font, PatternFill, Alignment)
-    fixed = _fixed_time()
-    wb.properties.created = wb.properties.modified = fixed
-    wb.properties.creator = "perfrules"
-    buf = io.BytesIO()
-    wb.save(buf)
-    return _deterministic_zip(buf.getvalue())
+    def add(self, row: dict[str, Any]) -> None:
+        self.parts.append("    " + dumps(row).replace("\n", "\n    "))
+
+    def finish(self, summary: Summary) -> bytes:
+        rows = "[\n" + ",\n".join(self.parts) + "\n  ]" if self.parts else "[]"
+        rest = dumps({"errors": summary.errors, "summary": summary.to_json()})
+        return ('{\n  "rows": ' + rows + ",\n" + rest[2:] + "\n").encode("utf-8")
 
 
-def _xlsx_value(value: Any) -> Any:
-    return value   # Decimal stays Decimal: openpyxl writes it through str(), so the exact digits reach the file
+# Column widths are set before rows stream in (openpyxl's write-only mode), from what the columns hold.
+_WIDTHS = {"unit": 36, "year": 8, "kind": 14, "ruleset": 30, "total": 10, "grade": 8, "stated_total": 10,
+           "difference": 18, "errors": 8, "warnings": 8, "file": 48, "line": 6, "message": 60, "hint": 50}
+TOP_COLUMNS = [("unit", "单位"), ("total", "规则总分"), ("stated_total", "自报总分"), ("difference", "差异（自报−规则）"),
+               ("file", "文件")]
 
 
-def _style(ws: Any, columns: list[tuple[str, str]], rows: list[dict[str, Any]], Font: Any, PatternFill: Any,
-           Alignment: Any) -> None:
-    from openpyxl.utils import get_column_letter
-    ws.freeze_panes = "A2"
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DDEBF7")
-        cell.alignment = Alignment(horizontal="center", vertical="center")
-    from .textout import width
-    for i, (key, label) in enumerate(columns, start=1):
-        longest = max([width(label)] + [width(_cell(r.get(key))) for r in rows[:2000]])
-        ws.column_dimensions[get_column_letter(i)].width = min(60, max(8, longest + 2))
+class XlsxSink:
+    """openpyxl in write-only mode: rows go to a temporary file as they come, not into memory."""
+
+    def __init__(self) -> None:
+        from openpyxl import Workbook
+        self.wb = Workbook(write_only=True)
+        self.main = self._sheet("评分汇总", COLUMNS)
+
+    def _sheet(self, title: str, columns: list[tuple[str, str]]) -> Any:
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.styles import Alignment, Font, PatternFill
+        from openpyxl.utils import get_column_letter
+        ws = self.wb.create_sheet(title)
+        ws.freeze_panes = "A2"
+        for i, (key, _) in enumerate(columns, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = _WIDTHS.get(key, 12)
+        header = []
+        for _, label in columns:
+            cell = WriteOnlyCell(ws, value=label)
+            cell.font = Font(bold=True)
+            cell.fill = PatternFill("solid", fgColor="DDEBF7")
+            cell.alignment = Alignment(horizontal="center", vertical="center")
+            header.append(cell)
+        ws.append(header)
+        return ws
+
+    def add(self, row: dict[str, Any]) -> None:
+        # Decimal stays Decimal: openpyxl writes it through str(), so the exact digits reach the file.
+        self.main.append([row[k] for k, _ in COLUMNS])
+
+    def finish(self, summary: Summary) -> bytes:
+        top = self._sheet("差异最大", TOP_COLUMNS)
+        for row in summary.largest_differences():
+            top.append([row[k] for k, _ in TOP_COLUMNS])
+        errors = self._sheet("无法评分的文件", ERROR_COLUMNS)
+        for err in summary.errors:
+            errors.append([err[k] for k, _ in ERROR_COLUMNS])
+        grades = self._sheet("等级分布", [("grade", "等级"), ("count", "单位数")])
+        for grade, count in summary.grades().items():
+            grades.append([grade, count])
+        self.wb.properties.created = self.wb.properties.modified = _fixed_time()
+        self.wb.properties.creator = "perfrules"
+        buf = io.BytesIO()
+        self.wb.save(buf)
+        return _deterministic_zip(buf.getvalue())
 
 
 def _fixed_time() -> Any:
     import datetime as dt
-    from .reportview import rendering_date
-    day = rendering_date() if _source_date_set() else dt.date(2000, 1, 1)
-    return dt.datetime(day.year, day.month, day.day)
-
-
-def _source_date_set() -> bool:
     import os
-    return bool(os.environ.get("SOURCE_DATE_EPOCH"))
+    from .reportview import rendering_date
+    day = rendering_date() if os.environ.get("SOURCE_DATE_EPOCH") else dt.date(2000, 1, 1)
+    return dt.datetime(day.year, day.month, day.day)
 
 
 def _deterministic_zip(data: bytes) -> bytes:
@@ -202,23 +247,21 @@ def _deterministic_zip(data: bytes) -> bytes:
     return out.getvalue()
 
 
-WRITERS = {".csv": to_csv, ".json": to_json, ".xlsx": to_xlsx}
+SINKS: dict[str, Callable[[], Sink]] = {".csv": CsvSink, ".json": JsonSink, ".xlsx": XlsxSink}
 
 
-def text_summary(result: BatchResult) -> str:
+def text_summary(summary: Summary) -> str:
     from .textout import table
-    s = result.summary()
+    s = summary.to_json()
     lines = [f"共 {s['files']} 份：评分 {s['scored']} 份，无法评分 {s['failed']} 份。", "",
              table(["等级", "单位数"], [[g, str(n)] for g, n in s["grades"].items()], "<>", last_free=False)]
-    top = result.largest_differences()
+    top = summary.largest_differences()
     if top:
         lines += ["", "自报总分与规则总分差异最大的单位：",
                   table(["单位", "规则总分", "自报总分", "差异", "文件"],
-                        [[r["unit"], fmt(r["total"]), fmt(r["stated_total"]), ("+" if r["difference"] > 0 else "") + fmt(r["difference"]), r["file"]]
-                         for r in top], "<>>><")]
-    if result.errors:
+                        [[r["unit"], fmt(r["total"]), fmt(r["stated_total"]),
+                          ("+" if r["difference"] > 0 else "") + fmt(r["difference"]), r["file"]] for r in top], "<>>><")]
+    if summary.errors:
         lines += ["", "无法评分的文件："]
-        lines += [f"  {e['file']}" + (f":{e['line']}" if e["line"] else "") + f"：{e['message']}" for e in result.errors]
+        lines += [f"  {e['file']}" + (f":{e['line']}" if e["line"] else "") + f"：{e['message']}" for e in summary.errors]
     return "\n".join(lines)
-
-
