@@ -144,7 +144,8 @@ def check(file: str, ruleset_ref: str | None, strict: bool, output_format: str, 
                     "findings": [f.to_json() for f in card.findings]}))
     else:
         from engine.textout import findings
-        emit(f"{card.file} · 规则集 {card.ruleset_id}@{card.ruleset_version} · 规则得分 {card.total}（{card.grade}）")
+        from engine.methods import fmt
+        emit(f"{card.file} · 规则集 {card.ruleset_id}@{card.ruleset_version} · 规则得分 {fmt(card.total)}（{card.grade}）")
         emit(findings(card.findings))
     counts = card.counts()
     if counts["error"] or (strict and counts["warning"]):

@@ -434,6 +434,11 @@ def _find_section(sections: list[Mapping[str, Any]], title: str) -> tuple[Mappin
     return None
 
 
+FIELD_LABELS = {"goals.expected": "年度总体目标（预期目标）", "goals.achieved": "目标实际完成情况", "team": "评价小组",
+                "signatures.unit_opinion": "部门（单位）意见", "signatures.leader_date": "评价组组长签字日期",
+                "signatures.unit_date": "部门（单位）负责人签章日期", "report_date": "报告日期"}
+
+
 def required_sections(ctx: Context, p: Mapping[str, Any]) -> Iterator[Hit]:
     narrative = ctx.sub.data.get("narrative") or []
     for title in p["sections"]:
@@ -447,7 +452,8 @@ def required_sections(ctx: Context, p: Mapping[str, Any]) -> Iterator[Hit]:
         for part in str(dotted).split("."):
             value = value.get(part) if isinstance(value, dict) else None
         if value in (None, "", []):
-            yield Hit(f"“{dotted}”未填写", tuple(str(dotted).split(".")), str(dotted))
+            label = FIELD_LABELS.get(str(dotted), str(dotted))
+            yield Hit(f"“{label}”未填写（{dotted}）", tuple(str(dotted).split(".")), label)
 
 
 # ------------------------------------------------------------------------------------------- expression

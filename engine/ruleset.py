@@ -68,6 +68,11 @@ class Grade:
         return text == self.label or text in self.aliases
 
 
+def _names(label: str, aliases: tuple[str, ...], key: str) -> frozenset[str]:
+    """Every spelling a unit's table may use for a category or indicator, normalised, and its key."""
+    return frozenset({normalise(label), *(normalise(a) for a in aliases), key})
+
+
 @dataclass
 class FixedIndicator:
     key: str
@@ -84,7 +89,7 @@ class FixedIndicator:
 
     @cached_property
     def _names(self) -> frozenset[str]:
-        return frozenset({normalise(self.name), *(normalise(a) for a in self.aliases), self.key})
+        return _names(self.name, self.aliases, self.key)
 
 
 @dataclass
@@ -111,7 +116,7 @@ class Category:
 
     @cached_property
     def _names(self) -> frozenset[str]:
-        return frozenset({normalise(self.label), *(normalise(a) for a in self.aliases), self.key})
+        return _names(self.label, self.aliases, self.key)
 
     @cached_property
     def child_index(self) -> dict[str, "Category"]:
