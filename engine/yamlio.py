@@ -131,6 +131,8 @@ def load_text(text: str, name: str) -> Document:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         what = exc.problem or exc.context or "语法错误"
+        if "nesting depth" in what:   # PyYAML ≥ 6.0.4 has a depth limit of its own; say it as ours
+            raise _too_deep(name, line, ()) from None
         raise error(f"YAML 语法错误：{what}", Location(name, line),
                     "检查该行的缩进、冒号和引号；含有冒号或 # 的文字请加引号", code="E-YAML") from None
     except yaml.YAMLError as exc:
