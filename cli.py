@@ -184,7 +184,7 @@ def rulesets_list(output_format: str, ruleset_dirs: tuple[str, ...]) -> None:
     """
     from engine.ruleset import display, get_ruleset, index, search_path
     dirs = search_path(ruleset_dirs)
-    items = []
+    items: list[dict[str, Any]] = []
     for entry in sorted(index(dirs), key=lambda e: (e.id, e.version)):
         rs = get_ruleset(str(entry.path), dirs)
         a = rs.applies_to
@@ -453,7 +453,7 @@ def templates_list(template_dirs: tuple[str, ...], output_format: str, ruleset_d
     """
     from engine import render
     dirs = render.template_dirs(template_dirs)
-    items = []
+    items: list[dict[str, Any]] = []
     for ts in render.list_templates(dirs):
         formats = [f for f in ("md", "html", "pdf", "docx") if _has_format(render, ts, f, dirs)]
         items.append({"template": ts.ref, "title": ts.title, "extends": ts.extends, "formats": formats,

@@ -66,7 +66,8 @@ class Summary:
         self.errors: list[dict[str, Any]] = []
         self.count: dict[str, int] = {}
         self.best: dict[str, Decimal] = {}
-        self._top: list[tuple[Decimal, str, dict[str, Any]]] = []   # a min-heap of the TOP largest |difference|
+        # A min-heap of the TOP largest |difference|; files are unique, so the dicts are never compared.
+        self._top: list[tuple[Decimal, tuple[int, ...], dict[str, Any]]] = []
 
     def add(self, row: dict[str, Any]) -> None:
         self.scored += 1
@@ -74,7 +75,7 @@ class Summary:
         self.count[grade] = self.count.get(grade, 0) + 1
         self.best[grade] = max(self.best.get(grade, row["total"]), row["total"])
         if row["difference"]:
-            item = (abs(row["difference"]), _reverse_key(row["file"]), row)
+            item: tuple[Decimal, tuple[int, ...], dict[str, Any]] = (abs(row["difference"]), _reverse_key(row["file"]), row)
             if len(self._top) < TOP:
                 heapq.heappush(self._top, item)
             elif item[:2] > self._top[0][:2]:

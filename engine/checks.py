@@ -144,6 +144,14 @@ _TOL = Param("tolerance", "decimal", None, doc="允许的误差（默认取规�
 
 # ------------------------------------------------------------------------------------------- sums
 
+def _money_lines(ctx: Context) -> Iterator[tuple[Path, str, Mapping[str, Any]]]:
+    budget = ctx.sub.data.get("budget") or {}
+    for i, t in enumerate(budget.get("tasks") or []):
+        yield ("budget", "tasks", i), t.get("name") or f"第 {i + 1} 项任务", t
+    if budget.get("total"):
+        yield ("budget", "total"), "金额合计", budget["total"]
+
+
 def budget_sums(ctx: Context, p: Mapping[str, Any]) -> Iterator[Hit]:
     budget = ctx.sub.data.get("budget") or {}
     tasks, total = budget.get("tasks") or [], budget.get("total") or {}
@@ -151,8 +159,7 @@ def budget_sums(ctx: Context, p: Mapping[str, Any]) -> Iterator[Hit]:
         stated_block = total.get(block) or {}
         for part, part_label in _MONEY_PARTS:
             stated = _dec(stated_block.get(part))
-            values = [_dec((t.get(block) or {}).get(part)) for t in tasks]
-            values = [v for v in values if v is not None]
+            values = [v for t in tasks if (v := _dec((t.get(block) or {}).get(part))) is not None]
             if stated is None or not values:
                 continue
             summed = sum(values, ZERO)
@@ -163,11 +170,7 @@ def budget_sums(ctx: Context, p: Mapping[str, Any]) -> Iterator[Hit]:
 
 
 def money_split(ctx: Context, p: Mapping[str, Any]) -> Iterator[Hit]:
-    budget = ctx.sub.data.get("budget") or {}
-    lines = [(("budget", "tasks", i), t.get("name") or f"第 {i + 1} 项任务", t) for i, t in enumerate(budget.get("tasks") or [])]
-    if budget.get("total"):
-        lines.append((("budget", "total"), "金额合计", budget["total"]))
-    for path, name, line in lines:
+    for path, name, line in _money_lines(ctx):
         for block, block_label in _BLOCKS:
             money = line.get(block) or {}
             total, fiscal, other = (_dec(money.get(k)) for k in ("total", "fiscal", "other"))
@@ -209,14 +212,6 @@ def assets_sum(ctx: Context, p: Mapping[str, Any]) -> Iterator[Hit]:
 
 # ------------------------------------------------------------------------------------------- budget execution
 
-def _money_lines(ctx: Context) -> Iterator[tuple[Path, str, Mapping[str, Any]]]:
-    budget = ctx.sub.data.get("budget") or {}
-    for i, t in enumerate(budget.get("tasks") or []):
-        yield ("budget", "tasks", i), t.get("name") or f"第 {i + 1} 项任务", t
-    if budget.get("total"):
-        yield ("budget", "total"), "金额合计", budget["total"]
-
-
 def execution_within_budget(ctx: Context, p: Mapping[str, Any]) -> Iterator[Hit]:
     for path, name, line in _money_lines(ctx):
         budget, spent = _dec((line.get("budget") or {}).get("total")), _dec((line.get("spent") or {}).get("total"))
@@ -231,10 +226,10 @@ def _rate(text: Any) -> Decimal | None:
         value = Decimal(text)
         return value * 100 if value <= 1 else value
     try:
-        value = parse_value(str(text))
+        parsed = parse_value(str(text))
     except ValueError_:
         return None
-    return value.number if value is not None and value.is_number else None
+    return parsed.number if parsed is not None else None
 
 
 def stated_rates(ctx: Context, p: Mapping[str, Any]) -> Iterator[Hit]:

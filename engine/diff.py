@@ -72,7 +72,7 @@ def flatten(rs: Ruleset) -> dict[tuple[str, str, str], str]:
 
 def _categories(items: list[Any], parent: str) -> Iterator[tuple[str, dict[str, Any]]]:
     for raw in items:
-        cat = {"label": raw} if isinstance(raw, str) else raw
+        cat: dict[str, Any] = {"label": raw} if isinstance(raw, str) else raw
         ident = str(cat.get("key") or cat.get("label"))
         path = f"{parent}/{ident}" if parent else ident
         yield path, cat

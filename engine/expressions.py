@@ -106,7 +106,8 @@ class _DecimalLiterals(ast.NodeTransformer):
         if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
             return node
         text = ast.get_source_segment(self.source, node) or repr(node.value)
-        return ast.copy_location(ast.Constant(value=Decimal(text.replace("_", ""))), node)
+        decimal: Any = Decimal(text.replace("_", ""))   # ast.Constant is typed for plain literals only
+        return ast.copy_location(ast.Constant(value=decimal), node)
 
 
 def _decimal_literals(tree: ast.AST, source: str) -> ast.AST:

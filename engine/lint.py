@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path as FsPath
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterator, Mapping, Sequence
 
 from .errors import Diagnostic, Location
 from .methods import describe_band, fmt
@@ -70,7 +70,7 @@ def _interval(band: Mapping[str, Any]) -> tuple[Decimal | None, bool, Decimal | 
             None if high is None else Decimal(high), bool(band.get("max_inclusive", False)))
 
 
-def _band_table(ref: MethodRef, bands: list[Mapping[str, Any]]) -> Iterator[Diagnostic]:
+def _band_table(ref: MethodRef, bands: Sequence[Mapping[str, Any]]) -> Iterator[Diagnostic]:
     ordered = sorted(bands, key=lambda b: (Decimal("-Infinity") if b.get("min") is None else Decimal(b["min"])))
     if ordered and ordered[0].get("min") is not None:
         yield _problem(f"分档表最低一档从 {describe_band(ordered[0])} 开始，低于 {fmt(Decimal(ordered[0]['min']))} 的值没有对应的档",

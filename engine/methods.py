@@ -436,10 +436,9 @@ def coefficient(inp: MethodInput, p: Mapping[str, Any]) -> Outcome:
     if inp.actual is None:
         raise Unscorable("缺少系数或等级，无法评分")
     table = {normalise(str(k)): Decimal(v) for k, v in (p["coefficients"] or {}).items()}
-    if inp.actual.is_number and not table:
-        coef = inp.actual.number
-        if inp.actual.unit == "%":
-            coef = coef / 100
+    coef: Decimal
+    if inp.actual.number is not None and not table:
+        coef = inp.actual.number / 100 if inp.actual.unit == "%" else inp.actual.number
     else:
         key = inp.actual.qualitative or normalise(inp.actual.text)
         if key not in table:

@@ -96,7 +96,7 @@ def _signed(value: Decimal | None) -> str:
 def text(after: Ruleset, rows: list[Row]) -> str:
     from .textout import table
     good = [r for r in rows if r.error is None]
-    body = table(["单位", "原规则集", "原总分", "原等级", f"新总分", "新等级", "变化", "文件"],
+    body = table(["单位", "原规则集", "原总分", "原等级", "新总分", "新等级", "变化", "文件"],
                  [[r.unit or "", r.before_ruleset or "", fmt(r.before_total), r.before_grade or "",
                    fmt(r.after_total), r.after_grade or "", _signed(r.change) + (" ※" if r.crossed else ""), r.file]
                   for r in good], "<<><><><")

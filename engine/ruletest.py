@@ -116,7 +116,7 @@ def _keys(doc: Document, value: Any, allowed: set[str], path: Path) -> None:
 
 
 def _run_case(doc: Document, path: FsPath, case: dict[str, Any], where: Path, rs: Ruleset) -> CaseResult:
-    name = str(case.get("name") or f"第 {where[1] + 1} 个用例")
+    name = str(case.get("name") or f"第 {int(where[1]) + 1} 个用例")
     result = CaseResult(rs.ref, name, doc.loc(where))
     expect = case.get("expect") or {}
     _keys(doc, expect, EXPECT_KEYS, where + ("expect",))

@@ -106,7 +106,7 @@ def _describe(e: ValidationError, path: Path) -> tuple[str, str | None, Path]:
         return f"未知的键 '{key}'", did_you_mean(key, allowed), path + (key,)
     if v == "type":
         kinds = expected if isinstance(expected, list) else [expected]
-        want = " 或 ".join(_TYPES.get(k, k) for k in kinds)
+        want = " 或 ".join(_TYPES.get(str(k), str(k)) for k in kinds)
         return f"应为{want}，实际是 {_show(e.instance)}", hint, path
     if v == "enum":
         return f"值 {_show(e.instance)} 不在可选范围内：{', '.join(map(str, expected))}", hint, path

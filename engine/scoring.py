@@ -239,6 +239,7 @@ class _Scorer:
 
     def _fixed(self, cat: Category, ind: FixedIndicator, row: Row | None) -> IndicatorResult:
         facts: dict[str, Any] = {}
+        target: Value | None
         if ind.source == "budget":
             target, actual, facts, self_score, loc = self._budget_inputs()
             op = ">="

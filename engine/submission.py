@@ -60,9 +60,8 @@ class Submission:
         stated = ((budget.get("total") or {}).get(which) or {}).get("total")
         if stated is not None:
             return Decimal(stated)
-        amounts = [((t.get(which) or {}).get("total")) for t in budget.get("tasks") or []]
-        amounts = [a for a in amounts if a is not None]
-        return sum((Decimal(a) for a in amounts), Decimal(0)) if amounts else None
+        amounts = [Decimal(a) for t in budget.get("tasks") or [] if (a := (t.get(which) or {}).get("total")) is not None]
+        return sum(amounts, Decimal(0)) if amounts else None
 
 
 def load_submission(path: str | FsPath, display_name: str | None = None) -> Submission:

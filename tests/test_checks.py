@@ -1,6 +1,5 @@
 """Consistency checks: the seed's contradictions, each check kind, and check entries in rulesets."""
 
-from decimal import Decimal as D
 
 import pytest
 

@@ -2,7 +2,6 @@
 the ruleset guide. (After sqlite-utils' tests/test_docs.py.)"""
 
 import shlex
-from pathlib import Path
 
 import click
 import pytest

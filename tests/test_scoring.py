@@ -7,7 +7,6 @@ from engine.api import score_file
 from engine.errors import PerfrulesError
 from engine.ruleset import get_ruleset, search_path
 from engine.scoring import score
-from engine.submission import load_submission
 from engine.yamlio import load_text
 from engine.submission import build
 
