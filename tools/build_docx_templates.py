@@ -125,20 +125,25 @@ def unit_budget(doc) -> None:
 
 
 def project_budget(doc) -> None:
+    b = "r.budget_total"
     t = table(doc, [
-        ["项目名称", "{{ r.project }}", "", "", "", ""],
-        ["主管部门", "{{ r.department }}", "", "实施单位", "{{ r.unit }}", ""],
-        ["项目资金（{{ r.money_unit }}）", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率 / 得分"],
-        ["年度资金总额", "{{ r.budget_total.budget_initial.total }}", "{{ r.budget_total.budget.total }}",
-         "{{ r.budget_total.spent.total }}", "{{ r.budget_total.points }}", "{{ r.budget_total.rate }} / {{ r.budget_total.score }}"],
-        ["其中：财政拨款", "{{ r.budget_total.budget_initial.fiscal }}", "{{ r.budget_total.budget.fiscal }}",
-         "{{ r.budget_total.spent.fiscal }}", "—", "—"],
-        ["其他资金", "{{ r.budget_total.budget_initial.other }}", "{{ r.budget_total.budget.other }}",
-         "{{ r.budget_total.spent.other }}", "—", "—"],
-    ], [34, 30, 30, 30, 20, 30])
-    merge(t.cell(0, 1), t.cell(0, 5))
-    merge(t.cell(1, 1), t.cell(1, 2))
+        ["项目名称", "", "{{ r.project }}", "", "", "", "", ""],
+        ["主管部门", "", "{{ r.department }}", "", "实施单位", "", "{{ r.unit }}", ""],
+        ["项目资金（{{ r.money_unit }}）", "", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"],
+        ["", "年度资金总额", f"{{{{ {b}.budget_initial.total }}}}", f"{{{{ {b}.budget.total }}}}",
+         f"{{{{ {b}.spent.total }}}}", f"{{{{ {b}.points }}}}", f"{{{{ {b}.rate }}}}", f"{{{{ {b}.score }}}}"],
+        ["", "其中：财政拨款", f"{{{{ {b}.budget_initial.fiscal }}}}", f"{{{{ {b}.budget.fiscal }}}}",
+         f"{{{{ {b}.spent.fiscal }}}}", "—", "—", "—"],
+        ["", "其他资金", f"{{{{ {b}.budget_initial.other }}}}", f"{{{{ {b}.budget.other }}}}",
+         f"{{{{ {b}.spent.other }}}}", "—", "—", "—"],
+    ], [22, 26, 22, 22, 22, 16, 18, 16])
+    merge(t.cell(0, 0), t.cell(0, 1))
+    merge(t.cell(0, 2), t.cell(0, 7))
+    merge(t.cell(1, 0), t.cell(1, 1))
+    merge(t.cell(1, 2), t.cell(1, 3))
     merge(t.cell(1, 4), t.cell(1, 5))
+    merge(t.cell(1, 6), t.cell(1, 7))
+    merge(t.cell(2, 0), t.cell(5, 0))
 
 
 def common_body(doc) -> None:
