@@ -215,7 +215,11 @@ class Ruleset:
             yield from (ind.method for ind in cat.indicators if ind.method)
 
     def category(self, key: str) -> Category | None:
-        return next((c for c in self.walk() if c.key == key), None)
+        return self.categories_by_key.get(key)
+
+    @cached_property
+    def categories_by_key(self) -> dict[str, Category]:
+        return {c.key: c for c in self.walk()}
 
     def category_named(self, label: str) -> Category | None:
         hits = self.label_index.get(normalise(label))

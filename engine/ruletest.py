@@ -16,7 +16,7 @@ from .api import check
 from .errors import Location, Path, PerfrulesError, error
 from .methods import fmt
 from .ruleset import Ruleset, display, get_ruleset
-from .submission import build, load_submission
+from .submission import Submission, build, load_submission
 from .yamlio import Document, load_file
 
 CASE_KEYS = {"name", "submission", "expect", "ruleset"}
@@ -155,7 +155,7 @@ def _compare(result: CaseResult, label: str, want: Any, got: Any) -> None:
         result.failures.append(f"{label}：期望 {want}，实际 {shown}")
 
 
-def _submission(doc: Document, path: FsPath, spec: Any, where: Path, rs: Ruleset):  # type: ignore[no-untyped-def]
+def _submission(doc: Document, path: FsPath, spec: Any, where: Path, rs: Ruleset) -> Submission:
     if isinstance(spec, str):
         return load_submission(path.parent / spec, str(path.parent / spec))
     if not isinstance(spec, dict):

@@ -134,12 +134,13 @@ class _Scorer:
             if cat.key not in absent or not rule or cat.points is None or "drop" in rule:
                 continue
             targets = [rule["move_to"]] if "move_to" in rule else list(rule["pro_rata"])
-            weights = [self.rs.category(t).points or ZERO for t in targets]  # type: ignore[union-attr]
+            receivers = [self.rs.categories_by_key[t] for t in targets]   # checked to exist when the ruleset loaded
+            weights = [c.points or ZERO for c in receivers]
             total = sum(weights, ZERO)
             for t, w in zip(targets, weights):
                 share = cat.points * (w / total if total else Decimal(1) / len(targets))
                 moved[t] = moved.get(t, ZERO) + share
-            names = "、".join(self.rs.category(t).label for t in targets)  # type: ignore[union-attr]
+            names = "、".join(c.label for c in receivers)
             self._finding("info", "I-ABSENT-MOVED",
                           f"未设置“{cat.label}”，其 {fmt(cat.points)} 分按规则转入{names}", Location(self.sub.file),
                           cat.label)

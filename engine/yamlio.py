@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from .errors import Location, Path, error
+from .errors import Location, Path, PerfrulesError, error
 
 # Named limits, documented in docs/ruleset-guide.md ("Limits"). A real self-evaluation is a few hundred
 # lines; these leave two orders of magnitude of room and still fail fast on hostile input.
@@ -109,7 +109,7 @@ def load_file(path: str | FsPath, display_name: str | None = None) -> Document:
     return load_bytes(raw, name)
 
 
-def _too_large(name: str, size: int):  # type: ignore[no-untyped-def]
+def _too_large(name: str, size: int) -> PerfrulesError:
     return error(f"文件过大（{size} 字节，上限 {MAX_FILE_BYTES} 字节）", Location(name),
                  "自评数据和规则集都应是几百行的文本；请检查是否选错了文件", code="E-LIMIT")
 
@@ -147,7 +147,7 @@ def load_text(text: str, name: str) -> Document:
     return doc
 
 
-def _too_deep(name: str, line: int | None, path: Path):  # type: ignore[no-untyped-def]
+def _too_deep(name: str, line: int | None, path: Path) -> PerfrulesError:
     return error(f"嵌套层次过深（上限 {MAX_DEPTH} 层）", Location(name, line, path),
                  "真实的自评数据不会嵌套这么深；请检查文件是否损坏", code="E-LIMIT")
 
@@ -241,6 +241,6 @@ class _Walker:
                         "请检查是否多写了位数，或金额单位是否应为万元", code="E-NUMBER")
         return value
 
-    def _bad_tag(self, node: yaml.Node, path: Path):  # type: ignore[no-untyped-def]
+    def _bad_tag(self, node: yaml.Node, path: Path) -> PerfrulesError:
         return error(f"不支持的 YAML 标签 '{node.tag}'", self.doc.loc(path),
                      "只允许普通的映射、列表、文字和数字；请去掉以 ! 开头的标签", code="E-YAML")
