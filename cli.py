@@ -278,7 +278,10 @@ def test_cmd(paths: tuple[str, ...], verbose: bool, output_format: str, ruleset_
     from engine.ruleset import search_path
     from engine.ruletest import discover, run_suite
     dirs = search_path(ruleset_dirs)
-    suite = run_suite(discover(paths, dirs), dirs)
+    files = discover(paths, dirs)
+    if not files and output_format == "text":
+        emit("没有找到测试文件（规则集旁边的 *.test.yaml）；见 docs/ruleset-guide.md“测试”一节。", err=True)
+    suite = run_suite(files, dirs)
     if output_format == "json":
         _json({"passed": suite.passed, "cases": [c.to_json() for c in suite.cases], "untested_methods": suite.untested})
     else:

@@ -120,11 +120,12 @@ def _run_case(doc: Document, path: FsPath, case: dict[str, Any], where: Path, rs
     result = CaseResult(rs.ref, name, doc.loc(where))
     expect = case.get("expect") or {}
     _keys(doc, expect, EXPECT_KEYS, where + ("expect",))
-    sub = _submission(doc, path, case.get("submission"), where + ("submission",), rs)
     try:
+        sub = _submission(doc, path, case.get("submission"), where + ("submission",), rs)
         card = check(sub, rs)
     except PerfrulesError as exc:
-        result.failures.append(f"评分失败：{exc.first}")
+        # One unreadable or unscorable submission fails its case, not the whole run.
+        result.failures.append(f"无法评分：{exc.first}")
         return result
     result.methods = {i.method for i in card.indicators if i.method and i.status == "scored"}
     result.methods |= {r.method.name for r in rs.method_refs() if r.name in result.methods}

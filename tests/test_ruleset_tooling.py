@@ -215,3 +215,16 @@ def test_every_shipped_ruleset_passes_rulesets_check(runner):
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["ok"] and len(data["rulesets"]) >= 4
+
+
+def test_a_case_whose_submission_cannot_be_read_fails_alone(runner, write):
+    bad = write("rules/z.test.yaml", f"""\
+ruleset: cn/unit-overall@2024.1
+cases:
+  - {{name: 缺文件, submission: no-such-file.yaml, expect: {{total: 1}}}}
+  - {{name: 种子, submission: {SEED}, expect: {{total: 84}}}}
+""")
+    result = runner.invoke(main, ["test", str(bad), "-v"])
+    assert result.exit_code == 4
+    assert "FAIL  cn/unit-overall@2024.1 › 缺文件" in result.output and "文件不存在" in result.output
+    assert "PASS  cn/unit-overall@2024.1 › 种子" in result.output
