@@ -166,9 +166,9 @@ def _numbers(inp: MethodInput) -> tuple[Decimal, Decimal, str | None]:
     """Target and actual as numbers in one unit, or Unscorable saying why not."""
     t, a = inp.target, inp.actual
     if t is None:
-        raise Unscorable("缺少年度指标值，无法评分")
+        raise Unscorable("缺少年度指标值")
     if a is None:
-        raise Unscorable("缺少实际完成值，无法评分")
+        raise Unscorable("缺少实际完成值")
     if not t.is_number:
         raise Unscorable(f"年度指标值 '{t.text}' 不是数值，无法按数值方法评分")
     if not a.is_number:
@@ -434,7 +434,7 @@ def checklist(inp: MethodInput, p: Mapping[str, Any]) -> Outcome:
 
 def coefficient(inp: MethodInput, p: Mapping[str, Any]) -> Outcome:
     if inp.actual is None:
-        raise Unscorable("缺少系数或等级，无法评分")
+        raise Unscorable("缺少系数或等级")
     table = {normalise(str(k)): Decimal(v) for k, v in (p["coefficients"] or {}).items()}
     coef: Decimal
     if inp.actual.number is not None and not table:
