@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import unicodedata
 from decimal import Decimal
 from typing import Sequence
@@ -12,8 +13,15 @@ from .scorecard import CategoryResult, Finding, Scorecard
 _SEVERITY = {"error": "错误", "warning": "警告", "info": "提示"}
 
 
+def _wide_classes() -> tuple[str, ...]:
+    # ≥ — “ ” and the like are "ambiguous": one column in most terminals, two in terminals set up for
+    # CJK (PERFRULES_AMBIGUOUS_WIDE=1 says so).
+    return ("W", "F", "A") if os.environ.get("PERFRULES_AMBIGUOUS_WIDE") == "1" else ("W", "F")
+
+
 def width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 0 if unicodedata.combining(ch) else 1
+    wide = _wide_classes()
+    return sum(2 if unicodedata.east_asian_width(ch) in wide else 0 if unicodedata.combining(ch) else 1
                for ch in text)
 
 
