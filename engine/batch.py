@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import heapq
 import io
+import re
 import zipfile
 from concurrent.futures import ProcessPoolExecutor
 from decimal import Decimal
@@ -236,15 +237,21 @@ def _fixed_time() -> Any:
 
 
 def _deterministic_zip(data: bytes) -> bytes:
-    """openpyxl stamps zip entries with the current time; rewrite them with a fixed one."""
+    """openpyxl stamps the zip entries, and docProps/core.xml's `modified`, with the time of saving;
+    rewrite both with a fixed time so that the same inputs give the same bytes."""
+    stamp = _fixed_time().strftime("%Y-%m-%dT%H:%M:%SZ").encode("ascii")
     src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in sorted(src.infolist(), key=lambda i: i.filename):
+            content = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)", rb"\g<1>" + stamp + rb"\g<2>",
+                                 content)
             fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = 0o644 << 16
-            dst.writestr(fixed, src.read(info.filename))
+            dst.writestr(fixed, content)
     return out.getvalue()
 
 

@@ -44,7 +44,7 @@ SEED_CONTRADICTIONS = [
     ("E-UNSCORABLE", ["2024 年底完成率", "实际完成值"]),
     ("E-UNSCORABLE", ["提高机关事业单位服务能力"]),
     ("W-POINTS", ["效益指标", "20", "30"]),
-    ("C-REQUIRED", ["（六）"]),
+    ("C-REQUIRED", ["(六)", "绩效自评结果拟应用和公开情况"]),
 ]
 
 
