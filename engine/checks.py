@@ -18,7 +18,7 @@ from .expressions import ExpressionError, compile_expression
 from .methods import Param, ParamError, _convert, fmt
 from .scorecard import Finding, IndicatorResult, Scorecard
 from .submission import Submission
-from .targets import ValueError_, parse_value
+from .targets import ValueError_, decimal_or_none as _dec, parse_value
 
 ZERO = Decimal(0)
 
@@ -124,10 +124,6 @@ def run_checks(checks: Iterable[CompiledCheck], ctx: Context) -> list[Finding]:
 
 
 # ------------------------------------------------------------------------------------------- helpers
-
-def _dec(value: Any) -> Decimal | None:
-    return None if value is None or isinstance(value, (str, bool)) else Decimal(value)
-
 
 def _off(a: Decimal, b: Decimal, tolerance: Decimal) -> bool:
     return abs(a - b) > tolerance

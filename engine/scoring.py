@@ -18,7 +18,7 @@ from .methods import MethodInput, Outcome, Unscorable, fmt
 from .ruleset import Category, FixedIndicator, MethodRef, Ruleset
 from .scorecard import CategoryResult, Finding, IndicatorResult, Scorecard, Stated
 from .submission import Row, Submission
-from .targets import Value, normalise, parse_value
+from .targets import Value, decimal_or_none, normalise, parse_value
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -365,7 +365,7 @@ class _Scorer:
             if block.get("total") is None and not block.get("grade"):
                 continue
             value = Decimal(block["total"]) if block.get("total") is not None else None
-            out.append(Stated(label, value, _opt_dec(block.get("max")), block.get("grade")))
+            out.append(Stated(label, value, decimal_or_none(block.get("max")), block.get("grade")))
             if value is not None and value != total:
                 self._finding("warning", "W-STATED-TOTAL",
                               f"{label} {fmt(value)} 分，按规则计算为 {fmt(total)} 分，相差 {fmt(value - total)} 分",
@@ -389,7 +389,3 @@ def _raw_text(raw: Any) -> str | None:
     if isinstance(raw, list):
         return "、".join(map(str, raw))
     return str(raw)
-
-
-def _opt_dec(value: Any) -> Decimal | None:
-    return None if value is None else Decimal(value)

@@ -9,7 +9,7 @@ from typing import Any
 
 from .errors import Location, Path, PerfrulesError, error
 from .schema import validate
-from .targets import ValueError_, Value, parse_value
+from .targets import UNITS, ValueError_, Value, decimal_or_none, normalise, parse_value
 from .yamlio import Document, load_bytes, load_file
 
 SUPPORTED_SCHEMA_VERSIONS = (1,)
@@ -100,14 +100,10 @@ def _row(doc: Document, i: int, raw: dict[str, Any]) -> Row:
         target=_value(doc, raw.get("target"), path + ("target",), name, unit),
         actual=_value(doc, raw.get("actual"), path + ("actual",), name, unit),
         raw_target=raw.get("target"), raw_actual=raw.get("actual"),
-        points=_dec(raw.get("points")), self_score=_dec(raw.get("self_score")),
+        points=decimal_or_none(raw.get("points")), self_score=decimal_or_none(raw.get("self_score")),
         explanation=raw.get("explanation"), applicable=raw.get("applicable", True),
         path=path, location=doc.loc(path),
     )
-
-
-def _dec(value: Any) -> Decimal | None:
-    return None if value is None else Decimal(value)
 
 
 def _value(doc: Document, raw: Any, path: Path, name: str, unit: str | None) -> Value | None:
@@ -118,7 +114,6 @@ def _value(doc: Document, raw: Any, path: Path, name: str, unit: str | None) -> 
     except ValueError_ as exc:
         raise error(f"指标“{name}”的值无法识别：{exc.message}", doc.loc(path), exc.hint, code="E-TARGET") from None
     if value is not None and unit and value.unit is None and value.is_number:
-        from .targets import UNITS, normalise
         canonical = UNITS.get(normalise(unit))
         if canonical is None:
             raise error(f"指标“{name}”的计量单位 '{unit}' 无法识别", doc.loc(path[:-1] + ("unit",)),

@@ -191,6 +191,11 @@ def _bounded(number: Decimal, text: str) -> Decimal:
     return number
 
 
+def decimal_or_none(value: Any) -> Decimal | None:
+    """A number from data already read (int or Decimal), or None: blanks and text such as "—" are not numbers."""
+    return None if value is None or isinstance(value, (str, bool)) else Decimal(value)
+
+
 def parse_operator(text: str) -> str | None:
     text = normalise(text)
     for word, op in _OPERATOR_WORDS:
