@@ -7,7 +7,6 @@ the submission and the scorecard; they never change a score.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Callable, Iterable, Iterator, Mapping
@@ -285,18 +284,12 @@ def missed_without_explanation(ctx: Context, p: Mapping[str, Any]) -> Iterator[H
 
 def over_achievement(ctx: Context, p: Mapping[str, Any]) -> Iterator[Hit]:
     for result, row in ctx.rows():
-        target, actual = result.inputs.get("target"), result.inputs.get("actual")
-        if not result.met or target is None or actual is None or _explained(row):
+        # `share` is set by the methods where more is better; over-achievement means nothing elsewhere.
+        if not result.met or result.share is None or result.share < p["ratio"] or _explained(row):
             continue
-        t, a = _leading_number(target), _leading_number(actual)
-        if t and t > 0 and a is not None and a / t >= p["ratio"] and result.method in ("ratio", "equality"):
-            yield Hit(f"指标“{result.name}”实际 {actual} 为目标 {target} 的 {fmt(a / t * 100)}%"
-                      f"（≥{fmt(p['ratio'] * 100)}%），目标可能定得过低，应说明原因", result.location.path, result.name)
-
-
-def _leading_number(text: str) -> Decimal | None:
-    match = re.match(r"-?\d+(?:\.\d+)?", text)
-    return Decimal(match.group()) if match else None
+        target, actual = result.inputs.get("target", ""), result.inputs.get("actual", "")
+        yield Hit(f"指标“{result.name}”实际 {actual} 为目标 {target} 的 {fmt(result.share * 100)}%"
+                  f"（≥{fmt(p['ratio'] * 100)}%），目标可能定得过低，应说明原因", result.location.path, result.name)
 
 
 def row_completeness(ctx: Context, p: Mapping[str, Any]) -> Iterator[Hit]:

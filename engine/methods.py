@@ -47,6 +47,7 @@ class Outcome:
     inputs: dict[str, str] = field(default_factory=dict)
     met: bool | None = None
     notes: tuple[Note, ...] = ()
+    share: Decimal | None = None   # actual / target, for methods where more is better (偏离度 is judged on it)
 
 
 class Unscorable(Exception):
@@ -210,12 +211,12 @@ def ratio(inp: MethodInput, p: Mapping[str, Any]) -> Outcome:
             score = inp.points * (ONE - cut)
             why += f"；但超出目标 {fmt((share - 1) * 100)}%（≥{fmt((at - 1) * 100)}%），按偏离度扣 {fmt(cut * 100)}%"
             notes = (Note("W-DEVIATION", "warning", "实际值远超目标，已按规则扣除偏离度分数"),)
-        return Outcome(score, why, inputs, met, notes)
+        return Outcome(score, why, inputs, met, notes, share)
     capped = max(ZERO, min(share, p["cap"]))
     score = inp.points * capped
     why = (f"实际 {_show(actual, unit)} 未达到目标 {_show(target, unit)}，按完成比例 "
            f"{fmt(actual)}/{fmt(target)} × {fmt(inp.points)} 计 {fmt(score)} 分")
-    return Outcome(score, why, inputs, False)
+    return Outcome(score, why, inputs, False, share=share)
 
 
 def _reverse(inp: MethodInput, formula: Callable[[Decimal, Decimal], Decimal], name: str) -> Outcome:

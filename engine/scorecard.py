@@ -45,6 +45,7 @@ class IndicatorResult:
     source: str                 # unit | ruleset
     location: Location
     met: bool | None = None
+    share: Decimal | None = None   # actual / target where the method computed it
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -328,6 +328,7 @@ class _Scorer:
         score_ = self.rs.rounding.score(max(ZERO, min(points, outcome.score)))
         result = self._result(cat, row, name, ref.name, score_, outcome.explanation, "scored", source,
                               outcome.inputs, outcome.met)
+        result.share = outcome.share
         for note in outcome.notes:
             self._finding(note.severity, note.code, f"指标“{name}”：{note.message}", row.location, name)
         if row.self_score is not None and row.self_score != score_:
