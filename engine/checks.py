@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from .dates import parse_date
-from .errors import Path
+from .errors import Path, did_you_mean
 from .expressions import ExpressionError, compile_expression
 from .methods import Param, ParamError, _convert, fmt
 from .scorecard import Finding, IndicatorResult, Scorecard
@@ -89,7 +89,6 @@ def register(kind: CheckKind) -> None:
 
 def compile_check(raw: Mapping[str, Any], category_keys: Iterable[str] = ()) -> CompiledCheck:
     """Raises ParamError with a message; the ruleset compiler adds the location."""
-    from .errors import did_you_mean
     name = raw["kind"]
     if name not in KINDS:
         raise ParamError(f"未知的核对类型 '{name}'", did_you_mean(name, KINDS))

@@ -13,6 +13,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidO
 from functools import lru_cache
 from typing import Any, Callable, Mapping
 
+from .errors import did_you_mean
 from .expressions import Expression, ExpressionError, compile_expression
 from .targets import Value, convertible, format_number, normalise, to_unit
 
@@ -86,7 +87,6 @@ class Method:
         known = {p.name: p for p in self.params}
         unknown = sorted(set(raw) - set(known))
         if unknown:
-            from .errors import did_you_mean
             raise ParamError(f"方法 '{self.name}' 没有参数 '{unknown[0]}'",
                              did_you_mean(unknown[0], known) if known else "该方法不接受参数")
         out: dict[str, Any] = {}

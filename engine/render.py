@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterable
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
-from .errors import Location, PerfrulesError, error
+from .errors import Location, PerfrulesError, did_you_mean, error
 from .yamlio import load_file
 
 SHIPPED_TEMPLATES = FsPath(__file__).resolve().parent.parent / "templates"
@@ -73,7 +73,6 @@ def find_template(ref: str, dirs: list[FsPath]) -> TemplateSet:
     for ts in available:
         if ts.ref == ref:
             return ts
-    from .errors import did_you_mean
     raise error(f"找不到报告模板 '{ref}'", None, did_you_mean(ref, [t.ref for t in available])
                 + "；用 perfrules templates list 查看全部", code="E-TEMPLATE")
 
@@ -117,6 +116,15 @@ def jinja_env(roots: list[FsPath], autoescape: bool | Callable[[str | None], boo
     return env
 
 
+def _template_message(exc: Exception) -> str:
+    message = str(exc.message if hasattr(exc, "message") and exc.message else exc)
+    if isinstance(exc, jinja2.UndefinedError):
+        return f"模板用到了未定义的变量：{message}"
+    if isinstance(exc, jinja2.exceptions.SecurityError):
+        return f"模板做了沙箱不允许的操作：{message}"
+    return f"模板错误：{message}"
+
+
 def _template_error(exc: Exception, tb: TracebackType | None, fallback: str) -> PerfrulesError:
     """Name the template file and line of a rendering error (Jinja rewrites tracebacks to template lines)."""
     file, line = fallback, getattr(exc, "lineno", None)
@@ -127,14 +135,7 @@ def _template_error(exc: Exception, tb: TracebackType | None, fallback: str) -> 
         tb = tb.tb_next
     if isinstance(exc, jinja2.TemplateSyntaxError):
         file, line = exc.filename or file, exc.lineno
-    message = str(exc.message if hasattr(exc, "message") and exc.message else exc)
-    if isinstance(exc, jinja2.UndefinedError):
-        message = f"模板用到了未定义的变量：{message}"
-    elif isinstance(exc, jinja2.exceptions.SecurityError):
-        message = f"模板做了沙箱不允许的操作：{message}"
-    else:
-        message = f"模板错误：{message}"
-    return error(message, Location(file, line), "检查模板中的变量名；可用变量见 docs/template-guide.md", code="E-TEMPLATE")
+    return error(_template_message(exc), Location(file, line), "检查模板中的变量名；可用变量见 docs/template-guide.md", code="E-TEMPLATE")
 
 
 def render_text(ts: TemplateSet, fmt: str, view: dict[str, Any], dirs: list[FsPath]) -> str:
@@ -186,9 +187,9 @@ def render_docx(ts: TemplateSet, view: dict[str, Any], dirs: list[FsPath]) -> by
     try:
         doc.render({"r": view}, jinja_env=env, autoescape=True)
     except (jinja2.TemplateError, TypeError, ValueError) as exc:
+        # Word XML has no useful line numbers; docxtpl keeps the text around the tag instead.
         context = " ".join(s.strip() for s in getattr(exc, "docx_context", []) if s.strip())
-        err = _template_error(exc, None, str(source))
-        raise error(err.first.message + (f"（附近文字：{context[:80]}）" if context else ""), Location(str(source)),
+        raise error(_template_message(exc) + (f"（附近文字：{context[:80]}）" if context else ""), Location(str(source)),
                     "用 Word 打开该模板，检查 {{ }} 中的变量名", code="E-TEMPLATE") from None
     _merge_indicator_cells(doc.docx, view)
     with tempfile.TemporaryFile() as buf:

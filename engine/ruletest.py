@@ -13,7 +13,7 @@ from pathlib import Path as FsPath
 from typing import Any, Iterable
 
 from .api import check
-from .errors import Location, Path, PerfrulesError, error
+from .errors import Location, Path, PerfrulesError, did_you_mean, error
 from .methods import fmt
 from .ruleset import Ruleset, display, get_ruleset
 from .submission import Submission, build, load_submission
@@ -111,7 +111,6 @@ def _keys(doc: Document, value: Any, allowed: set[str], path: Path) -> None:
         raise error("应是一个映射（键: 值）", doc.loc(path), code="E-TEST")
     extra = sorted(set(value) - allowed)
     if extra:
-        from .errors import did_you_mean
         raise error(f"未知的键 '{extra[0]}'", doc.loc(path + (extra[0],)), did_you_mean(extra[0], allowed), code="E-TEST")
 
 

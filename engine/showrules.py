@@ -7,14 +7,13 @@ from typing import Any, Iterable
 
 from .errors import Diagnostic, PerfrulesError, json_path
 from .lint import lint
-from .ruleset import Ruleset, display, index, load_ruleset, search_path
+from .ruleset import SHIPPED_DIR, Ruleset, display, index, load_ruleset, search_path
 
 
 def raw_text(rs: Ruleset) -> str:
     head = f"# {rs.ref}  {rs.title}\n# 文件：{rs.file}" + (f"\n# 继承：{rs.parent}（用 --resolved 查看展开结果）" if rs.parent else "")
     path = FsPath(rs.file)
     if not path.is_absolute() and rs.file.startswith("rulesets/"):
-        from .ruleset import SHIPPED_DIR
         path = SHIPPED_DIR / rs.file.removeprefix("rulesets/")
     return head + "\n" + path.read_text(encoding="utf-8")
 
