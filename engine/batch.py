@@ -259,7 +259,7 @@ SINKS: dict[str, Callable[[], Sink]] = {".csv": CsvSink, ".json": JsonSink, ".xl
 
 
 def text_summary(summary: Summary) -> str:
-    from .textout import table
+    from .textout import signed, table
     s = summary.to_json()
     lines = [f"共 {s['files']} 份：评分 {s['scored']} 份，无法评分 {s['failed']} 份。", "",
              table(["等级", "单位数"], [[g, str(n)] for g, n in s["grades"].items()], "<>", last_free=False)]
@@ -268,7 +268,7 @@ def text_summary(summary: Summary) -> str:
         lines += ["", "自报总分与规则总分差异最大的单位：",
                   table(["单位", "规则总分", "自报总分", "差异", "文件"],
                         [[r["unit"], fmt(r["total"]), fmt(r["stated_total"]),
-                          ("+" if r["difference"] > 0 else "") + fmt(r["difference"]), r["file"]] for r in top], "<>>><")]
+                          signed(r["difference"]), r["file"]] for r in top], "<>>><")]
     if summary.errors:
         lines += ["", "无法评分的文件："]
         lines += [f"  {e['file']}" + (f":{e['line']}" if e["line"] else "") + f"：{e['message']}" for e in summary.errors]

@@ -12,6 +12,7 @@ from typing import Any, Iterable
 from .api import ruleset_for
 from .errors import PerfrulesError
 from .files import collect
+from .textout import signed
 from .methods import fmt
 from .ruleset import Ruleset, get_ruleset, search_path
 from .scoring import score
@@ -82,15 +83,9 @@ def to_csv(rows: list[Row]) -> str:
     writer.writerow(["文件", "单位", "原规则集", "原总分", "原等级", "新总分", "新等级", "变化", "等级变化", "错误"])
     for r in rows:
         writer.writerow([r.file, r.unit or "", r.before_ruleset or "", fmt(r.before_total), r.before_grade or "",
-                         fmt(r.after_total), r.after_grade or "", _signed(r.change), "是" if r.crossed else "",
+                         fmt(r.after_total), r.after_grade or "", signed(r.change), "是" if r.crossed else "",
                          r.error or ""])
     return buf.getvalue()
-
-
-def _signed(value: Decimal | None) -> str:
-    if value is None:
-        return ""
-    return ("+" if value > 0 else "") + fmt(value)
 
 
 def text(after: Ruleset, rows: list[Row]) -> str:
@@ -98,11 +93,11 @@ def text(after: Ruleset, rows: list[Row]) -> str:
     good = [r for r in rows if r.error is None]
     body = table(["单位", "原规则集", "原总分", "原等级", "新总分", "新等级", "变化", "文件"],
                  [[r.unit or "", r.before_ruleset or "", fmt(r.before_total), r.before_grade or "",
-                   fmt(r.after_total), r.after_grade or "", _signed(r.change) + (" ※" if r.crossed else ""), r.file]
+                   fmt(r.after_total), r.after_grade or "", signed(r.change) + (" ※" if r.crossed else ""), r.file]
                   for r in good], "<<><><><")
     out = [f"按 {after.ref} 重新评分 {len(rows)} 份自评数据（※ 表示等级变化）", body, ""]
     counts = grade_counts(rows, after)
-    out.append(table(["等级", "原", "新", "变化"], [[g, str(a), str(b), _signed(Decimal(b - a))] for g, a, b in counts],
+    out.append(table(["等级", "原", "新", "变化"], [[g, str(a), str(b), signed(Decimal(b - a))] for g, a, b in counts],
                      "<>>>", last_free=False))
     crossed = [r for r in good if r.crossed]
     out.append(f"\n等级变化 {len(crossed)} 个单位" + ("：" + "、".join(f"{r.unit}（{r.before_grade}→{r.after_grade}）"

@@ -76,8 +76,14 @@ def _difference(rule: Decimal | None, own: Decimal | None) -> str:
     """The unit's score minus the rule's, signed; blank where they agree or either is missing."""
     if rule is None or own is None or rule == own:
         return ""
-    delta = own - rule
-    return ("+" if delta > 0 else "") + num(delta)
+    return signed(own - rule)
+
+
+def signed(value: Decimal | None) -> str:
+    """A change, with its sign: +15, -1.75, 0; blank when there is none."""
+    if value is None:
+        return ""
+    return ("+" if value > 0 else "") + num(value)
 
 
 def cat_path_labels(card: Scorecard, target: CategoryResult) -> list[str]:
