@@ -38,13 +38,22 @@ def _report_user_error(exc: PerfrulesError, fmt: str, command: str) -> None:
 
 
 def handled(func: Callable[..., Any]) -> Callable[..., Any]:
-    """One place that turns the engine's errors into messages and exit codes."""
+    """One place that turns every failure into a message and an exit code.
+
+    The user's problems are exit 1, whatever raised them: our own PerfrulesError, an operating-system
+    error (missing, unreadable, looping or too-long paths, a full disk, stdout to /dev/full), a Decimal
+    trap. Anything else is a bug: exit 3, said as one (as JSON under --format json), never a traceback
+    unless --debug."""
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from engine.limits import install_context
         fmt = kwargs.get("output_format", "text")
         debug = kwargs.pop("debug", False)
+        install_context()
         try:
-            return func(*args, **kwargs)
+            result = func(*args, **kwargs)
+            sys.stdout.flush()   # a full disk or /dev/full shows here, not at interpreter exit
+            return result
         except PerfrulesError as exc:
             _report_user_error(exc, fmt, func.__name__)
             sys.exit(EXIT_USER)
@@ -55,13 +64,44 @@ def handled(func: Callable[..., Any]) -> Callable[..., Any]:
         except KeyboardInterrupt:
             emit("已中断。", err=True)
             sys.exit(130)
+        except BrokenPipeError:
+            _quiet_stdout()   # `perfrules … | head`: the reader left; nothing more to say
+            sys.exit(EXIT_OK)
+        except OSError as exc:
+            from engine.files import os_error
+            _quiet_stdout()
+            _report_user_error(os_error(exc, exc.filename or "<标准输出>", "写入" if exc.filename is None else "读取"),
+                               fmt, func.__name__)
+            sys.exit(EXIT_USER)
+        except ArithmeticError as exc:   # a Decimal trap that no stage turned into E-NUMBER itself
+            from engine.errors import error
+            _report_user_error(error(f"数值超出可计算的范围（{type(exc).__name__}）", None,
+                                     "检查文件中的数值是否过大、过小或位数过多；限制见 docs/ruleset-guide.md", code="E-NUMBER"),
+                               fmt, func.__name__)
+            sys.exit(EXIT_USER)
         except Exception as exc:  # noqa: BLE001 - the last line of defence: a bug, said as one
+            from engine.errors import internal_message
             if debug:
                 traceback.print_exc()
-            emit(f"内部错误（这是 perfrules 的缺陷，不是您文件的问题）：{type(exc).__name__}: {exc}\n"
-                 "请用 --debug 重新运行并把输出附在问题报告里。", err=True)
+            if fmt == "json":
+                from engine.scorecard import dumps
+                emit(dumps({"ok": False, "internal_error": {"type": type(exc).__name__,
+                                                            "message": internal_message(exc)}}))
+            else:
+                emit(f"{internal_message(exc)}\n这是 perfrules 的缺陷，不是您文件的问题。"
+                     "请用 --debug 重新运行并把输出附在问题报告里。", err=True)
             sys.exit(EXIT_BUG)
     return wrapper
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at devnull so that the interpreter's final flush cannot raise again."""
+    import os
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def common(func: Callable[..., Any] | None = None, formats: tuple[str, ...] = ("text", "json")) -> Any:
@@ -337,7 +377,7 @@ def replay(paths: tuple[str, ...], against: str, baseline: str | None, output_fo
     """用新规则集重新评分一批自评数据，看总分和等级怎样变化。
 
     列出每份数据在原规则集与新规则集下的总分、等级和变化，哪些单位跨过等级界线，以及各等级的单位数。
-    无法读取的文件单独列出，不中断。
+    无法评分的文件单独列出，不中断；此时退出码为 4。
 
     \b
     例：
@@ -353,6 +393,8 @@ def replay(paths: tuple[str, ...], against: str, baseline: str | None, output_fo
         click.echo(rp.to_csv(rows), nl=False)
     else:
         emit(rp.text(after, rows))
+    if any(r.error for r in rows):
+        sys.exit(EXIT_FINDINGS)
 
 
 @main.command()
@@ -361,14 +403,17 @@ def replay(paths: tuple[str, ...], against: str, baseline: str | None, output_fo
               help="汇总文件；格式由扩展名决定：.csv .json .xlsx")
 @click.option("--ruleset", "ruleset_ref", metavar="ID[@VERSION]", help="统一使用的规则集；省略时每份数据各用其适用的规则集。")
 @click.option("-j", "--jobs", default=1, show_default=True, type=click.IntRange(1, 64), help="并行进程数。")
+@click.option("--force", is_flag=True, help="输出文件只读时也覆盖（输入文件在任何情况下都不会被覆盖）。")
 @common
 @handled
-def batch(paths: tuple[str, ...], out: str, ruleset_ref: str | None, jobs: int, output_format: str,
+def batch(paths: tuple[str, ...], out: str, ruleset_ref: str | None, jobs: int, force: bool, output_format: str,
           ruleset_dirs: tuple[str, ...]) -> None:
     """批量评分：一个县、一个省的全部自评数据，一次评完，写出汇总表。
 
     每份数据一行：单位、年度、规则集、规则总分、等级、自报总分、差异、错误数、警告数、文件。
-    无法读取的文件不中断，单独列出。终端上显示进度条。结果与文件顺序、并行进程数无关（逐字节相同）。
+    无法评分的文件不中断，逐个列出原因；目录中没有读取的其他文件也列出。终端上显示进度条。
+    结果与文件顺序、并行进程数无关（逐字节相同）。输出文件不会是任何输入文件。
+    退出码：0 全部评分；4 有文件无法评分（汇总照常写出）；1 无法写出汇总。
 
     \b
     例：
@@ -380,24 +425,31 @@ def batch(paths: tuple[str, ...], out: str, ruleset_ref: str | None, jobs: int, 
 
     from engine import batch as bt
     from engine.errors import Location, error
-    from engine.files import atomic_write, collect
+    from engine.files import atomic_write, check_output, collect
     make_sink = bt.SINKS.get(Path(out).suffix.lower())
     if make_sink is None:
         raise error(f"无法从扩展名 '{Path(out).suffix or '（无）'}' 判断汇总格式", Location(out),
                     "汇总文件请用 .csv、.json 或 .xlsx 结尾")
+    found = collect(paths)
+    inputs = found.files + [Path(p) for p in paths]
+    check_output(Path(out), inputs, force)   # before any work: never score a file and then write over it
     sink = make_sink()
-    total = len(collect(paths))
-    if sys.stderr.isatty() and output_format == "text":
-        with click.progressbar(length=total, label="评分中", file=sys.stderr) as bar:
-            summary = bt.run(paths, ruleset_ref, ruleset_dirs, jobs, sink, bar.update)
-    else:
-        summary = bt.run(paths, ruleset_ref, ruleset_dirs, jobs, sink)
-    atomic_write(Path(out), sink.finish(summary), [Path(p) for p in paths])
+    try:
+        if sys.stderr.isatty() and output_format == "text":
+            with click.progressbar(length=len(found.files), label="评分中", file=sys.stderr) as bar:
+                summary = bt.run(found, ruleset_ref, ruleset_dirs, jobs, sink, bar.update)
+        else:
+            summary = bt.run(found, ruleset_ref, ruleset_dirs, jobs, sink)
+        atomic_write(Path(out), sink.finish(summary), inputs, force)
+    finally:
+        sink.close()
     if output_format == "json":
-        _json({"ok": True, "output": out, **summary.to_json(), "errors": summary.errors})
+        _json({"ok": not summary.errors, "output": out, **summary.to_json(), "errors": summary.errors})
     else:
         emit(bt.text_summary(summary))
         emit(f"\n已写出 {out}")
+    if summary.errors:
+        sys.exit(EXIT_FINDINGS)
 
 
 @main.command()
@@ -408,10 +460,11 @@ def batch(paths: tuple[str, ...], out: str, ruleset_ref: str | None, jobs: int, 
 @click.option("--template", "template_ref", metavar="SET@VERSION", help="报告模板；省略时用规则集指定的模板。")
 @click.option("--templates", "template_dirs", multiple=True, type=click.Path(file_okay=False),
               help="额外的模板目录（可重复；优先于 PERFRULES_TEMPLATES 和内置目录）。")
+@click.option("--force", is_flag=True, help="输出文件只读时也覆盖（输入文件在任何情况下都不会被覆盖）。")
 @common
 @handled
 def report(file: str, out: str, ruleset_ref: str | None, template_ref: str | None, template_dirs: tuple[str, ...],
-           output_format: str, ruleset_dirs: tuple[str, ...]) -> None:
+           force: bool, output_format: str, ruleset_dirs: tuple[str, ...]) -> None:
     """按官方格式生成自评报告（Markdown、HTML、PDF、Word），表中分数为规则计算的分数。
 
     报告末尾的附录列出单位自评分与规则得分不一致之处和核对发现的问题，并注明规则集、数据和模板的来源。
@@ -424,7 +477,7 @@ def report(file: str, out: str, ruleset_ref: str | None, template_ref: str | Non
       perfrules report examples/zizhou-hrss-2024.yaml -o 自评报告.docx --template unit-overall@1
     """
     from engine.api import report_file
-    used = report_file(file, out, ruleset_ref, template_ref, ruleset_dirs, template_dirs)
+    used = report_file(file, out, ruleset_ref, template_ref, ruleset_dirs, template_dirs, force)
     if output_format == "json":
         _json({"ok": True, "output": out, "template": used})
     else:

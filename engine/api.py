@@ -6,7 +6,7 @@ from pathlib import Path as FsPath
 from typing import Iterable
 
 from .checks import Context, run_checks
-from .files import atomic_write
+from .files import atomic_write, check_output
 from .ruleset import Ruleset, choose, get_ruleset, search_path
 from .scorecard import Finding, Scorecard
 from .scoring import score
@@ -41,7 +41,7 @@ def check_file(file: str | FsPath, ref: str | None = None, dirs: Iterable[str | 
 
 
 def report_file(file: str | FsPath, out: str | FsPath, ref: str | None = None, template: str | None = None,
-                dirs: Iterable[str | FsPath] = (), template_dirs: Iterable[str | FsPath] = ()) -> str:
+                dirs: Iterable[str | FsPath] = (), template_dirs: Iterable[str | FsPath] = (), force: bool = False) -> str:
     """Render the report of one submission to OUT (format from its extension). Returns the template used."""
     from . import render
     from .errors import Location, error
@@ -51,8 +51,11 @@ def report_file(file: str | FsPath, out: str | FsPath, ref: str | None = None, t
     if fmt is None:
         raise error(f"无法从扩展名 '{out.suffix or '（无）'}' 判断报告格式", Location(str(out)),
                     "输出文件请用 .md、.html、.pdf 或 .docx 结尾", code="E-USAGE")
+    inputs = [FsPath(file)] + ([FsPath(ref)] if ref and FsPath(ref).is_file() else [])
+    check_output(out, inputs, force)   # before the work: refuse an output that is an input, or read-only
     sub = load_submission(file)
     rs = ruleset_for(sub, ref, dirs)
+    inputs.append(FsPath(rs.file))
     tdirs = render.template_dirs(template_dirs)
     ref_t = template or (f"{rs.template['set']}@{rs.template['version']}" if rs.template else None)
     if ref_t is None:
@@ -66,5 +69,5 @@ def report_file(file: str | FsPath, out: str | FsPath, ref: str | None = None, t
     else:
         text = render.render_text(ts, fmt, view, tdirs)
         data = render.render_pdf(text, ts.folder) if fmt == "pdf" else text
-    atomic_write(out, data, [FsPath(file)])
+    atomic_write(out, data, inputs + [ts.folder / name for name in render.SOURCE_FILE.values()], force)
     return ts.ref

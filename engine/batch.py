@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import heapq
 import io
+import os
 import re
 import zipfile
 from concurrent.futures import ProcessPoolExecutor
@@ -19,8 +20,9 @@ from pathlib import Path as FsPath
 from typing import Any, Callable, Iterable, Iterator, Protocol
 
 from .api import check, ruleset_for
-from .errors import PerfrulesError
-from .files import collect
+from .errors import PerfrulesError, internal_message
+from .files import Collected, display_path, inert
+from .limits import install_context
 from .methods import fmt
 from .scorecard import dumps
 from .submission import load_submission
@@ -33,18 +35,28 @@ TOP = 10
 
 
 def score_one(job: tuple[str, str | None, tuple[str, ...]]) -> dict[str, Any]:
-    """Worker: one file to one row (or one error). Never raises for a user's file."""
+    """Worker: one file to one row (or one error). Never raises: whatever goes wrong with one file, that
+    file alone fails, with a message, and the run goes on."""
     file, ref, dirs = job
+    name = display_path(file)
+    install_context()
     try:
-        sub = load_submission(file)
+        sub = load_submission(file, name)
         card = check(sub, ruleset_for(sub, ref, dirs))
+        return _row(name, sub, card)
     except PerfrulesError as exc:
         d = exc.first
-        return {"file": file, "error": True, "line": d.location.line, "message": d.message, "hint": d.hint or ""}
+        return {"file": name, "error": True, "line": d.location.line, "message": d.message, "hint": d.hint or ""}
+    except Exception as exc:  # noqa: BLE001 - one file's fate: a bug in perfrules must not end the run
+        return {"file": name, "error": True, "line": None, "message": internal_message(exc),
+                "hint": "这是 perfrules 的缺陷；请用 perfrules score --debug 重新运行该文件并报告"}
+
+
+def _row(name: str, sub: Any, card: Any) -> dict[str, Any]:
     stated = _stated_total(sub.data.get("stated") or {})
     counts = card.counts()
     return {
-        "file": file, "error": False, "unit": sub.unit, "year": sub.year, "kind": sub.kind,
+        "file": name, "error": False, "unit": sub.unit, "year": sub.year, "kind": sub.kind,
         "ruleset": f"{card.ruleset_id}@{card.ruleset_version}", "total": card.total, "grade": card.grade,
         "stated_total": stated, "difference": None if stated is None else stated - card.total,
         "errors": counts["error"], "warnings": counts["warning"],
@@ -65,6 +77,7 @@ class Summary:
     def __init__(self) -> None:
         self.scored = 0
         self.errors: list[dict[str, Any]] = []
+        self.skipped: list[tuple[str, str]] = []   # files in the folders given that were not read, and why
         self.count: dict[str, int] = {}
         self.best: dict[str, Decimal] = {}
         # A min-heap of the TOP largest |difference|; files are unique, so the dicts are never compared.
@@ -91,6 +104,7 @@ class Summary:
 
     def to_json(self) -> dict[str, Any]:
         return {"files": self.scored + len(self.errors), "scored": self.scored, "failed": len(self.errors),
+                "not_read": [{"file": f, "reason": r} for f, r in self.skipped],
                 "grades": self.grades(),
                 "largest_differences": [{"unit": r["unit"], "file": r["file"], "total": r["total"],
                                          "stated_total": r["stated_total"], "difference": r["difference"]}
@@ -102,12 +116,12 @@ def _reverse_key(text: str) -> tuple[int, ...]:
     return tuple(-ord(c) for c in text)
 
 
-def run(paths: Iterable[str | FsPath], ref: str | None, dirs: Iterable[str], jobs: int, sink: "Sink",
+def run(files: Collected, ref: str | None, dirs: Iterable[str], jobs: int, sink: "Sink",
         progress: Callable[[int], None] | None = None) -> Summary:
     """Score every file into `sink`, row by row in file order (the order `collect` sorts them in)."""
-    files = [f.as_posix() for f in collect(paths)]
-    work = [(f, ref, tuple(dirs)) for f in files]
+    work = [(os.fspath(f), ref, tuple(dirs)) for f in files.files]
     summary = Summary()
+    summary.skipped = files.skipped
     for row in _map(work, jobs):
         if row.pop("error"):
             summary.errors.append(row)
@@ -132,8 +146,8 @@ def _map(work: list[tuple[str, str | None, tuple[str, ...]]], jobs: int) -> Iter
 
 def _cell(value: Any) -> str:
     if isinstance(value, Decimal):
-        return fmt(value)
-    return "" if value is None else str(value)
+        return fmt(value)   # a number, written as a number (a negative difference stays -3)
+    return "" if value is None else inert(str(value))
 
 
 class Sink(Protocol):
@@ -143,8 +157,14 @@ class Sink(Protocol):
 
     def finish(self, summary: Summary) -> bytes: ...
 
+    def close(self) -> None:
+        """Remove whatever the sink keeps on disk; called on every path out of a run, failed or not."""
+
 
 class CsvSink:
+    def close(self) -> None:
+        pass
+
     def __init__(self) -> None:
         self.buf = io.StringIO()
         self.writer = csv.writer(self.buf, lineterminator="\n")
@@ -156,12 +176,17 @@ class CsvSink:
     def finish(self, summary: Summary) -> bytes:
         for err in summary.errors:
             where = f"第 {err['line']} 行：" if err["line"] else ""
-            self.writer.writerow([""] * (len(COLUMNS) - 1) + [err["file"], where + err["message"]])
+            self.writer.writerow([""] * (len(COLUMNS) - 1) + [_cell(err["file"]), _cell(where + err["message"])])
+        for file, reason in summary.skipped:
+            self.writer.writerow([""] * (len(COLUMNS) - 1) + [_cell(file), _cell("未读取：" + reason)])
         # A BOM so that Excel and WPS open the Chinese headers as UTF-8.
         return ("\ufeff" + self.buf.getvalue()).encode("utf-8")
 
 
 class JsonSink:
+    def close(self) -> None:
+        pass
+
     def __init__(self) -> None:
         self.parts: list[str] = []
 
@@ -185,9 +210,20 @@ class XlsxSink:
     """openpyxl in write-only mode: rows go to a temporary file as they come, not into memory."""
 
     def __init__(self) -> None:
+        import tempfile
         from openpyxl import Workbook
+        # openpyxl streams each sheet through a temporary file in the default temporary folder and removes
+        # it only on success or at exit; a private folder, removed by close(), leaves nothing behind.
+        self._tmp = tempfile.TemporaryDirectory(prefix="perfrules-xlsx-")
+        self._saved_tempdir = tempfile.tempdir
+        tempfile.tempdir = self._tmp.name
         self.wb = Workbook(write_only=True)
         self.main = self._sheet("评分汇总", COLUMNS)
+
+    def close(self) -> None:
+        import tempfile
+        tempfile.tempdir = self._saved_tempdir
+        self._tmp.cleanup()
 
     def _sheet(self, title: str, columns: list[tuple[str, str]]) -> Any:
         from openpyxl.cell import WriteOnlyCell
@@ -207,20 +243,34 @@ class XlsxSink:
         ws.append(header)
         return ws
 
-    def add(self, row: dict[str, Any]) -> None:
+    def _append(self, ws: Any, values: list[Any]) -> None:
         # Decimal stays Decimal: openpyxl writes it through str(), so the exact digits reach the file.
-        self.main.append([row[k] for k, _ in COLUMNS])
+        # Text is always a string cell: a unit named "=HYPERLINK(…)" must not become a live formula.
+        from openpyxl.cell import WriteOnlyCell
+        cells = []
+        for value in values:
+            cell = WriteOnlyCell(ws, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"
+            cells.append(cell)
+        ws.append(cells)
+
+    def add(self, row: dict[str, Any]) -> None:
+        self._append(self.main, [row[k] for k, _ in COLUMNS])
 
     def finish(self, summary: Summary) -> bytes:
         top = self._sheet("差异最大", TOP_COLUMNS)
         for row in summary.largest_differences():
-            top.append([row[k] for k, _ in TOP_COLUMNS])
+            self._append(top, [row[k] for k, _ in TOP_COLUMNS])
         errors = self._sheet("无法评分的文件", ERROR_COLUMNS)
         for err in summary.errors:
-            errors.append([err[k] for k, _ in ERROR_COLUMNS])
+            self._append(errors, [err[k] for k, _ in ERROR_COLUMNS])
+        skipped = self._sheet("未读取的文件", [("file", "文件"), ("message", "原因")])
+        for file, reason in summary.skipped:
+            self._append(skipped, [file, reason])
         grades = self._sheet("等级分布", [("grade", "等级"), ("count", "单位数")])
         for grade, count in summary.grades().items():
-            grades.append([grade, count])
+            self._append(grades, [grade, count])
         self.wb.properties.created = self.wb.properties.modified = _fixed_time()
         self.wb.properties.creator = "perfrules"
         buf = io.BytesIO()
@@ -261,7 +311,7 @@ SINKS: dict[str, Callable[[], Sink]] = {".csv": CsvSink, ".json": JsonSink, ".xl
 def text_summary(summary: Summary) -> str:
     from .textout import signed, table
     s = summary.to_json()
-    lines = [f"共 {s['files']} 份：评分 {s['scored']} 份，无法评分 {s['failed']} 份。", "",
+    lines = [f"共 {s['files']} 份：评分 {s['scored']} 份，无法评分 {s['failed']} 份" + (f"；另有 {len(summary.skipped)} 个文件未读取" if summary.skipped else "") + "。", "",
              table(["等级", "单位数"], [[g, str(n)] for g, n in s["grades"].items()], "<>", last_free=False)]
     top = summary.largest_differences()
     if top:
@@ -272,4 +322,7 @@ def text_summary(summary: Summary) -> str:
     if summary.errors:
         lines += ["", "无法评分的文件："]
         lines += [f"  {e['file']}" + (f":{e['line']}" if e["line"] else "") + f"：{e['message']}" for e in summary.errors]
+    if summary.skipped:
+        lines += ["", f"未读取的文件 {len(summary.skipped)} 个："]
+        lines += [f"  {file}：{reason}" for file, reason in summary.skipped]
     return "\n".join(lines)

@@ -94,3 +94,11 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     close = difflib.get_close_matches(word, known, n=1, cutoff=0.5)
     text = f"是否想写 '{close[0]}'？" if close else ""
     return text + f"可选：{', '.join(known)}"
+
+
+def internal_message(exc: BaseException) -> str:
+    """What a user is told of an exception that is no PerfrulesError: a bug of ours, said as one."""
+    text = str(exc)
+    if len(text) > 300:
+        text = text[:300] + "…"
+    return f"内部错误（{type(exc).__name__}）：{text}" if text else f"内部错误（{type(exc).__name__}）"

@@ -1,48 +1,268 @@
-"""Finding submission files in the paths a user gives (files and directories)."""
+"""Files in and out: what perfrules reads (only regular files, with a bounded read), which files a folder
+holds (and why any of them is not read), and how an output is written (atomically, never over an input).
+
+Every operating-system error here becomes the user's error with the file's name and what to do: a missing
+file, a dangling or looping symlink, a FIFO or a device, a name too long, a permission denied, a full disk.
+"""
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path as FsPath
-from typing import Iterable
+from typing import Callable, Iterable
 
-from .errors import Location, error
+from .errors import Location, PerfrulesError, error
 
 SUBMISSION_SUFFIXES = (".yaml", ".yml", ".json")
+# The first bytes of a `perfrules batch -o x.json` summary: such a file inside an input folder is an
+# earlier run's output, not a submission, and is never read back as one.
+BATCH_JSON_PREFIX = b'{\n  "rows": '
+
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)   # a FIFO opens at once instead of waiting for a writer
+_BINARY = getattr(os, "O_BINARY", 0)
 
 
-def collect(paths: Iterable[str | FsPath]) -> list[FsPath]:
-    """Submission files from files and directories, sorted, so that output does not depend on the order given.
-    Ruleset test files (*.test.yaml) are not submissions."""
-    files: set[FsPath] = set()
-    for p in map(FsPath, paths):
-        if p.is_dir():
-            files.update(f for f in p.rglob("*") if f.is_file() and f.suffix in SUBMISSION_SUFFIXES
-                         and not f.name.endswith(".test.yaml"))
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(text: str) -> str:
+    """A text cell that no spreadsheet will run as a formula (the OWASP CSV-injection rule): a leading
+    = + - @ tab or carriage return gets a ' in front."""
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def display_path(path: str | FsPath) -> str:
+    """A path as text that can always be printed and written: a file name that is not valid UTF-8 shows
+    the undecodable bytes as U+FFFD instead of raising UnicodeEncodeError in every writer."""
+    text = os.fspath(path)
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def os_error(exc: OSError, name: str, action: str = "读取") -> PerfrulesError:
+    """An OSError said as the user's problem, in Chinese, with the file it concerns."""
+    code = exc.errno
+    messages = {
+        errno.ENOENT: ("文件不存在", "请检查路径拼写"),
+        errno.ELOOP: ("符号链接形成循环", "删除或修正这个符号链接"),
+        errno.ENAMETOOLONG: ("文件名或路径过长", "换一个短一些的名字或目录"),
+        errno.EACCES: (f"没有{action}该文件的权限", "检查文件和所在目录的权限"),
+        errno.EPERM: (f"操作系统不允许{action}该文件", "检查文件和所在目录的权限"),
+        errno.EISDIR: ("这是一个目录，不是文件", "请给出文件路径"),
+        errno.ENOTDIR: ("路径中有一段不是目录", "请检查路径"),
+        errno.ENOSPC: ("磁盘空间已满", "清理磁盘空间后重试"),
+        errno.EROFS: ("文件系统是只读的", "换一个可写的位置"),
+        errno.EMFILE: ("打开的文件过多", "减少 --jobs 后重试"),
+    }
+    message, hint = messages.get(code or -1, (f"无法{action}：{exc.strerror or type(exc).__name__}",
+                                              "检查该文件是否可用"))
+    if code == errno.ENOENT and os.path.islink(name):
+        message, hint = "符号链接指向的文件不存在", "修正或删除这个符号链接"
+    return error(message, Location(display_path(name)), hint, code="E-IO")
+
+
+def read_input(path: FsPath, name: str, limit: int,
+               too_large: Callable[[str, int], PerfrulesError]) -> bytes:
+    """The bytes of a regular file, at most `limit` of them. A FIFO, a device or a directory is refused
+    before anything is read from it (`/dev/zero` never fills memory; a FIFO never hangs)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | _NONBLOCK | _BINARY)
+    except OSError as exc:
+        raise os_error(exc, name) from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise error(f"这不是普通文件（{_kind(info.st_mode)}），不能读取", Location(display_path(name)),
+                        "请给出自评数据或规则集文件本身", code="E-IO")
+        if info.st_size > limit:
+            raise too_large(display_path(name), info.st_size)
+        chunks, size = [], 0
+        while True:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > limit:   # the file grew while being read
+                raise too_large(display_path(name), size)
+        return b"".join(chunks)
+    except OSError as exc:
+        raise os_error(exc, name) from None
+    finally:
+        os.close(fd)
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "目录"
+    if stat.S_ISFIFO(mode):
+        return "命名管道"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "设备文件"
+    if stat.S_ISSOCK(mode):
+        return "套接字"
+    return "特殊文件"
+
+
+@dataclass
+class Collected:
+    """What a set of paths holds: the files to read, in sorted order, and every other entry with the
+    reason it is not read (so that the count a user sees matches the folder they gave)."""
+
+    files: list[FsPath] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)   # (display path, reason)
+
+
+def collect(paths: Iterable[str | FsPath], suffixes: tuple[str, ...] = SUBMISSION_SUFFIXES) -> Collected:
+    """Submission files from files and folders, sorted, so that output does not depend on the order given.
+
+    In a folder, an entry with a submission suffix is read even when it is a dangling symlink, a FIFO or
+    unreadable: reading it fails alone and names the reason. Everything else is listed as skipped: other
+    suffixes, ruleset cases (*.test.yaml) and an earlier batch summary. Symlinked folders are not followed
+    (a loop cannot trap the walk)."""
+    files: dict[str, FsPath] = {}
+    skipped: dict[str, str] = {}
+    for given in map(FsPath, paths):
+        if given.is_dir():
+            for entry in _walk(given):
+                _classify(entry, suffixes, files, skipped)
         else:
-            files.add(p)
-    return sorted(files, key=lambda f: f.as_posix())
+            files[given.as_posix()] = given
+    return Collected([files[k] for k in sorted(files)], sorted((display_path(k), v) for k, v in skipped.items()))
 
 
-def atomic_write(out: FsPath, data: bytes | str, inputs: Iterable[FsPath] = ()) -> None:
-    """Write via a temporary file in the same folder and rename: a failed run leaves no partial file."""
-    target = out.resolve()
+def _walk(folder: FsPath) -> Iterable[FsPath]:
+    for root, dirs, names in os.walk(folder, followlinks=False):
+        dirs.sort()
+        for name in sorted(names):
+            yield FsPath(root) / name
+        for name in dirs:   # a symlink to a folder is listed, not followed
+            if os.path.islink(os.path.join(root, name)):
+                yield FsPath(root) / name
+
+
+def _classify(entry: FsPath, suffixes: tuple[str, ...], files: dict[str, FsPath], skipped: dict[str, str]) -> None:
+    key = entry.as_posix()
+    if entry.name.endswith(".test.yaml"):
+        skipped[key] = "规则集测试用例，不是自评数据"
+    elif entry.suffix.lower() not in suffixes:
+        skipped[key] = f"不是可读取的格式（可读取：{' '.join(suffixes)}）"
+    elif entry.suffix.lower() == ".json" and _is_batch_summary(entry):
+        skipped[key] = "perfrules batch 的汇总输出，不是自评数据"
+    else:
+        files[key] = entry
+
+
+def _identity(path: FsPath) -> tuple[int, int] | None:
+    try:
+        info = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return info.st_dev, info.st_ino
+
+
+def _is_batch_summary(path: FsPath) -> bool:
+    try:
+        if not path.is_file():
+            return False
+        with open(path, "rb") as handle:
+            return handle.read(len(BATCH_JSON_PREFIX)) == BATCH_JSON_PREFIX
+    except OSError:
+        return False
+
+
+def same_file(a: FsPath, b: FsPath) -> bool:
+    """Whether two paths name the same file (resolved path or device and inode, not the argument text)."""
+    ida, idb = _identity(a), _identity(b)
+    if ida is not None and ida == idb:
+        return True
+    try:
+        return a.resolve() == b.resolve()
+    except (OSError, RuntimeError):
+        return False
+
+
+def check_output(out: FsPath, inputs: Iterable[FsPath] = (), force: bool = False) -> None:
+    """Refuse, before any work is done, an output that is one of the inputs or cannot be written."""
     for source in inputs:
-        if source.resolve() == target:
-            raise error("输出文件与输入文件相同，不能覆盖输入", Location(str(out)), "换一个输出文件名", code="E-IO")
-    if not target.parent.is_dir():
-        raise error("输出目录不存在", Location(str(out)), f"先创建目录 {target.parent}", code="E-IO")
+        if same_file(out, source):
+            raise error(f"输出文件就是输入文件 {display_path(source)}，不能覆盖输入", Location(display_path(out)),
+                        "换一个输出文件名（或放到输入目录之外）", code="E-IO")
+    try:
+        info = os.stat(out)
+    except FileNotFoundError:
+        info = None
+    except OSError as exc:
+        raise os_error(exc, str(out), "写入") from None
+    if info is not None:
+        if not stat.S_ISREG(info.st_mode):
+            raise error(f"输出路径已存在且不是普通文件（{_kind(info.st_mode)}）", Location(display_path(out)),
+                        "换一个输出文件名", code="E-IO")
+        if not info.st_mode & 0o222 and not force:
+            raise error("输出文件是只读的，不会覆盖", Location(display_path(out)),
+                        "确认要覆盖时加 --force，或换一个输出文件名", code="E-IO")
+    parent = out.parent if str(out.parent) else FsPath(".")
+    if not parent.is_dir():
+        raise error("输出目录不存在", Location(display_path(out)), f"先创建目录 {display_path(parent)}", code="E-IO")
+
+
+def atomic_write(out: FsPath, data: bytes | str, inputs: Iterable[FsPath] = (), force: bool = False) -> None:
+    """Write via a temporary file in the same folder, fsync'd, then renamed over the target: a failed run
+    leaves no partial file and no temporary file; a replaced file keeps its permissions."""
+    check_output(out, inputs, force)
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    target = FsPath(os.path.abspath(out))
+    try:
+        mode = stat.S_IMODE(os.stat(target).st_mode)
+    except FileNotFoundError:
+        mask = os.umask(0)
+        os.umask(mask)
+        mode = 0o666 & ~mask    # mkstemp makes 0600; a report is an ordinary file
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name[:100]}.", suffix=".part", dir=target.parent)
+    except OSError as exc:
+        raise os_error(exc, str(out), "写入") from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)   # mkstemp makes 0600; a report is an ordinary file
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
         os.replace(tmp, target)
+    except OSError as exc:
+        _remove(tmp)
+        raise os_error(exc, str(out), "写入") from None
     except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        _remove(tmp)
         raise
+    _sync_folder(target.parent)
+
+
+def _remove(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def _sync_folder(folder: FsPath) -> None:
+    # The rename is durable once the folder is synced (POSIX); elsewhere this is a no-op.
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

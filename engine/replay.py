@@ -10,8 +10,8 @@ from pathlib import Path as FsPath
 from typing import Any, Iterable
 
 from .api import ruleset_for
-from .errors import PerfrulesError
-from .files import collect
+from .errors import PerfrulesError, internal_message
+from .files import collect, display_path, inert
 from .textout import signed
 from .methods import fmt
 from .ruleset import Ruleset, get_ruleset, search_path
@@ -52,10 +52,11 @@ def replay(paths: Iterable[str | FsPath], against: str, baseline: str | None,
     after = get_ruleset(against, path)
     before_fixed = get_ruleset(baseline, path) if baseline else None
     rows = []
-    for file in collect(paths):
-        row = Row(str(file))
+    found = collect(paths)
+    for file in found.files:
+        row = Row(display_path(file))
         try:
-            sub = load_submission(file)
+            sub = load_submission(file, row.file)
             before = before_fixed or ruleset_for(sub, None, dirs)
             a, b = score(sub, before), score(sub, after)
             row.unit, row.before_ruleset = sub.unit, before.ref
@@ -63,7 +64,10 @@ def replay(paths: Iterable[str | FsPath], against: str, baseline: str | None,
             row.after_total, row.after_grade = b.total, b.grade
         except PerfrulesError as exc:
             row.error = str(exc.first)
+        except Exception as exc:  # noqa: BLE001 - one file's fate: a bug must not end the replay
+            row.error = f"{row.file}: {internal_message(exc)}"
         rows.append(row)
+    rows += [Row(file, error=f"{file}: 未读取：{reason}") for file, reason in found.skipped]
     return after, rows
 
 
@@ -82,9 +86,9 @@ def to_csv(rows: list[Row]) -> str:
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(["文件", "单位", "原规则集", "原总分", "原等级", "新总分", "新等级", "变化", "等级变化", "错误"])
     for r in rows:
-        writer.writerow([r.file, r.unit or "", r.before_ruleset or "", fmt(r.before_total), r.before_grade or "",
-                         fmt(r.after_total), r.after_grade or "", signed(r.change), "是" if r.crossed else "",
-                         r.error or ""])
+        writer.writerow([inert(r.file), inert(r.unit or ""), inert(r.before_ruleset or ""), fmt(r.before_total),
+                         inert(r.before_grade or ""), fmt(r.after_total), inert(r.after_grade or ""), signed(r.change),
+                         "是" if r.crossed else "", inert(r.error or "")])
     return buf.getvalue()
 
 

@@ -14,20 +14,18 @@ from __future__ import annotations
 import codecs
 import hashlib
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path as FsPath
 from typing import Any
 
 import yaml
 
 from .errors import Location, Path, PerfrulesError, error
+from .files import read_input
+from .limits import MAX_ABS_NUMBER, MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES, NumberError, parse_number
 
-# Named limits, documented in docs/ruleset-guide.md ("Limits"). A real self-evaluation is a few hundred
-# lines; these leave two orders of magnitude of room and still fail fast on hostile input.
-MAX_FILE_BYTES = 4 * 1024 * 1024
-MAX_DEPTH = 40
-MAX_NODES = 200_000
-MAX_ABS_NUMBER = 10 ** 15   # no budget, target or score comes near; larger values break exact rounding
+__all__ = ["MAX_ABS_NUMBER", "MAX_DEPTH", "MAX_FILE_BYTES", "MAX_NODES", "Document", "load_file", "load_bytes",
+           "load_text", "decode"]
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _TAG = "tag:yaml.org,2002:"
@@ -94,18 +92,7 @@ def decode(raw: bytes, file: str) -> tuple[str, str]:
 
 def load_file(path: str | FsPath, display_name: str | None = None) -> Document:
     name = display_name or str(path)
-    p = FsPath(path)
-    try:
-        size = p.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise _too_large(name, size)
-        raw = p.read_bytes()
-    except IsADirectoryError:
-        raise error("这是一个目录，不是文件", Location(name), code="E-IO") from None
-    except FileNotFoundError:
-        raise error("文件不存在", Location(name), "请检查路径拼写", code="E-IO") from None
-    except PermissionError:
-        raise error("没有读取该文件的权限", Location(name), code="E-IO") from None
+    raw = read_input(FsPath(path), name, MAX_FILE_BYTES, _too_large)
     return load_bytes(raw, name)
 
 
@@ -211,35 +198,46 @@ class _Walker:
     def _scalar(self, node: yaml.Node, path: Path) -> Any:
         tag = node.tag
         if tag == _TAG + "str":
+            if "\x00" in node.value:
+                raise error("文字中含有 NUL 控制字符（\\0）", self.doc.loc(path),
+                            "NUL 不能出现在自评数据或规则集中；请删去它", code="E-YAML")
             return node.value
         if tag == _TAG + "null":
             return None
         if tag == _TAG + "bool":
             return _SCALAR.construct_yaml_bool(node)
         if tag == _TAG + "int":
-            return self._bounded(_SCALAR.construct_yaml_int(node), node, path)
+            return self._int(node, path)
         if tag == _TAG + "float":
             return self._decimal(node, path)
         if tag == _TAG + "timestamp":
             return node.value  # dates stay text; engine.dates parses ISO and Chinese forms alike
         raise self._bad_tag(node, path)
 
-    def _decimal(self, node: yaml.Node, path: Path) -> Decimal:
+    def _int(self, node: yaml.Node, path: Path) -> int:
+        # Bounded before int() is called: a 5,000-digit integer is the user's error, not ValueError.
         text = node.value.replace("_", "")
+        if len(text) > 40:
+            raise self._number_error(NumberError(f"数值 '{text[:20]}…' 位数过多（共 {len(text)} 个字符）",
+                                                 "请检查是否多写了位数"), path)
+        value = _SCALAR.construct_yaml_int(node)
         try:
-            value = Decimal(text)
-        except InvalidOperation:
-            value = Decimal("NaN")
-        if not value.is_finite():
-            raise error(f"数值 '{node.value}' 不是有限的数", self.doc.loc(path),
-                        "NaN 和无穷大不能用于金额或分数；请填写具体数值", code="E-NUMBER")
-        return self._bounded(value, node, path)
+            parse_number(str(value))
+        except NumberError as exc:
+            raise self._number_error(exc, path) from None
+        return int(value)
 
-    def _bounded(self, value: Any, node: yaml.Node, path: Path) -> Any:
-        if abs(value) >= MAX_ABS_NUMBER:
-            raise error(f"数值 '{node.value}' 过大（绝对值上限 {MAX_ABS_NUMBER:.0e}）", self.doc.loc(path),
-                        "请检查是否多写了位数，或金额单位是否应为万元", code="E-NUMBER")
-        return value
+    def _decimal(self, node: yaml.Node, path: Path) -> Decimal:
+        text = node.value
+        if text.lstrip("+-").lower() in (".inf", ".nan"):   # YAML's spellings of Infinity and NaN
+            text = text.replace(".", "")
+        try:
+            return parse_number(text)
+        except NumberError as exc:
+            raise self._number_error(exc, path) from None
+
+    def _number_error(self, exc: NumberError, path: Path) -> PerfrulesError:
+        return error(exc.message, self.doc.loc(path), exc.hint, code="E-NUMBER")
 
     def _bad_tag(self, node: yaml.Node, path: Path) -> PerfrulesError:
         return error(f"不支持的 YAML 标签 '{node.tag}'", self.doc.loc(path),

@@ -199,7 +199,7 @@ def test_replay_shows_scores_grade_crossings_and_bad_files(runner):
     grades = {g["grade"]: (g["before"], g["after"]) for g in data["grades"]}
     assert grades["优"] == (3, 2) and grades["良"] == (1, 2)
     text = runner.invoke(main, args)
-    assert text.exit_code == 0 and "甲单位（优→良）" in text.output
+    assert text.exit_code == 4 and "甲单位（优→良）" in text.output   # 4: a file could not be scored
 
 
 def test_replay_csv(runner):
