@@ -222,23 +222,35 @@ def rulesets_list(output_format: str, ruleset_dirs: tuple[str, ...]) -> None:
       perfrules rulesets list
       perfrules rulesets list --rulesets ./county-rules --format json
     """
-    from engine.ruleset import display, get_ruleset, index, search_path
+    from engine.ruleset import display, get_ruleset, scan, search_path
     dirs = search_path(ruleset_dirs)
+    entries, broken = scan(dirs)
     items: list[dict[str, Any]] = []
-    for entry in sorted(index(dirs), key=lambda e: (e.id, e.version)):
-        rs = get_ruleset(str(entry.path), dirs)
+    for entry in sorted(entries, key=lambda e: (e.id, e.version)):
+        try:
+            rs = get_ruleset(str(entry.path), dirs)
+        except PerfrulesError as exc:   # one broken ruleset is listed as such; the others still list
+            items.append({"id": entry.id, "version": entry.version, "title": "", "applies_to": "",
+                          "extends": None, "file": display(entry.path), "problem": str(exc.first)})
+            continue
         a = rs.applies_to
         years = a.get("years") or {}
         scope = "、".join(a.get("kinds") or ["全部类型"]) + f" {years.get('from', '')}–{years.get('to', '')}".rstrip("–") \
             + (" " + "、".join(a["regions"]) if a.get("regions") else "")
         items.append({"id": rs.id, "version": rs.version, "title": rs.title, "applies_to": scope.strip(),
-                      "extends": rs.parent, "file": display(entry.path)})
+                      "extends": rs.parent, "file": display(entry.path), "problem": None})
+    for path in broken:
+        items.append({"id": "？", "version": "", "title": "", "applies_to": "", "extends": None,
+                      "file": display(path), "problem": "无法读取 id 和 version"})
     if output_format == "json":
         _json(items)
         return
     from engine.textout import table
     emit(table(["ID", "版本", "标题", "适用", "文件"],
-               [[i["id"], i["version"], i["title"], i["applies_to"], i["file"]] for i in items]))
+               [[i["id"], i["version"], i["title"] if not i["problem"] else "（有问题，见 perfrules rulesets check）",
+                 i["applies_to"], i["file"]] for i in items]))
+    if any(i["problem"] for i in items):
+        emit(f"\n{sum(1 for i in items if i['problem'])} 个规则集有问题，评分时不会使用；用 perfrules rulesets check 查看原因。")
 
 
 @rulesets.command("show")

@@ -14,7 +14,7 @@ from typing import Any, Callable, Mapping
 
 import simpleeval
 
-MAX_EXPRESSION_CHARS = 2000
+from .limits import MAX_EXPRESSION_CHARS, MAX_EXPRESSION_DEPTH, NumberError, check_number, parse_number
 
 
 class ExpressionError(Exception):
@@ -35,9 +35,19 @@ def _ifelse(cond: Any, a: Any, b: Any) -> Any:
     return a if cond else b
 
 
+def _decimal(x: Any) -> Decimal:
+    """`Decimal(x)` for rulesets: bounded and finite, never NaN or Infinity."""
+    if isinstance(x, bool):
+        raise ExpressionError("Decimal() 的参数应是数值或数字文字")
+    try:
+        return check_number(x, str(x)) if isinstance(x, (int, Decimal)) else parse_number(str(x))
+    except NumberError as exc:
+        raise ExpressionError(exc.message) from None
+
+
 FUNCTIONS: dict[str, Callable[..., Any]] = {
     "min": min, "max": max, "abs": abs, "round": _round, "clamp": _clamp, "if_": _ifelse,
-    "Decimal": Decimal,
+    "Decimal": _decimal,
 }
 
 # simpleeval's safe_add / safe_mult refuse huge string and list repetition; Pow is refused at parse time.
@@ -61,13 +71,20 @@ class Expression:
             raise ExpressionError(f"表达式用到了未提供的变量 {sorted(missing)}")
         evaluator = simpleeval.SimpleEval(operators=_OPERATORS, functions=FUNCTIONS, names=dict(names))
         try:
-            return evaluator.eval(self.source, previously_parsed=self.tree)
+            result = evaluator.eval(self.source, previously_parsed=self.tree)
         except (ZeroDivisionError, DivisionByZero, InvalidOperation):
             raise ExpressionError(f"表达式 '{self.source}' 出现除以零或无效运算") from None
+        except ArithmeticError:
+            raise ExpressionError(f"表达式 '{self.source}' 的结果超出可计算的范围") from None
+        except RecursionError:
+            raise ExpressionError(f"表达式 '{self.source}' 嵌套过深") from None
         except simpleeval.InvalidExpression as exc:
             raise ExpressionError(f"表达式 '{self.source}' 无法计算：{exc}") from None
         except TypeError as exc:
             raise ExpressionError(f"表达式 '{self.source}' 类型错误：{exc}") from None
+        if isinstance(result, Decimal) and not result.is_finite():
+            raise ExpressionError(f"表达式 '{self.source}' 的结果不是有限的数")
+        return result
 
 
 def compile_expression(source: str, allowed_names: frozenset[str] | None = None) -> Expression:
@@ -80,22 +97,63 @@ def compile_expression(source: str, allowed_names: frozenset[str] | None = None)
         module = ast.parse(source.strip(), mode="eval")
     except SyntaxError as exc:
         raise ExpressionError(f"表达式语法错误：{exc.msg}（'{source}'）") from None
-    tree = _decimal_literals(module.body, source.strip())
+    except (RecursionError, MemoryError):
+        raise _too_deep() from None
+    if _depth(module.body) > MAX_EXPRESSION_DEPTH:
+        raise _too_deep()
+    _refuse_unsafe(module.body)
+    try:
+        tree = _decimal_literals(module.body, source.strip())
+    except NumberError as exc:
+        raise ExpressionError(f"表达式中的{exc.message}") from None
     names = frozenset(n.id for n in ast.walk(tree) if isinstance(n, ast.Name)) - set(FUNCTIONS)
-    _refuse_unsafe(tree)
     if allowed_names is not None and names - allowed_names:
         unknown = sorted(names - allowed_names)
         raise ExpressionError(f"表达式用到了未知的变量 {unknown}；可用：{', '.join(sorted(allowed_names))}")
     return Expression(source=source.strip(), tree=tree, names=names)
 
 
+# What an expression may contain: arithmetic, comparisons, and/or/not, a conditional, calls of the
+# functions above, names, and number, text, true/false/null literals, lists and tuples. Everything else
+# (attributes, f-strings, lambdas, comprehensions, subscripts, await, yield, **, …) is refused when the
+# ruleset is checked, not turned into an unscorable row at scoring time.
+_ALLOWED = (ast.Expression, ast.BoolOp, ast.BinOp, ast.UnaryOp, ast.Compare, ast.IfExp, ast.Call, ast.Name,
+            ast.Load, ast.Constant, ast.List, ast.Tuple, ast.And, ast.Or, *_OPERATORS)
+_NODE_NAMES = {"Attribute": "属性访问", "JoinedStr": "f-字符串", "FormattedValue": "f-字符串", "Pow": "乘方 **",
+               "Lambda": "lambda", "Subscript": "下标", "Await": "await", "Yield": "yield", "YieldFrom": "yield",
+               "ListComp": "推导式", "SetComp": "推导式", "DictComp": "推导式", "GeneratorExp": "推导式",
+               "NamedExpr": "赋值表达式 :=", "Starred": "星号展开", "Dict": "字典", "Set": "集合",
+               "Slice": "切片", "BitAnd": "位运算", "BitOr": "位运算", "BitXor": "位运算", "LShift": "移位",
+               "RShift": "移位", "Invert": "位运算", "MatMult": "矩阵乘 @", "Is": "is", "IsNot": "is not"}
+
+
 def _refuse_unsafe(tree: ast.AST) -> None:
     for node in ast.walk(tree):
-        if isinstance(node, (ast.Attribute, ast.Lambda, ast.ListComp, ast.DictComp, ast.SetComp,
-                             ast.GeneratorExp, ast.NamedExpr, ast.Starred, ast.Pow)):
-            raise ExpressionError(f"表达式中不允许使用 {type(node).__name__}（属性访问、乘方、推导式等）")
-        if isinstance(node, ast.Call) and not (isinstance(node.func, ast.Name) and node.func.id in FUNCTIONS):
-            raise ExpressionError(f"表达式只能调用这些函数：{', '.join(sorted(FUNCTIONS))}")
+        if not isinstance(node, _ALLOWED):
+            name = type(node).__name__
+            raise ExpressionError(f"表达式中不允许使用{_NODE_NAMES.get(name, name)}；"
+                                  "只能用四则运算、比较、and/or/not、if…else 和这些函数：" + ", ".join(sorted(FUNCTIONS)))
+        if isinstance(node, ast.Constant) and not isinstance(node.value, (int, float, str, bool, type(None))):
+            raise ExpressionError(f"表达式中不允许使用 {type(node.value).__name__} 常量")
+        if isinstance(node, ast.Call) and (not (isinstance(node.func, ast.Name) and node.func.id in FUNCTIONS)
+                                           or node.keywords):
+            raise ExpressionError(f"表达式只能调用这些函数：{', '.join(sorted(FUNCTIONS))}（不带关键字参数）")
+
+
+def _depth(tree: ast.AST) -> int:
+    """The nesting depth of a syntax tree, iteratively (a 1,900-deep tree must not recurse here either)."""
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if deepest > MAX_EXPRESSION_DEPTH:
+            return deepest
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest
+
+
+def _too_deep() -> ExpressionError:
+    return ExpressionError(f"表达式嵌套过深（上限 {MAX_EXPRESSION_DEPTH} 层；a+b+c… 每多一项多一层）",)
 
 
 class _DecimalLiterals(ast.NodeTransformer):
@@ -106,7 +164,7 @@ class _DecimalLiterals(ast.NodeTransformer):
         if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
             return node
         text = ast.get_source_segment(self.source, node) or repr(node.value)
-        decimal: Any = Decimal(text.replace("_", ""))   # ast.Constant is typed for plain literals only
+        decimal: Any = parse_number(text)   # bounded; ast.Constant is typed for plain literals only
         return ast.copy_location(ast.Constant(value=decimal), node)
 
 

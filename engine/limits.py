@@ -23,7 +23,7 @@ MAX_EXPRESSION_CHARS = 2000
 MAX_EXPRESSION_DEPTH = 60             # nesting of an expression's syntax tree (a+b+c… nests once per term)
 
 # Templates (a user's --templates run in the sandbox under these budgets).
-TEMPLATE_SECONDS = 20.0
+TEMPLATE_SECONDS = 10.0
 TEMPLATE_OUTPUT_CHARS = 20_000_000
 TEMPLATE_MAX_REPEAT = 1_000_000       # 'x' * n, list * n and str.center(n) and the like
 TEMPLATE_MAX_RANGE = 100_000          # items of one range()

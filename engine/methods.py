@@ -263,7 +263,17 @@ DEFAULT_TIERS: list[dict[str, Any]] = [
 ]
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, Decimal)) and not isinstance(value, bool)
+
+
+def _check_list(p: Mapping[str, Any], key: str, example: str) -> None:
+    if not isinstance(p[key], list) or not p[key]:
+        raise ParamError(f"{key} 不能为空，至少要有一项", f"例如 {example}")
+
+
 def _check_tiers(p: Mapping[str, Any]) -> None:
+    _check_list(p, "tiers", "[{label: 达成年度指标, min: 0.8, max: 1}]")
     for i, tier in enumerate(p["tiers"]):
         if not isinstance(tier, dict) or "label" not in tier or "min" not in tier or "max" not in tier:
             raise ParamError(f"tiers[{i}] 需要 label、min、max", "例如 {label: 达成年度指标, min: 0.8, max: 1}")
@@ -340,6 +350,7 @@ def execution_rate(inp: MethodInput, p: Mapping[str, Any]) -> Outcome:
 
 
 def _check_bands(p: Mapping[str, Any]) -> None:
+    _check_list(p, "bands", "[{min: 90, score: 5}, {max: 90, score: 0}]")
     for i, band in enumerate(p["bands"]):
         if not isinstance(band, dict) or ("score" in band) == ("fraction" in band):
             raise ParamError(f"bands[{i}] 需要 score（分数）或 fraction（分值比例）之一",
@@ -348,6 +359,17 @@ def _check_bands(p: Mapping[str, Any]) -> None:
         if unknown:
             raise ParamError(f"bands[{i}] 有未知的键 {sorted(unknown)}",
                              "允许的键：min, max, min_inclusive, max_inclusive, score, fraction, label")
+        for key in ("min", "max", "score", "fraction"):
+            if band.get(key) is not None and not _is_number(band[key]):
+                raise ParamError(f"bands[{i}].{key} 应是数值，实际是 '{band[key]}'",
+                                 "百分数写成数值：90% 写作 90（与指标值同一单位）")
+        for key in ("min_inclusive", "max_inclusive"):
+            if key in band and not isinstance(band[key], bool):
+                raise ParamError(f"bands[{i}].{key} 应是 true 或 false")
+        if band.get("fraction") is not None and not ZERO <= band["fraction"] <= ONE:
+            raise ParamError(f"bands[{i}].fraction 应在 0 到 1 之间（分值的比例）")
+        if band.get("score") is not None and band["score"] < 0:
+            raise ParamError(f"bands[{i}].score 不能为负数")
 
 
 def _band_matches(value: Decimal, band: Mapping[str, Any]) -> bool:
@@ -410,9 +432,34 @@ def deduction(inp: MethodInput, p: Mapping[str, Any]) -> Outcome:
 
 
 def _check_items(p: Mapping[str, Any]) -> None:
+    _check_list(p, "items", "[{label: 制度健全, points: 1}]")
     for i, item in enumerate(p["items"]):
         if not isinstance(item, dict) or "label" not in item or "points" not in item:
             raise ParamError(f"items[{i}] 需要 label 和 points", "例如 {label: 制度健全, points: 1}")
+        if not _is_number(item["points"]) or item["points"] < 0:
+            raise ParamError(f"items[{i}].points 应是非负数值，实际是 '{item['points']}'")
+
+
+def _check_coefficients(p: Mapping[str, Any]) -> None:
+    for key, value in (p["coefficients"] or {}).items():
+        if not _is_number(value) or value < 0:
+            raise ParamError(f"coefficients 中“{key}”的系数应是非负数值，实际是 '{value}'",
+                             "分数请写成小数，如 0.67（2/3 不是数值）")
+
+
+def _check_reverse_linear(p: Mapping[str, Any]) -> None:
+    if p["zero_at"] <= ONE:
+        raise ParamError(f"方法 'reverse_linear' 的参数 zero_at 应大于 1（实际为目标的几倍时得 0 分），实际是 {fmt(p['zero_at'])}",
+                         "例如 zero_at: 2 表示实际达到目标的 2 倍时得 0 分")
+
+
+def _check_deduction(p: Mapping[str, Any]) -> None:
+    if p["per"] <= ZERO:
+        raise ParamError(f"方法 'deduction' 的参数 per 应大于 0，实际是 {fmt(p['per'])}", "例如 per: 1 表示每 1 个单位扣一次")
+    if p["deduct"] < ZERO:
+        raise ParamError(f"方法 'deduction' 的参数 deduct 不能为负数，实际是 {fmt(p['deduct'])}")
+    if p["floor"] < ZERO:
+        raise ParamError(f"方法 'deduction' 的参数 floor 不能为负数，实际是 {fmt(p['floor'])}")
 
 
 def checklist(inp: MethodInput, p: Mapping[str, Any]) -> Outcome:
@@ -485,7 +532,7 @@ register(Method("ratio", "完成比例（正向）", ratio, (
 ), doc="达到目标得满分；未达到按 实际/目标 × 分值 计分。"))
 register(Method("reverse_linear", "线性递减（反向）", reverse_linear, (
     _P("zero_at", "decimal", Decimal(2), doc="实际为目标的多少倍时得 0 分"),
-), doc="实际不高于目标得满分；超出时 分值 × (1 − (实际 − 目标)/((k − 1) × 目标))。"))
+), check=_check_reverse_linear, doc="实际不高于目标得满分；超出时 分值 × (1 − (实际 − 目标)/((k − 1) × 目标))。"))
 register(Method("reverse_ratio", "反比例（反向）", reverse_ratio, (),
                 doc="实际不高于目标得满分；超出时 分值 × 目标 / 实际。"))
 register(Method("equality", "等于目标", equality, (),
@@ -508,13 +555,13 @@ register(Method("deduction", "按次扣分", deduction, (
     _P("direction", "enum", None, choices=("over", "under"), doc="over：超出基准扣分；under：低于基准扣分；省略时由比较符推断"),
     _P("floor", "decimal", ZERO, doc="最低得分（扣完为止时为 0）"),
     _P("count", "enum", "floor", choices=("exact", "floor", "ceil"), doc="不足一个单位的部分：exact 按比例，floor 不计，ceil 按一个计"),
-), doc="每超出（或低于）基准一个单位扣若干分，扣完为止。"))
+), check=_check_deduction, doc="每超出（或低于）基准一个单位扣若干分，扣完为止。"))
 register(Method("checklist", "检查清单", checklist, (
     _P("items", "list", required=True, doc="条目：label、points"),
 ), check=_check_items, doc="每满足一项得该项分数，合计不超过分值。"))
 register(Method("coefficient", "系数 × 分值", coefficient, (
     _P("coefficients", "mapping", None, doc="等级到系数的对应，如 {优: 1, 良: 0.8}；省略时实际值本身是系数"),
-), doc="得分 = 系数 × 分值。"))
+), check=_check_coefficients, doc="得分 = 系数 × 分值。"))
 register(Method("expression", "自定义表达式", expression, (
     _P("expr", "expression", required=True, doc="simpleeval 表达式，可用 points、target、actual、self_score、rate、budget、spent"),
     _P("explain", "str", None, doc="说明文字，{score} 替换为得分"),

@@ -7,19 +7,25 @@ sandbox with StrictUndefined; HTML and Word output is autoescaped. Output is wri
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import shutil
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path as FsPath
 from types import TracebackType
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 import jinja2
+from jinja2 import nodes
+from jinja2.compiler import CodeGenerator
 from jinja2.sandbox import SandboxedEnvironment
 
 from .errors import Location, PerfrulesError, did_you_mean, error
+from .limits import TEMPLATE_MAX_RANGE, TEMPLATE_MAX_REPEAT, TEMPLATE_OUTPUT_CHARS, TEMPLATE_SECONDS
 from .yamlio import load_file
 
 SHIPPED_TEMPLATES = FsPath(__file__).resolve().parent.parent / "templates"
@@ -101,6 +107,10 @@ def source_for(ts: TemplateSet, fmt: str, dirs: list[FsPath]) -> FsPath:
 
 # ------------------------------------------------------------------------------------------- Jinja
 
+# What a user's template can raise while it renders: each is the template's error, with its file and line.
+TEMPLATE_FAILURES = (jinja2.TemplateError, TypeError, ValueError, ArithmeticError, LookupError, AttributeError,
+                     RecursionError, MemoryError)
+
 def _filters() -> dict[str, Callable[..., Any]]:
     def md(value: Any) -> str:
         # A table cell must not break the Markdown table: escape pipes, fold newlines.
@@ -108,10 +118,135 @@ def _filters() -> dict[str, Callable[..., Any]]:
     return {"md": md}
 
 
-def jinja_env(roots: list[FsPath], autoescape: bool | Callable[[str | None], bool]) -> SandboxedEnvironment:
-    env = SandboxedEnvironment(loader=jinja2.FileSystemLoader([str(r) for r in roots]), autoescape=autoescape,
-                               undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
-                               trim_blocks=True, lstrip_blocks=True)
+class TemplateBudgetError(jinja2.exceptions.SecurityError):
+    """A template that would run too long or produce too much: stopped, and said as the template's error."""
+
+
+_WIDTH = re.compile(r"\d{6,}")   # a width or precision of 100,000 or more in a format string
+
+
+class _BudgetedCodeGenerator(CodeGenerator):
+    """Compiles `a ~ b` through the environment, so that string concatenation is measured like `+`."""
+
+    def visit_Concat(self, node: nodes.Concat, frame: Any) -> None:
+        self.write("environment.bounded_concat(")
+        super().visit_Concat(node, frame)
+        self.write(")")
+
+
+class BudgetedEnvironment(SandboxedEnvironment):
+    """The sandbox, plus budgets: a deadline checked on every call, range item and output chunk; repetition
+    (`'a' * n`, `center(n)`, format widths, `**`) bounded before it allocates; output size bounded."""
+
+    intercepted_binops = frozenset({"*", "**", "%", "+"})
+    code_generator_class = _BudgetedCodeGenerator
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.deadline = float("inf")
+        self.globals["range"] = self._range
+        for name in ("center", "indent", "wordwrap", "format", "replace", "truncate", "join"):
+            self.filters[name] = self._bounded_filter(self.filters[name], name)
+
+    def start(self) -> None:
+        self.deadline = time.monotonic() + TEMPLATE_SECONDS
+
+    def tick(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise TemplateBudgetError(f"模板运行超过 {TEMPLATE_SECONDS:g} 秒，已停止（可能有过大的循环）")
+
+    def _range(self, *args: Any) -> Iterator[int]:
+        items = range(*args)
+        if len(items) > TEMPLATE_MAX_RANGE:
+            raise TemplateBudgetError(f"range() 最多 {TEMPLATE_MAX_RANGE} 项")
+        for i, value in enumerate(items):
+            if i % 1000 == 0:
+                self.tick()
+            yield value
+
+    def _bounded_filter(self, func: Callable[..., Any], name: str) -> Callable[..., Any]:
+        @functools.wraps(func)
+        def bounded(*args: Any, **kwargs: Any) -> Any:
+            self.tick()
+            _check_sizes(args, kwargs)
+            # Filters get (eval_context, value, …) or (value, …): the value is the first non-context argument.
+            values = [a for a in args if not isinstance(a, jinja2.nodes.EvalContext)]
+            _check_result(name, values[0] if values else None, values[1:])
+            return func(*args, **kwargs)
+        return bounded
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - Jinja's signature
+        __self.tick()
+        _check_sizes(args, kwargs)
+        owner = getattr(__obj, "__self__", None)
+        if isinstance(owner, str):
+            name = getattr(__obj, "__name__", "")
+            _check_result(name, owner if name == "replace" else args[0] if args else None,
+                          list(args[1:]) if name != "replace" else list(args))
+        return super().call(__context, __obj, *args, **kwargs)
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        self.tick()
+        if operator == "**":
+            if not (isinstance(right, int) and -64 <= right <= 64):
+                raise TemplateBudgetError("模板中的乘方指数过大（上限 64）")
+        elif operator == "*":
+            for seq, times in ((left, right), (right, left)):
+                if isinstance(seq, (str, list, tuple)) and isinstance(times, int) and \
+                        len(seq) * max(times, 0) > TEMPLATE_MAX_REPEAT:
+                    raise TemplateBudgetError(f"模板中的重复结果过长（上限 {TEMPLATE_MAX_REPEAT} 项）")
+        elif operator == "%" and isinstance(left, str) and _WIDTH.search(left):
+            raise TemplateBudgetError("模板格式字符串中的宽度过大")
+        elif operator == "+" and isinstance(left, (str, list, tuple)) and isinstance(right, type(left)) and \
+                len(left) + len(right) > TEMPLATE_OUTPUT_CHARS:
+            raise TemplateBudgetError("模板拼接的结果过长")
+        return super().call_binop(context, operator, left, right)
+
+    def bounded_concat(self, text: Any) -> Any:
+        self.tick()
+        if len(text) > TEMPLATE_OUTPUT_CHARS // 4:
+            raise TemplateBudgetError("模板用 ~ 拼接的文字过长")
+        return text
+
+    def render(self, template: jinja2.Template, **context: Any) -> str:
+        """Render within the budgets: output is generated chunk by chunk, timed and counted."""
+        self.start()
+        parts: list[str] = []
+        size = 0
+        for chunk in template.generate(**context):
+            size += len(chunk)
+            if size > TEMPLATE_OUTPUT_CHARS:
+                raise TemplateBudgetError(f"模板输出超过 {TEMPLATE_OUTPUT_CHARS} 个字符，已停止")
+            self.tick()
+            parts.append(chunk)
+        return "".join(parts)
+
+
+def _check_result(name: str, value: Any, rest: list[Any]) -> None:
+    """Refuse a join or replace whose result would exceed the output budget, before it is built."""
+    size = 0
+    if name == "join" and isinstance(value, (list, tuple)):
+        size = sum(len(str(item)) for item in value[:TEMPLATE_MAX_REPEAT + 1])
+        if len(value) > TEMPLATE_MAX_REPEAT:
+            size = TEMPLATE_OUTPUT_CHARS + 1
+    elif name == "replace" and isinstance(value, str) and len(rest) >= 2 and isinstance(rest[0], str) and rest[0]:
+        size = len(value) + value.count(rest[0]) * len(str(rest[1]))
+    if size > TEMPLATE_OUTPUT_CHARS:
+        raise TemplateBudgetError(f"模板中 {name} 的结果过长（上限 {TEMPLATE_OUTPUT_CHARS} 个字符）")
+
+
+def _check_sizes(args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    for value in (*args, *kwargs.values()):
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > TEMPLATE_MAX_REPEAT:
+            raise TemplateBudgetError(f"模板中的宽度或次数 {value} 过大（上限 {TEMPLATE_MAX_REPEAT}）")
+        if isinstance(value, str) and _WIDTH.search(value) and ("{" in value or "%" in value):
+            raise TemplateBudgetError("模板格式字符串中的宽度过大")
+
+
+def jinja_env(roots: list[FsPath], autoescape: bool | Callable[[str | None], bool]) -> BudgetedEnvironment:
+    env = BudgetedEnvironment(loader=jinja2.FileSystemLoader([str(r) for r in roots]), autoescape=autoescape,
+                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+                              trim_blocks=True, lstrip_blocks=True)
     env.filters.update(_filters())
     return env
 
@@ -120,8 +255,14 @@ def _template_message(exc: Exception) -> str:
     message = str(exc.message if hasattr(exc, "message") and exc.message else exc)
     if isinstance(exc, jinja2.UndefinedError):
         return f"模板用到了未定义的变量：{message}"
+    if isinstance(exc, TemplateBudgetError):
+        return f"模板超出运行限制：{message}"
     if isinstance(exc, jinja2.exceptions.SecurityError):
         return f"模板做了沙箱不允许的操作：{message}"
+    if isinstance(exc, RecursionError):
+        return "模板递归过深（宏调用自身次数过多），已停止"
+    if isinstance(exc, MemoryError):
+        return "模板占用内存过多，已停止"
     return f"模板错误：{message}"
 
 
@@ -135,7 +276,9 @@ def _template_error(exc: Exception, tb: TracebackType | None, fallback: str) -> 
         tb = tb.tb_next
     if isinstance(exc, jinja2.TemplateSyntaxError):
         file, line = exc.filename or file, exc.lineno
-    return error(_template_message(exc), Location(file, line), "检查模板中的变量名；可用变量见 docs/template-guide.md", code="E-TEMPLATE")
+    hint = ("模板的运行限制见 docs/template-guide.md“安全”一节" if isinstance(exc, (TemplateBudgetError, RecursionError, MemoryError))
+            else "检查模板中的变量名；可用变量见 docs/template-guide.md")
+    return error(_template_message(exc), Location(file, line), hint, code="E-TEMPLATE")
 
 
 def render_text(ts: TemplateSet, fmt: str, view: dict[str, Any], dirs: list[FsPath]) -> str:
@@ -144,8 +287,8 @@ def render_text(ts: TemplateSet, fmt: str, view: dict[str, Any], dirs: list[FsPa
     env = jinja_env(roots, autoescape=fmt in ("html", "pdf"))
     name = source.relative_to(next(r for r in roots if source.is_relative_to(r))).as_posix()
     try:
-        return env.get_template(name).render(r=view)
-    except (jinja2.TemplateError, TypeError, ValueError) as exc:
+        return env.render(env.get_template(name), r=view)
+    except TEMPLATE_FAILURES as exc:
         raise _template_error(exc, exc.__traceback__, str(source)) from None
 
 
@@ -184,9 +327,10 @@ def render_docx(ts: TemplateSet, view: dict[str, Any], dirs: list[FsPath]) -> by
     source = source_for(ts, "docx", dirs)
     doc = DocxTemplate(str(source))
     env = jinja_env([], autoescape=True)
+    env.start()
     try:
         doc.render({"r": view}, jinja_env=env, autoescape=True)
-    except (jinja2.TemplateError, TypeError, ValueError) as exc:
+    except TEMPLATE_FAILURES as exc:
         # Word XML has no useful line numbers; docxtpl keeps the text around the tag instead.
         context = " ".join(s.strip() for s in getattr(exc, "docx_context", []) if s.strip())
         raise error(_template_message(exc) + (f"（附近文字：{context[:80]}）" if context else ""), Location(str(source)),

@@ -462,19 +462,32 @@ def version_key(version: str) -> tuple[tuple[int, int | str], ...]:
     return tuple((0, int(p)) if p.isdigit() else (1, p) for p in re.split(r"[.\-]", version))
 
 
-def index(dirs: Iterable[FsPath]) -> list[Entry]:
-    """Every ruleset file on the path, by (id, version); earlier directories shadow later ones."""
+def ruleset_files(d: FsPath) -> list[FsPath]:
+    """The files of a ruleset folder that are rulesets (not test cases, nothing under tests/)."""
+    return [p for p in sorted(d.rglob("*.yaml"))
+            if not p.name.endswith(".test.yaml") and "tests" not in p.relative_to(d).parts]
+
+
+def scan(dirs: Iterable[FsPath]) -> tuple[list[Entry], list[FsPath]]:
+    """Every ruleset on the path by (id, version), earlier directories shadowing later ones; and every
+    file on the path that could not even be read far enough to know its id and version (a broken file
+    never hides, and never breaks the use of the others)."""
     found: dict[tuple[str, str], Entry] = {}
+    broken: list[FsPath] = []
     for d in dirs:
         if not d.is_dir():
             continue
-        for path in sorted(d.rglob("*.yaml")):
-            if path.name.endswith(".test.yaml") or "tests" in path.relative_to(d).parts:
-                continue
+        for path in ruleset_files(d):
             header = _header(path)
-            if header and header not in found:
+            if header is None:
+                broken.append(path)
+            elif header not in found:
                 found[header] = Entry(header[0], header[1], path)
-    return list(found.values())
+    return list(found.values()), broken
+
+
+def index(dirs: Iterable[FsPath]) -> list[Entry]:
+    return scan(dirs)[0]
 
 
 @lru_cache(maxsize=256)
@@ -490,7 +503,11 @@ def _header_cached(path: str, mtime: float) -> tuple[str, str] | None:
 
 
 def _header(path: FsPath) -> tuple[str, str] | None:
-    return _header_cached(str(path), path.stat().st_mtime)
+    try:
+        mtime = path.stat().st_mtime
+    except OSError:   # a dangling or looping symlink
+        return None
+    return _header_cached(str(path), mtime)
 
 
 def parse_ref(ref: str) -> tuple[str, str | None]:

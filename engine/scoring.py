@@ -320,6 +320,9 @@ class _Scorer:
             outcome = ref.run(inp)
         except Unscorable as exc:
             return self._unscorable(cat, row, ref, exc.reason, source)
+        except ArithmeticError as exc:   # a Decimal trap: the row's numbers, not the engine, are out of range
+            raise error(f"指标“{name}”的数值无法计算（{type(exc).__name__}）", row.location,
+                        "检查该行的年度指标值、实际完成值和分值是否过大、过小或为 0", code="E-NUMBER") from None
         return self._scored(cat, row, name, ref, outcome, source)
 
     def _scored(self, cat: Category, row: Row, name: str, ref: MethodRef, outcome: Outcome, source: str) -> IndicatorResult:

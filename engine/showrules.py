@@ -7,7 +7,7 @@ from typing import Any, Iterable
 
 from .errors import Diagnostic, PerfrulesError, json_path
 from .lint import lint
-from .ruleset import SHIPPED_DIR, Ruleset, display, index, load_ruleset, search_path
+from .ruleset import SHIPPED_DIR, Ruleset, display, load_ruleset, ruleset_files, scan, search_path
 
 
 def raw_text(rs: Ruleset) -> str:
@@ -40,11 +40,15 @@ def _leaves(rs: Ruleset, value: Any, path: tuple[Any, ...], out: list[tuple[str,
 
 def check_rulesets(paths: Iterable[str], extra_dirs: Iterable[str]) -> list[tuple[str, list[Diagnostic]]]:
     dirs = search_path(extra_dirs)
-    files = [FsPath(p) for p in paths] or [e.path for e in sorted(index(dirs), key=lambda e: (e.id, e.version))]
+    if paths:
+        files = [FsPath(p) for p in paths]
+    else:   # every file on the path, the unreadable ones included: none may pass by being skipped
+        entries, broken = scan(dirs)
+        files = [e.path for e in sorted(entries, key=lambda e: (e.id, e.version))] + broken
     expanded: list[FsPath] = []
     for f in files:
         if f.is_dir():
-            expanded += [p for p in sorted(f.rglob("*.yaml")) if not p.name.endswith(".test.yaml")]
+            expanded += ruleset_files(f)
         else:
             expanded.append(f)
     results = []
