@@ -131,7 +131,7 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=click.Path())
 @click.option("--ruleset", "ruleset_ref", metavar="ID[@VERSION]",
               help="评分规则集；省略时按自评数据的 ruleset 字段，或按类型和年度自动选择。")
 @common
@@ -158,7 +158,7 @@ def score(file: str, ruleset_ref: str | None, output_format: str, ruleset_dirs: 
 
 
 @main.command()
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=click.Path())
 @click.option("--ruleset", "ruleset_ref", metavar="ID[@VERSION]", help="规则集；省略时自动选择（同 score）。")
 @click.option("--strict", is_flag=True, help="警告也视为不通过（退出码 4）。")
 @common
@@ -282,7 +282,7 @@ def rulesets_show(ref: str, resolved: bool, output_format: str, ruleset_dirs: tu
 
 
 @rulesets.command("check")
-@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.argument("paths", nargs=-1, type=click.Path())
 @common
 @handled
 def rulesets_check(paths: tuple[str, ...], output_format: str, ruleset_dirs: tuple[str, ...]) -> None:
@@ -312,7 +312,7 @@ def rulesets_check(paths: tuple[str, ...], output_format: str, ruleset_dirs: tup
 
 
 @main.command("test")
-@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.argument("paths", nargs=-1, type=click.Path())
 @click.option("-v", "--verbose", is_flag=True, help="通过的用例也逐条列出。")
 @common
 @handled
@@ -379,7 +379,7 @@ def diff_cmd(a: str, b: str, output_format: str, ruleset_dirs: tuple[str, ...]) 
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--against", required=True, metavar="ID[@VERSION]", help="新规则集。")
 @click.option("--baseline", metavar="ID[@VERSION]", help="原规则集；省略时用每份数据原本适用的规则集。")
 @common(formats=("text", "json", "csv"))
@@ -410,7 +410,7 @@ def replay(paths: tuple[str, ...], against: str, baseline: str | None, output_fo
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False),
               help="汇总文件；格式由扩展名决定：.csv .json .xlsx")
 @click.option("--ruleset", "ruleset_ref", metavar="ID[@VERSION]", help="统一使用的规则集；省略时每份数据各用其适用的规则集。")
@@ -465,7 +465,7 @@ def batch(paths: tuple[str, ...], out: str, ruleset_ref: str | None, jobs: int, 
 
 
 @main.command()
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=click.Path())
 @click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False),
               help="输出文件；格式由扩展名决定：.md .html .pdf .docx")
 @click.option("--ruleset", "ruleset_ref", metavar="ID[@VERSION]", help="规则集；省略时自动选择（同 score）。")

@@ -16,9 +16,10 @@ from .submission import Submission, load_submission
 def ruleset_for(sub: Submission, ref: str | None, dirs: Iterable[str | FsPath] = ()) -> Ruleset:
     """--ruleset wins; then the ruleset the submission names; then the applicable one by kind and year."""
     path = search_path(dirs)
-    wanted = ref or sub.ruleset
-    if wanted:
-        return get_ruleset(wanted, path)
+    if ref:
+        return get_ruleset(ref, path)
+    if sub.ruleset:   # a submission names a ruleset by ID, never by a file path
+        return get_ruleset(sub.ruleset, path, allow_path=False)
     return choose(sub.kind, sub.year, sub.region, path)
 
 

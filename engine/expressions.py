@@ -138,6 +138,10 @@ def _refuse_unsafe(tree: ast.AST) -> None:
         if isinstance(node, ast.Call) and (not (isinstance(node.func, ast.Name) and node.func.id in FUNCTIONS)
                                            or node.keywords):
             raise ExpressionError(f"表达式只能调用这些函数：{', '.join(sorted(FUNCTIONS))}（不带关键字参数）")
+        if isinstance(node, ast.Call) and node.func.id == "Decimal":   # type: ignore[attr-defined]
+            for arg in node.args:   # Decimal('NaN') or Decimal('1e999') is refused at check time
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                    _decimal(arg.value)
 
 
 def _depth(tree: ast.AST) -> int:

@@ -243,10 +243,20 @@ def _check_sizes(args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
             raise TemplateBudgetError("模板格式字符串中的宽度过大")
 
 
-def jinja_env(roots: list[FsPath], autoescape: bool | Callable[[str | None], bool]) -> BudgetedEnvironment:
+_MD_INERT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "[": "\\[", "]": "\\]"})
+
+
+def md_inert(value: Any) -> Any:
+    """Markdown's autoescape: every value a template prints is text, never HTML (<script>, <img onerror>)
+    nor a link ([x](javascript:…), <javascript:…>). Entities and escapes show the same characters."""
+    return value.translate(_MD_INERT) if isinstance(value, str) else value
+
+
+def jinja_env(roots: list[FsPath], autoescape: bool | Callable[[str | None], bool],
+              finalize: Callable[[Any], Any] | None = None) -> BudgetedEnvironment:
     env = BudgetedEnvironment(loader=jinja2.FileSystemLoader([str(r) for r in roots]), autoescape=autoescape,
                               undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
-                              trim_blocks=True, lstrip_blocks=True)
+                              trim_blocks=True, lstrip_blocks=True, finalize=finalize)
     env.filters.update(_filters())
     return env
 
@@ -284,7 +294,7 @@ def _template_error(exc: Exception, tb: TracebackType | None, fallback: str) -> 
 def render_text(ts: TemplateSet, fmt: str, view: dict[str, Any], dirs: list[FsPath]) -> str:
     source = source_for(ts, fmt, dirs)
     roots = list(dict.fromkeys(t.root for t in chain(ts, dirs)))
-    env = jinja_env(roots, autoescape=fmt in ("html", "pdf"))
+    env = jinja_env(roots, autoescape=fmt in ("html", "pdf"), finalize=md_inert if fmt == "md" else None)
     name = source.relative_to(next(r for r in roots if source.is_relative_to(r))).as_posix()
     try:
         return env.render(env.get_template(name), r=view)
@@ -343,21 +353,29 @@ def render_docx(ts: TemplateSet, view: dict[str, Any], dirs: list[FsPath]) -> by
 
 
 def _merge_indicator_cells(document: Any, view: dict[str, Any]) -> None:
-    """Merge the 一级 / 二级 cells of the indicator table vertically, as in the official layout."""
+    """Merge the 一级 / 二级 cells of the indicator table vertically, as in the official layout.
+
+    Word's vertical merge is a mark on each cell (vMerge restart on the first, continue below), so the cells
+    are marked directly: python-docx's `table.cell()` rebuilds the whole grid on every call, which made a
+    500-row table take half a minute."""
+    from docx.oxml.simpletypes import ST_Merge
     rows = view["indicator_rows"]
     for table in document.tables:
         header = [c.text.strip() for c in table.rows[0].cells] if table.rows else []
         if "一级指标" not in header or len(table.rows) < len(rows) + 1:
             continue
+        grid = [list(tr.tc_lst) for tr in table._tbl.tr_lst]
         for col, (first_key, span_key) in enumerate((("level1_first", "level1_span"), ("level2_first", "level2_span"))):
             for i, row in enumerate(rows):
                 span = row[span_key]
-                if row[first_key] and span > 1:
-                    top = table.cell(i + 1, col)
-                    for k in range(1, span):
-                        table.cell(i + 1 + k, col).text = ""
-                    merged = top.merge(table.cell(i + span, col))
-                    for extra in merged.paragraphs[1:]:
-                        if not extra.text.strip():
-                            extra._element.getparent().remove(extra._element)
+                if not (row[first_key] and span > 1):
+                    continue
+                grid[i + 1][col].vMerge = ST_Merge.RESTART
+                for k in range(1, span):
+                    below = grid[i + 1 + k][col]
+                    below.vMerge = ST_Merge.CONTINUE
+                    for extra in below.p_lst[1:]:
+                        below.remove(extra)
+                    for run in below.p_lst[0].r_lst if below.p_lst else []:
+                        below.p_lst[0].remove(run)
         return

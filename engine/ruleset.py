@@ -515,9 +515,10 @@ def parse_ref(ref: str) -> tuple[str, str | None]:
     return name.strip(), (version.strip() or None)
 
 
-def find(ref: str, dirs: Iterable[FsPath]) -> Entry:
-    """`id@version`, or `id` for its newest version, or a path to a ruleset file."""
-    if ref.endswith((".yaml", ".yml")) and FsPath(ref).is_file():
+def find(ref: str, dirs: Iterable[FsPath], allow_path: bool = True) -> Entry:
+    """`id@version`, or `id` for its newest version, or (when `allow_path`: from the command line, never
+    from a submission) a path to a ruleset file."""
+    if allow_path and ref.endswith((".yaml", ".yml")) and FsPath(ref).is_file():
         header = _header(FsPath(ref))
         if header is None:
             load_ruleset(ref, dirs)  # raises the precise error
@@ -541,10 +542,10 @@ def find(ref: str, dirs: Iterable[FsPath]) -> Entry:
 _COMPILED: dict[tuple[str, float], Ruleset] = {}
 
 
-def get_ruleset(ref: str, dirs: Iterable[FsPath]) -> Ruleset:
+def get_ruleset(ref: str, dirs: Iterable[FsPath], allow_path: bool = True) -> Ruleset:
     """Find and compile once per process."""
     dirs = list(dirs)
-    entry = find(ref, dirs)
+    entry = find(ref, dirs, allow_path)
     key = (str(entry.path.resolve()), entry.path.stat().st_mtime)
     if key not in _COMPILED:
         _COMPILED[key] = load_ruleset(entry.path, dirs)

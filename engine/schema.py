@@ -118,6 +118,10 @@ def _describe(e: ValidationError, path: Path) -> tuple[str, str | None, Path]:
         return f"值 {_show(e.instance)} 太大（{'≤' if v == 'maximum' else '＜'}{expected}）", hint, path
     if v == "pattern":
         return f"值 {_show(e.instance)} 格式不对", hint, path
+    if v == "maxLength":
+        return f"文字过长（{len(e.instance)} 个字符，上限 {expected}）", hint or "请精简；限制见 docs/submission-format.md“限制”一节", path
+    if v == "maxItems":
+        return f"项数过多（{len(e.instance)} 项，上限 {expected}）", hint or "请检查是否重复粘贴；限制见 docs/submission-format.md“限制”一节", path
     if v in ("minItems", "minLength", "minProperties"):
         return "不能为空", hint, path
     if v == "maxProperties":
