@@ -58,10 +58,11 @@ class Unscorable(Exception):
 
 
 class ParamError(Exception):
-    def __init__(self, message: str, hint: str | None = None):
+    def __init__(self, message: str, hint: str | None = None, missing: bool = False):
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.missing = missing   # a required parameter is absent (a preset may leave it to its users)
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ class Method:
             if p.name in raw and raw[p.name] is not None:
                 out[p.name] = _convert(self.name, p, raw[p.name])
             elif p.required:
-                raise ParamError(f"方法 '{self.name}' 缺少参数 '{p.name}'", p.doc or None)
+                raise ParamError(f"方法 '{self.name}' 缺少参数 '{p.name}'", p.doc or None, missing=True)
             else:
                 out[p.name] = p.default
         if self.check:

@@ -320,6 +320,8 @@ class _Compiler:
     def ruleset(self) -> Ruleset:
         d = self.data
         by_operator = self._by_operator(d.get("methods_by_operator") or {}, ("methods_by_operator",))
+        for name in self.presets:   # every preset is checked, used or not: nothing written goes unparsed
+            self._method(name, ("presets", name), partial=True)
         categories = [self._category(c, ("categories", i), None) for i, c in enumerate(d["categories"])]
         self._check_keys(categories)
         self._check_absent_targets(categories)
@@ -377,7 +379,7 @@ class _Compiler:
                 out[op] = compiled
         return out
 
-    def _method(self, ref: Any, path: Path, seen: tuple[str, ...] = ()) -> MethodRef | None:
+    def _method(self, ref: Any, path: Path, seen: tuple[str, ...] = (), partial: bool = False) -> MethodRef | None:
         """A method reference: a method name, a preset name, or {use: name, params…} (presets may chain)."""
         if ref is None:
             return None
@@ -389,7 +391,7 @@ class _Compiler:
                 self._problem(f"预设 '{name}' 循环引用自身", path)
                 return None
             where = path if overrides else ("presets", name)
-            inner = self._method({**self.presets[name], **overrides}, where, seen + (name,))
+            inner = self._method({**self.presets[name], **overrides}, where, seen + (name,), partial)
             return MethodRef(inner.method, inner.params, name, inner.where) if inner else None
         if name not in methods.REGISTRY:
             self._problem(f"未知的评分方法 '{name}'", path, did_you_mean(name, [*methods.REGISTRY, *self.presets]))
@@ -398,7 +400,8 @@ class _Compiler:
         try:
             return MethodRef(method, method.compile_params(overrides), name, self.doc.loc(path))
         except methods.ParamError as exc:
-            self._problem(exc.message, path, exc.hint)
+            if not (partial and exc.missing):
+                self._problem(exc.message, path, exc.hint)
             return None
 
     def _check(self, raw: Mapping[str, Any], path: Path, keys: list[str]) -> CompiledCheck | None:

@@ -36,6 +36,14 @@ SUBMISSIONS = {
     "unknown-category.yaml": ("E-CATEGORY", "“数量值标”不在规则集"),
     "misspelt-key.yaml": ("E-SCHEMA", "未知的键 'targte'"),
     "level2-missing.yaml": ("E-CATEGORY", "请填写下一级指标标签"),
+    # The fault-boundary issue: numbers bounded where they are read, fields that could smuggle things.
+    "many-digits.yaml": ("E-NUMBER", "位数过多"),
+    "huge-exponent.yaml": ("E-NUMBER", "过大"),
+    "tiny-exponent.yaml": ("E-NUMBER", "小数位过多"),
+    "nul-escape.yaml": ("E-YAML", "NUL"),
+    "ruleset-path.yaml": ("E-SCHEMA", "格式不对"),
+    "long-target.yaml": ("E-TARGET", "上限 500"),
+    "long-unit-name.yaml": ("E-SCHEMA", "文字过长"),
 }
 
 RULESETS = {
@@ -49,6 +57,16 @@ RULESETS = {
     "preset-cycle.yaml": ("E-RULESET", "循环引用"),
     "misspelt-key.yaml": ("E-RULESET", "未知的键 'pionts_mismatch'"),
     "top-level-list.yaml": ("E-RULESET", "规则集应是一个映射"),
+    # Everything a ruleset writes is parsed when it is checked, not when it scores.
+    "deduction-per-zero.yaml": ("E-RULESET", "per 应大于 0"),
+    "zero-at-one.yaml": ("E-RULESET", "zero_at 应大于 1"),
+    "empty-tiers.yaml": ("E-RULESET", "tiers 不能为空"),
+    "fstring-expression.yaml": ("E-RULESET", "f-字符串"),
+    "long-sum-expression.yaml": ("E-RULESET", "嵌套过深"),
+    "fraction-coefficient.yaml": ("E-RULESET", "实际是 '2/3'"),
+    "percent-band.yaml": ("E-RULESET", "应是数值"),
+    "version-spaces.yaml": ("E-RULESET", "格式不对"),
+    "huge-grade.yaml": ("E-NUMBER", "过大"),
 }
 
 
@@ -160,3 +178,12 @@ def test_internal_errors_exit_3_and_hide_the_traceback(runner, monkeypatch):
     assert "内部错误" in result.output and "Traceback" not in result.output
     debug = runner.invoke(main, ["score", str(SEED), "--debug"])
     assert debug.exit_code == 3 and "Traceback" in debug.output
+
+
+@pytest.mark.parametrize("name", sorted(RULESETS))
+def test_hostile_ruleset_is_refused_by_rulesets_check_with_its_line(runner, name):
+    path = HOSTILE / "rulesets" / name
+    result = runner.invoke(main, ["rulesets", "check", str(path), "--format", "json"])
+    assert result.exit_code == 1, result.output
+    [entry] = json.loads(result.output)["rulesets"]
+    assert not entry["ok"] and entry["problems"][0]["location"]["line"] is not None

@@ -76,6 +76,10 @@ def test_generated_submissions_never_crash(raw):
 
 
 SEED_TEXT = SEED.read_bytes()
+# Values the fault-boundary issue found crashing or running without bound, plus the classic ones.
+HOSTILE_VALUES = [b"null", b"-1", b".nan", b"[]", b"{}", "\"完成\"".encode(), b"1e999", b"*x", b"9" * 5000,
+                  b"1.0e+999999999", b"1.0e-9999999", b'"a\\0b"', ("\"≥" + "9" * 3000 + "\"").encode(), b"0.0000000000001",
+                  b'"=HYPERLINK(1)"', b'"../../etc/passwd"', b"!!binary aGVsbG8=", b'"\\x00"']
 
 
 @st.composite
@@ -94,7 +98,7 @@ def mutated_seed(draw):
             lines[i] = lines[i][:pos] + junk + lines[i][pos:]
         elif action == "swap_value" and b": " in lines[i]:
             head = lines[i].split(b": ", 1)[0]
-            value = draw(st.sampled_from([b"null", b"-1", b".nan", b"[]", b"{}", b"\"\xe5\xae\x8c\xe6\x88\x90\"", b"1e999", b"*x"]))
+            value = draw(st.sampled_from(HOSTILE_VALUES))
             lines[i] = head + b": " + value
         elif action == "truncate":
             lines = lines[:i] or [b""]
@@ -130,3 +134,78 @@ def test_total_does_not_depend_on_row_order(points, rnd):
     first = check(build(load_bytes(text(rows), "a.yaml")), RULESETS[1]).total
     rnd.shuffle(rows)
     assert check(build(load_bytes(text(rows), "b.yaml")), RULESETS[1]).total == first
+
+
+# ------------------------------------------------------------------ rulesets and templates, through the CLI
+from click.testing import CliRunner  # noqa: E402
+
+from cli import main  # noqa: E402
+
+from .conftest import ROOT  # noqa: E402
+
+RULESET_TEXT = (ROOT / "rulesets" / "cn" / "project-2020.1.yaml").read_bytes()
+RULESET_VALUES = HOSTILE_VALUES + [b"0", b"{use: deduction, deduct: 1, per: 0}", b"{use: reverse_linear, zero_at: 1}",
+                                   b"{use: tiers, tiers: []}", b'{use: expression, expr: "f\'{points:>99999}\'"}',
+                                   b'{use: expression, expr: "Decimal(\'NaN\')"}', b"[{min: 90%, score: 5}]", b'" 2024.1 "',
+                                   b"{use: tiered, bands: []}", b"{use: coefficient, coefficients: {a: 2/3}}"]
+
+
+@st.composite
+def mutated_ruleset(draw):
+    lines = RULESET_TEXT.split(b"\n")
+    for _ in range(draw(st.integers(1, 3))):
+        i = draw(st.integers(0, len(lines) - 1))
+        action = draw(st.sampled_from(["delete", "swap_value", "swap_value", "garble"]))
+        if action == "delete" and len(lines) > 1:
+            del lines[i]
+        elif action == "swap_value" and b": " in lines[i]:
+            lines[i] = lines[i].split(b": ", 1)[0] + b": " + draw(st.sampled_from(RULESET_VALUES))
+        elif action == "garble":
+            pos = draw(st.integers(0, len(lines[i])))
+            lines[i] = lines[i][:pos] + draw(st.sampled_from([b"\t", "：".encode(), b"{", b"'", b"&a", b"*a"])) + lines[i][pos:]
+    return b"\n".join(lines).replace(b"id: cn/project", b"id: fuzz/project")
+
+
+@settings(max_examples=int(os.environ.get("PERFRULES_FUZZ_EXAMPLES", "150")) // 3, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(raw=mutated_ruleset())
+def test_mutated_rulesets_are_checked_or_refused_never_crash(tmp_path_factory, raw):
+    folder = tmp_path_factory.mktemp("rs")
+    path = folder / "fuzz.yaml"
+    path.write_bytes(raw)
+    runner = CliRunner()
+    checked = runner.invoke(main, ["rulesets", "check", str(path)])
+    assert checked.exit_code in (0, 1), checked.output
+    scored = runner.invoke(main, ["score", str(SEED), "--ruleset", str(path)])
+    assert scored.exit_code in (0, 1), scored.output
+    if checked.exit_code == 1:   # a ruleset that fails its check is never used to score
+        assert scored.exit_code == 1
+
+
+TEMPLATE_PIECES = ["{{ r.unit }}", "{{ r.total_score }}", "{% for x in r.indicator_rows %}{{ x.name }}{% endfor %}",
+                   "{{ 'a' * 10**9 }}", "{{ 9**99999 }}", "{% for i in range(10**7) %}{% endfor %}", "{{ r.nope }}",
+                   "{{ ''.__class__ }}", "{{ 'x'|center(10**8) }}", "{{ r.unit|replace('', 'x' * 10000) }}",
+                   "{% macro m() %}{{ m() }}{% endmacro %}{{ m() }}", "{{ 1 / 0 }}", "{{ [1][5] }}", "{% if %}",
+                   "{{ '%99999999s' % 'x' }}", "{{ r.unit ~ r.unit }}", "{{ (r.unit * 1000)|wordwrap(10**8) }}",
+                   "plain text <script>", "{{ {}.x.y }}", "{{ int('9' * 5000) }}", "{{ '{:>999999999}'.format(1) }}"]
+
+
+@settings(max_examples=int(os.environ.get("PERFRULES_FUZZ_EXAMPLES", "150")) // 3, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(pieces=st.lists(st.sampled_from(TEMPLATE_PIECES), min_size=1, max_size=4))
+def test_generated_templates_render_or_are_refused_never_crash(tmp_path_factory, pieces):
+    import engine.render
+    old = engine.render.TEMPLATE_SECONDS
+    engine.render.TEMPLATE_SECONDS = 2.0
+    try:
+        root = tmp_path_factory.mktemp("tpl")
+        folder = root / "fuzz" / "1"
+        folder.mkdir(parents=True)
+        (folder / "template.yaml").write_text("title: fuzz\n", encoding="utf-8")
+        (folder / "report.md.j2").write_text("".join(pieces), encoding="utf-8")
+        result = CliRunner().invoke(main, ["report", str(SEED), "-o", str(root / "r.md"), "--templates", str(root),
+                                           "--template", "fuzz@1"])
+    finally:
+        engine.render.TEMPLATE_SECONDS = old
+    assert result.exit_code in (0, 1), result.output
+    assert "Traceback" not in result.output and "内部错误" not in result.output
