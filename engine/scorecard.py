@@ -72,6 +72,7 @@ class CategoryResult:
     indicators: list[IndicatorResult]
     depth: int
     pending_na: Decimal = Decimal(0)   # not-applicable points not yet taken off a category with points
+    dropped: Decimal = Decimal(0)      # points of a category that is absent and dropped (moved-in points included)
 
     def walk(self) -> list["CategoryResult"]:
         out = [self]

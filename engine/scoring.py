@@ -55,7 +55,10 @@ class _Scorer:
         dropped = full - effective
         if dropped > 0 and effective > 0:
             raw_total = raw_total * full / effective
-            self._finding("info", "I-RESCALED", f"有 {fmt(dropped)} 分的指标不适用，其余得分按 {fmt(full)}/{fmt(effective)} 折算为满分 {fmt(full)}",
+            by_category = sum((c.dropped for root in cats for c in root.walk()), ZERO)
+            parts = ([f"{fmt(dropped - by_category)} 分的指标标为不适用"] if dropped - by_category else []) + \
+                    ([f"{fmt(by_category)} 分的类别未设置且按规则不计"] if by_category else [])
+            self._finding("info", "I-RESCALED", f"有{'、'.join(parts)}，其余得分按 {fmt(full)}/{fmt(effective)} 折算为满分 {fmt(full)}",
                           Location(self.sub.file))
         total = self.rs.rounding.total(raw_total)
         grade_basis = total if self.rs.rounding.grade_on == "rounded" else raw_total
@@ -128,23 +131,40 @@ class _Scorer:
         return absent
 
     def _moves(self, absent: set[str]) -> dict[str, Decimal]:
+        """Points of absent categories that the ruleset moves elsewhere, by receiving category.
+
+        A receiver that is itself absent passes what it received on by its own rule (a move, a drop), so
+        no point vanishes: an absent receiver without a rule keeps the points and scores 0 on them."""
         moved: dict[str, Decimal] = {}
         for cat in self.rs.walk():
             rule = cat.when_absent
             if cat.key not in absent or not rule or cat.points is None or "drop" in rule:
                 continue
-            targets = [rule["move_to"]] if "move_to" in rule else list(rule["pro_rata"])
-            receivers = [self.rs.categories_by_key[t] for t in targets]   # checked to exist when the ruleset loaded
-            weights = [c.points or ZERO for c in receivers]
-            total = sum(weights, ZERO)
-            for t, w in zip(targets, weights):
-                share = cat.points * (w / total if total else Decimal(1) / len(targets))
-                moved[t] = moved.get(t, ZERO) + share
-            names = "、".join(c.label for c in receivers)
+            shares = self._shares(cat, cat.points, absent, (cat.key,))
+            for key, share in shares.items():
+                moved[key] = moved.get(key, ZERO) + share
+            names = "、".join(self.rs.categories_by_key[k].label for k in shares)
             self._finding("info", "I-ABSENT-MOVED",
                           f"未设置“{cat.label}”，其 {fmt(cat.points)} 分按规则转入{names}", Location(self.sub.file),
                           cat.label)
         return moved
+
+    def _shares(self, cat: Category, points: Decimal, absent: set[str], seen: tuple[str, ...]) -> dict[str, Decimal]:
+        rule = cat.when_absent or {}
+        targets = [rule["move_to"]] if "move_to" in rule else list(rule["pro_rata"])
+        receivers = [self.rs.categories_by_key[t] for t in targets]   # checked to exist when the ruleset loaded
+        weights = [c.points or ZERO for c in receivers]
+        total = sum(weights, ZERO)
+        out: dict[str, Decimal] = {}
+        for receiver, w in zip(receivers, weights):
+            share = points * (w / total if total else Decimal(1) / len(receivers))
+            onward = receiver.when_absent or {}
+            if receiver.key in absent and onward and "drop" not in onward and receiver.key not in seen:
+                for key, part in self._shares(receiver, share, absent, seen + (receiver.key,)).items():
+                    out[key] = out.get(key, ZERO) + part
+            else:
+                out[receiver.key] = out.get(receiver.key, ZERO) + share
+        return out
 
     # ------------------------------------------------------------------ scoring categories
     def _category(self, cat: Category, absent: set[str], moved: dict[str, Decimal], depth: int) -> CategoryResult:
@@ -154,7 +174,7 @@ class _Scorer:
         indicators += [self._own(cat, row) for row in leaf.rows]
         self.results.extend(indicators)
         if cat.key in absent:
-            return self._absent_result(cat, depth, children)
+            return self._absent_result(cat, depth, children, moved.get(cat.key, ZERO))
         # One pass over the contents (this runs for every category of every submission).
         content_points = content_score = na_points = child_delta = ZERO
         own_total, own_seen = ZERO, False
@@ -188,22 +208,24 @@ class _Scorer:
         return CategoryResult(cat.key, cat.label, points, cat.points, content_points, score_,
                               own_total if own_seen else None, "scored", note, children, indicators, depth, pending)
 
-    def _absent_result(self, cat: Category, depth: int, children: list[CategoryResult]) -> CategoryResult:
+    def _absent_result(self, cat: Category, depth: int, children: list[CategoryResult],
+                       received: Decimal = ZERO) -> CategoryResult:
         rule = cat.when_absent or {}
-        declared = cat.points if cat.points is not None else ZERO
+        declared = (cat.points if cat.points is not None else ZERO) + received
+        extra = f"（含转入的 {fmt(received)} 分）" if received else ""
         if "drop" in rule:
             status, note, points = "dropped", "未设置，权重不计，总分按比例折算", ZERO
-            self._finding("info", "I-ABSENT-DROPPED", f"未设置“{cat.label}”，其 {fmt(declared)} 分不计入，总分按比例折算",
+            self._finding("info", "I-ABSENT-DROPPED", f"未设置“{cat.label}”，其 {fmt(declared)} 分{extra}不计入，总分按比例折算",
                           Location(self.sub.file), cat.label)
         elif rule:
             status, note, points = "moved", "未设置，分值已转入其他类别", ZERO
         else:
             status, note, points = "absent", "未设置该类指标，计 0 分", declared
             if declared:
-                self._finding("warning", "W-ABSENT", f"没有“{cat.label}”类的指标，该类 {fmt(declared)} 分计 0 分",
+                self._finding("warning", "W-ABSENT", f"没有“{cat.label}”类的指标，该类 {fmt(declared)} 分{extra}计 0 分",
                               Location(self.sub.file), cat.label)
         return CategoryResult(cat.key, cat.label, points, cat.points, ZERO, self.rs.rounding.score(ZERO), None,
-                              status, note, children, [], depth)
+                              status, note, children, [], depth, dropped=declared if status == "dropped" else ZERO)
 
     def _first_row(self, cat: Category, indicators: list[IndicatorResult], children: list[CategoryResult]) -> Location:
         """Where a reader finds a category in the submission: its first indicator row."""
@@ -227,10 +249,14 @@ class _Scorer:
                           f"得分 {fmt(content_score)} 按比例折算为 {fmt(scaled)} 分", first, cat.label)
             return scaled
         severity = "error" if policy == "error" else "warning"
+        # Scored as written, but never above the category's points: a unit that writes more points than the
+        # standard gives cannot score more than the standard's maximum.
+        capped = min(content_score, points)
+        cap_note = f"，得分 {fmt(content_score)} 超过类别分值，按 {fmt(points)} 分计" if capped < content_score else ""
         self._finding(severity, "E-POINTS" if severity == "error" else "W-POINTS",
                       f"“{cat.label}”的指标分值合计 {fmt(content_points)} 分，与规则集规定的 {fmt(points)} 分不符"
-                      f"（规则集 {where.file}:{where.line}）；按填报的分值计分", first, cat.label)
-        return rounding.score(content_score)
+                      f"（规则集 {where.file}:{where.line}）；按填报的分值计分{cap_note}", first, cat.label)
+        return rounding.score(capped)
 
     # ------------------------------------------------------------------ scoring indicators
     def _own(self, cat: Category, row: Row) -> IndicatorResult:
