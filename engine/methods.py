@@ -8,14 +8,16 @@ scorer reports that instead of guessing. Adding a method is one function plus on
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any, Callable, Mapping
 
+from .dates import parse_date
 from .errors import did_you_mean
 from .expressions import Expression, ExpressionError, compile_expression
-from .targets import Value, convertible, format_number, normalise, to_unit
+from .targets import UNITS, Value, convertible, format_number, normalise, to_unit
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
@@ -30,6 +32,10 @@ class MethodInput:
     op: str | None = None
     raw_actual: Any = None
     facts: Mapping[str, Any] = field(default_factory=dict)
+    fractions: str = "refuse"      # the ruleset's reading of a bare 0.98 against a percent: refuse | as_rate
+    rate: bool = False             # the indicator is a rate by its name (…率, 满意度, 占比)
+    year: int | None = None        # the submission's year, for deadlines written without one
+    readings: list[str] = field(default_factory=list)   # interpretations made, said in the explanation
 
 
 @dataclass(frozen=True)
@@ -52,9 +58,17 @@ class Outcome:
 
 
 class Unscorable(Exception):
+    code = "E-UNSCORABLE"
+
     def __init__(self, reason: str):
         super().__init__(reason)
         self.reason = reason
+
+
+class Ambiguous(Unscorable):
+    """A value that reads two ways (0.98 as 98 % or as 0.98 %): the ruleset decides, the engine never guesses."""
+
+    code = "E-AMBIGUOUS"
 
 
 class ParamError(Exception):
@@ -138,7 +152,11 @@ def _convert(method: str, p: Param, value: Any) -> Any:
             return compile_expression(str(value), EXPRESSION_NAMES)
         except ExpressionError as exc:
             raise ParamError(f"{where}：{exc.message}") from None
-    if p.kind == "list" and not isinstance(value, list):
+    if p.kind == "unit":
+        unit = UNITS.get(normalise(str(value)))
+        if unit is None:
+            raise ParamError(f"{where} '{value}' 不是可识别的计量单位", "可用单位：% 个 份 次 人 人次 元 万元 天 等，以及 万/亿/千 加单位")
+        return unit
         raise ParamError(f"{where} 应是列表")
     if p.kind == "mapping" and not isinstance(value, dict):
         raise ParamError(f"{where} 应是映射")
@@ -165,7 +183,12 @@ def _fmt(n: Decimal) -> str:
 
 
 def _numbers(inp: MethodInput) -> tuple[Decimal, Decimal, str | None]:
-    """Target and actual as numbers in one unit, or Unscorable saying why not."""
+    """Target and actual as numbers in one unit, or Unscorable saying why not.
+
+    The one conversion path every numeric method uses: units of one base convert (290000 元 is 29 万元,
+    12000 人次 is 1.2 万人次); a bare fraction against a percent is read as the ruleset says (`fractions`)
+    or refused; the unit returned is the target's (a bare target never borrows the actual's unit for
+    itself: the actual is then shown in its own unit)."""
     t, a = inp.target, inp.actual
     if t is None:
         raise Unscorable("缺少年度指标值")
@@ -175,11 +198,39 @@ def _numbers(inp: MethodInput) -> tuple[Decimal, Decimal, str | None]:
         raise Unscorable(f"年度指标值 '{t.text}' 不是数值，无法按数值方法评分")
     if not a.is_number:
         raise Unscorable(f"实际完成值 '{a.text}' 是文字，目标是数值 '{t.text}'，无法比较")
-    if not convertible(t.unit, a.unit):
-        raise Unscorable(f"单位不一致：目标为 {t.unit}，实际为 {a.unit}")
     assert t.number is not None and a.number is not None
-    unit = t.unit or a.unit
-    return t.number, to_unit(a.number, a.unit, t.unit or a.unit), unit
+    (tn, tu), (an, au) = _fractions(inp, t, a)
+    if not convertible(tu, au):
+        raise Unscorable(f"单位不一致：目标为 {tu}，实际为 {au}")
+    return tn, to_unit(an, au, tu), tu or au
+
+
+_PERCENT = "%"
+
+
+def _fractions(inp: MethodInput, t: Value, a: Value) -> tuple[tuple[Decimal, str | None], tuple[Decimal, str | None]]:
+    """Resolve a bare number that may be a fraction of one (0.98) against a percent (≥90%)."""
+    assert t.number is not None and a.number is not None
+    target, actual = (t.number, t.unit), (a.number, a.unit)
+    side: str | None = None
+    if t.unit == _PERCENT and a.unit is None and ZERO < a.number <= ONE:
+        side = "actual"
+    elif a.unit == _PERCENT and t.unit is None and ZERO < t.number <= ONE:
+        side = "target"
+    elif inp.rate and t.unit is None and a.unit is None and (ZERO < t.number <= ONE) != (ZERO < a.number <= ONE) \
+            and max(t.number, a.number) > ONE:
+        side = "target" if ZERO < t.number <= ONE else "actual"
+    if side is None:
+        return target, actual
+    value = t if side == "target" else a
+    assert value.number is not None
+    label = "年度指标值" if side == "target" else "实际完成值"
+    as_rate, as_percent = f"{format_number(value.number * 100)}%", f"{format_number(value.number)}%"
+    if inp.fractions != "as_rate":
+        raise Ambiguous(f"{label} '{value.text}' 的含义不明确：可读作比率 {as_rate}，也可读作 {as_percent}")
+    inp.readings.append(f"{label} {value.text} 按比率读作 {as_rate}")
+    read = (value.number * 100, _PERCENT)
+    return (read, actual) if side == "target" else (target, read)
 
 
 def _show(n: Decimal, unit: str | None) -> str:
@@ -260,7 +311,7 @@ DEFAULT_TIERS: list[dict[str, Any]] = [
     {"label": "部分达成年度指标并具有一定效果", "min": Decimal("0.6"), "max": Decimal("0.8"), "default": Decimal("0.7"),
      "synonyms": ["部分达成", "部分完成", "基本完成", "基本达成", "较好", "较高", "良", "良好", "基本满意"]},
     {"label": "未达成年度指标且效果较差", "min": ZERO, "max": Decimal("0.6"), "default": ZERO,
-     "synonyms": ["未达成", "未完成", "一般", "较差", "差", "低", "否", "不满意", "无"]},
+     "synonyms": ["未达成", "未达标", "未完成", "一般", "较差", "差", "低", "否", "不满意", "无"]},
 ]
 
 
@@ -300,6 +351,10 @@ def _tier_of(inp: MethodInput, tiers: list[dict[str, Any]]) -> dict[str, Any]:
     if target and (text == target or text == target.removeprefix("有所")):
         return tiers[0]
     names = "、".join(t["label"] for t in tiers)
+    if inp.target is not None and inp.target.qualitative is not None and any(c.isdigit() for c in inp.target.text) \
+            and inp.actual.is_number:
+        raise Unscorable(f"年度指标值 '{inp.target.text}' 无法识别为数值或期限，实际 '{inp.actual.text}' 是数值，无法比较；"
+                         "请把年度指标值写成 ≥90%、≤3 天、2024年12月31日前 这样的形式")
     raise Unscorable(f"实际完成值 '{inp.actual.text}' 无法对应到定性档次（{names}）；请用档次名称或其同义词")
 
 
@@ -392,11 +447,22 @@ def describe_band(band: Mapping[str, Any], unit: str = "") -> str:
     return " 且 ".join(parts) or "任意值"
 
 
-def tiered(inp: MethodInput, p: Mapping[str, Any]) -> Outcome:
+def _in_unit(inp: MethodInput, wanted: str | None) -> tuple[Decimal, str]:
+    """The actual as a number in `wanted` (a method's `unit` parameter, else the target's unit), by the same
+    conversion every method uses."""
     if inp.actual is None or not inp.actual.is_number:
-        raise Unscorable("分档评分需要数值型的实际完成值" + (f"，实际为 '{inp.actual.text}'" if inp.actual else ""))
+        raise Unscorable("需要数值型的实际完成值" + (f"，实际为 '{inp.actual.text}'" if inp.actual else ""))
     assert inp.actual.number is not None
-    value, unit = inp.actual.number, inp.actual.unit or ""
+    if wanted is None and inp.target is not None and inp.target.is_number:
+        _, value, unit = _numbers(inp)
+        return value, unit or ""
+    if not convertible(inp.actual.unit, wanted):
+        raise Unscorable(f"单位不一致：规则以 {wanted} 计，实际为 {inp.actual.unit}")
+    return to_unit(inp.actual.number, inp.actual.unit, wanted), wanted or inp.actual.unit or ""
+
+
+def tiered(inp: MethodInput, p: Mapping[str, Any]) -> Outcome:
+    value, unit = _in_unit(inp, p["unit"])
     for band in p["bands"]:
         if _band_matches(value, band):
             score = Decimal(band["score"]) if "score" in band else inp.points * Decimal(band["fraction"])
@@ -410,15 +476,13 @@ _COUNTING = {"exact": None, "floor": ROUND_FLOOR, "ceil": ROUND_CEILING}
 
 
 def deduction(inp: MethodInput, p: Mapping[str, Any]) -> Outcome:
-    if inp.actual is None or not inp.actual.is_number:
-        raise Unscorable("按次扣分需要数值型的实际完成值")
-    assert inp.actual.number is not None
-    actual = inp.actual.number
     threshold = p["threshold"]
     if threshold is None:
         if inp.target is None or not inp.target.is_number:
             raise Unscorable("按次扣分需要数值型的目标值或规则中的 threshold")
-        threshold = inp.target.number
+        threshold, actual, unit = _numbers(inp)
+    else:
+        actual, unit = _in_unit(inp, p["unit"])
     direction = p["direction"] or ("under" if (inp.op or ">=") in (">=", ">", "=") else "over")
     excess = (actual - threshold) if direction == "over" else (threshold - actual)
     excess = max(ZERO, excess)
@@ -427,8 +491,9 @@ def deduction(inp: MethodInput, p: Mapping[str, Any]) -> Outcome:
         units = units.quantize(ONE, rounding=_COUNTING[p["count"]])
     score = max(p["floor"], inp.points - units * p["deduct"])
     side = "超出" if direction == "over" else "低于"
-    why = (f"实际 {fmt(actual)} {side}基准 {fmt(threshold)} 共 {fmt(excess)}，每 {fmt(p['per'])} 扣 "
-           f"{fmt(p['deduct'])} 分，计 {fmt(score)} 分") if excess else f"实际 {fmt(actual)} 未{side}基准 {fmt(threshold)}，不扣分"
+    u = unit or ""
+    why = (f"实际 {fmt(actual)}{u} {side}基准 {fmt(threshold)}{u} 共 {fmt(excess)}{u}，每 {fmt(p['per'])}{u} 扣 "
+           f"{fmt(p['deduct'])} 分，计 {fmt(score)} 分") if excess else f"实际 {fmt(actual)}{u} 未{side}基准 {fmt(threshold)}{u}，不扣分"
     return Outcome(score, why, {"actual": fmt(actual), "threshold": fmt(threshold)}, excess == 0)
 
 
@@ -500,6 +565,49 @@ def coefficient(inp: MethodInput, p: Mapping[str, Any]) -> Outcome:
     return Outcome(score, f"系数 {fmt(coef)} × 分值 {fmt(inp.points)} = {fmt(score)} 分", {"coefficient": fmt(coef)}, None)
 
 
+ON_TIME_WORDS = frozenset(normalise(w) for w in ("按时完成", "按期完成", "提前完成", "如期完成", "按时", "按期", "及时",
+                                                  "已完成", "完成", "全部完成", "是", "达成", "按时完成"))
+LATE_WORDS = frozenset(normalise(w) for w in ("未按时完成", "未按期完成", "延期", "延期完成", "逾期", "逾期完成", "未完成",
+                                              "否", "滞后", "推迟"))
+
+
+def deadline(inp: MethodInput, p: Mapping[str, Any]) -> Outcome:
+    """Met when the actual date is not later than the deadline; late by days (or months) otherwise."""
+    if inp.target is None or inp.target.deadline is None:
+        raise Unscorable("期限评分需要“某日前”形式的年度指标值，如 2024年12月31日前、12月底前")
+    if inp.actual is None:
+        raise Unscorable("缺少实际完成值（完成日期，或 按时完成 / 延期）")
+    due = inp.target.deadline.date(inp.year or dt.date.today().year)
+    inputs = {"deadline": due.isoformat()}
+    finished = parse_date(inp.actual.text)
+    if finished is None:
+        word = inp.actual.qualitative or normalise(inp.actual.text)
+        if word in ON_TIME_WORDS:
+            return Outcome(inp.points, f"实际“{inp.actual.text}”，按期限 {_cn_date(due)} 完成，得满分 {fmt(inp.points)} 分",
+                           inputs, True)
+        if word in LATE_WORDS:
+            return Outcome(ZERO, f"实际“{inp.actual.text}”，未在期限 {_cn_date(due)} 前完成，且未写完成日期，计 0 分",
+                           inputs, False)
+        raise Unscorable(f"实际完成值 '{inp.actual.text}' 既不是日期，也不是 按时完成 / 延期；期限为 {_cn_date(due)}")
+    inputs["finished"] = finished.isoformat()
+    if finished <= due:
+        return Outcome(inp.points, f"{_cn_date(finished)} 完成，不晚于期限 {_cn_date(due)}，得满分 {fmt(inp.points)} 分",
+                       inputs, True)
+    if p["per"] == "month":
+        late = Decimal((finished.year - due.year) * 12 + finished.month - due.month + (finished.day > due.day))
+        what = "个月"
+    else:
+        late = Decimal((finished - due).days)
+        what = "天"
+    score = ZERO if p["deduct"] is None else max(p["floor"], inp.points - late * p["deduct"])
+    rule = "逾期计 0 分" if p["deduct"] is None else f"每逾期 1 {what}扣 {fmt(p['deduct'])} 分，计 {fmt(score)} 分"
+    return Outcome(score, f"{_cn_date(finished)} 完成，晚于期限 {_cn_date(due)} {fmt(late)} {what}，{rule}", inputs, False)
+
+
+def _cn_date(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 EXPRESSION_NAMES = frozenset({"points", "target", "actual", "self_score", "rate", "budget", "budget_initial", "spent"})
 
 
@@ -548,15 +656,22 @@ register(Method("execution_rate", "预算执行率", execution_rate, (
 ), doc="执行数 / 预算数 × 分值，执行率封顶。"))
 register(Method("tiered", "分档计分", tiered, (
     _P("bands", "list", required=True, doc="分档：min、max、min_inclusive（默认 true）、max_inclusive（默认 false）、score 或 fraction"),
+    _P("unit", "unit", None, doc="分档数值的计量单位（如 万元）；省略时用年度指标值的单位"),
 ), check=_check_bands, doc="实际值落在哪一档，就计该档分数。"))
 register(Method("deduction", "按次扣分", deduction, (
     _P("deduct", "decimal", required=True, doc="每个单位扣多少分"),
     _P("per", "decimal", ONE, doc="多少算一个单位（如 1 个百分点）"),
     _P("threshold", "decimal", None, doc="基准值；省略时用目标值"),
+    _P("unit", "unit", None, doc="基准值的计量单位（如 万元）；省略时用年度指标值的单位"),
     _P("direction", "enum", None, choices=("over", "under"), doc="over：超出基准扣分；under：低于基准扣分；省略时由比较符推断"),
     _P("floor", "decimal", ZERO, doc="最低得分（扣完为止时为 0）"),
     _P("count", "enum", "floor", choices=("exact", "floor", "ceil"), doc="不足一个单位的部分：exact 按比例，floor 不计，ceil 按一个计"),
 ), check=_check_deduction, doc="每超出（或低于）基准一个单位扣若干分，扣完为止。"))
+register(Method("deadline", "完成期限", deadline, (
+    _P("per", "enum", "day", choices=("day", "month"), doc="逾期按天还是按月计"),
+    _P("deduct", "decimal", None, doc="每逾期一天（或一个月）扣多少分；省略时逾期即 0 分"),
+    _P("floor", "decimal", ZERO, doc="最低得分"),
+), doc="实际完成日期不晚于期限得满分；逾期按天（或月）扣分，或计 0 分。"))
 register(Method("checklist", "检查清单", checklist, (
     _P("items", "list", required=True, doc="条目：label、points"),
 ), check=_check_items, doc="每满足一项得该项分数，合计不超过分值。"))

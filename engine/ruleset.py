@@ -27,7 +27,8 @@ from .yamlio import Document, load_file
 
 SUPPORTED_SCHEMA_VERSIONS = (1,)
 SHIPPED_DIR = FsPath(__file__).resolve().parent.parent / "rulesets"
-OPERATORS = (">=", ">", "=", "<=", "<", "qualitative")
+OPERATORS = (">=", ">", "=", "<=", "<", "qualitative", "deadline")
+RATE_NAMES = ("率", "满意度", "占比", "比例", "比重")
 _QUANTUM = {places: Decimal(1).scaleb(-places) for places in range(7)}
 _ROUNDING = {"half-up": ROUND_HALF_UP, "half-even": ROUND_HALF_EVEN, "down": ROUND_DOWN}
 
@@ -167,6 +168,8 @@ class Ruleset:
     bare_operator: str
     points_mismatch: str
     tolerance: Decimal
+    fractions: str                 # refuse | as_rate: a bare 0.98 against a percent target
+    rate_names: tuple[str, ...]    # name endings that make an indicator a rate (…率, 满意度)
     by_operator: dict[str, MethodRef]
     categories: list[Category]
     checks: list[CompiledCheck]
@@ -183,6 +186,11 @@ class Ruleset:
 
     def walk(self) -> list[Category]:
         return self._all
+
+    def is_rate(self, name: str) -> bool:
+        """Whether an indicator is a rate by its name (its values may be written as 0.95 or as 95%)."""
+        text = normalise(name)
+        return any(word in text for word in self.rate_names)
 
     @cached_property
     def _all(self) -> list[Category]:
@@ -341,6 +349,8 @@ class _Compiler:
             bare_operator=defaults.get("bare_operator", ">="),
             points_mismatch=defaults.get("points_mismatch", "warn"),
             tolerance=Decimal(defaults.get("tolerance", Decimal("0.01"))),
+            fractions=defaults.get("fractions", "refuse"),
+            rate_names=tuple(normalise(n) for n in defaults.get("rate_names", RATE_NAMES)),
             by_operator=by_operator, categories=categories, checks=checks,
             file=self.doc.file, sha256=content_hash(d), doc=self.doc,
         )

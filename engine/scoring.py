@@ -14,6 +14,7 @@ from typing import Any
 
 from . import __version__
 from .errors import Location, PerfrulesError, did_you_mean, error
+from . import methods
 from .methods import MethodInput, Outcome, Unscorable, fmt
 from .ruleset import Category, FixedIndicator, MethodRef, Ruleset
 from .scorecard import CategoryResult, Finding, IndicatorResult, Scorecard, Stated
@@ -303,6 +304,8 @@ class _Scorer:
     def _operator(self, cat: Category, target: Value | None) -> str:
         if target is None:
             return self.rs.bare_operator
+        if target.deadline is not None:
+            return "deadline"
         if target.qualitative is not None:
             return "qualitative"
         if target.op:
@@ -321,6 +324,13 @@ class _Scorer:
         return self.rs.method_memo[key]
 
     def _lookup_method(self, cat: Category, op: str) -> MethodRef | None:
+        found = self._configured_method(cat, op)
+        if found is None and op == "deadline":   # a ruleset that predates deadlines: the built-in method
+            method = methods.get("deadline")
+            return MethodRef(method, method.compile_params({}), "deadline")
+        return found
+
+    def _configured_method(self, cat: Category, op: str) -> MethodRef | None:
         for node in cat.lineage():
             if node.method:
                 return node.method
@@ -341,14 +351,18 @@ class _Scorer:
         if ref is None:
             return self._unscorable(cat, row, None, f"规则集没有为比较符“{op}”指定评分方法", source)
         inp = MethodInput(points=points, target=target, actual=actual, self_score=row.self_score, op=op,
-                          raw_actual=row.raw_actual, facts=facts)
+                          raw_actual=row.raw_actual, facts=facts, fractions=self.rs.fractions,
+                          rate=self.rs.is_rate(name), year=self.sub.year)
         try:
             outcome = ref.run(inp)
         except Unscorable as exc:
-            return self._unscorable(cat, row, ref, exc.reason, source)
+            return self._unscorable(cat, row, ref, exc.reason, source, exc.code)
         except ArithmeticError as exc:   # a Decimal trap: the row's numbers, not the engine, are out of range
             raise error(f"指标“{name}”的数值无法计算（{type(exc).__name__}）", row.location,
                         "检查该行的年度指标值、实际完成值和分值是否过大、过小或为 0", code="E-NUMBER") from None
+        if inp.readings:   # an interpretation the ruleset allowed: said where the score is explained
+            outcome.explanation += "（" + "；".join(inp.readings) + "）"
+            self._finding("info", "I-READING", f"指标“{name}”：" + "；".join(inp.readings), row.location, name)
         return self._scored(cat, row, name, ref, outcome, source)
 
     def _scored(self, cat: Category, row: Row, name: str, ref: MethodRef, outcome: Outcome, source: str) -> IndicatorResult:
@@ -366,8 +380,10 @@ class _Scorer:
                           f"（{outcome.explanation}）", row.location, name)
         return result
 
-    def _unscorable(self, cat: Category, row: Row, ref: MethodRef | None, reason: str, source: str) -> IndicatorResult:
-        self._finding("error", "E-UNSCORABLE", f"指标“{row.label}”无法按规则评分：{reason}；按 0 分计"
+    def _unscorable(self, cat: Category, row: Row, ref: MethodRef | None, reason: str, source: str,
+                    code: str = "E-UNSCORABLE") -> IndicatorResult:
+        hint = "；请写明单位（如 98%），或由规则集设置 defaults.fractions: as_rate" if code == "E-AMBIGUOUS" else ""
+        self._finding("error", code, f"指标“{row.label}”无法按规则评分：{reason}{hint}；按 0 分计"
                       + (f"（单位自评 {fmt(row.self_score)} 分）" if row.self_score is not None else ""),
                       row.location, row.label)
         return self._result(cat, row, row.label, ref.name if ref else None, ZERO if row.points is not None else None,

@@ -8,6 +8,7 @@ Full-width forms are folded by NFKC first. A value can also be given structured:
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -33,25 +34,52 @@ _OPERATOR_WORDS: list[tuple[str, str]] = sorted(
     key=lambda pair: -len(pair[0]),
 )
 
-# Canonical unit for each spelling. Money units convert into each other; the rest compare only to themselves.
-UNITS: dict[str, str] = {
-    "%": "%", "百分比": "%", "百分点": "%",
-    "元": "元", "万元": "万元", "亿元": "亿元", "千元": "千元",
-}
-for _u in ("个 份 次 人 人次 篇 天 日 月 年 小时 分钟 家 户 项 场 期 册 张 台 套 平方米 公里 千米 米 吨 亩 所 "
-           "座 条 笔 起 件 批 名 本 处 部 辆 只 头 株 棵 间 类 门 支 队 岗 岗位 课时 学时 公顷 立方米 万人 万人次 "
-           "个百分点 分 元/人 元/亩 人/年").split():
+# Canonical unit for each spelling. A unit is a base (元, 人次, 米, %) times a scale: 万 / 亿 / 千 / 百万 / 千万
+# scale any base unit (万元, 万人次, 亿元, 千米), and values in units of the same base convert into each other.
+UNITS: dict[str, str] = {"%": "%", "百分比": "%", "百分点": "%", "个百分点": "%", "元": "元"}
+_BASES = ("元 个 份 次 人 人次 篇 天 日 月 年 小时 分钟 家 户 项 场 期 册 张 台 套 平方米 公里 米 吨 亩 所 座 条 笔 起 件 "
+          "批 名 本 处 部 辆 只 头 株 棵 间 类 门 支 队 岗 岗位 课时 学时 公顷 立方米 分 工作日 周 元/人 元/亩 人/年").split()
+SCALES: dict[str, Decimal] = {"十": Decimal(10), "百": Decimal(100), "千": Decimal(1000), "万": Decimal(10) ** 4,
+                              "十万": Decimal(10) ** 5, "百万": Decimal(10) ** 6, "千万": Decimal(10) ** 7,
+                              "亿": Decimal(10) ** 8}
+# unit → (base, factor): how many of the base one of this unit is.
+_PARTS: dict[str, tuple[str, Decimal]] = {"%": ("%", Decimal(1)), "元": ("元", Decimal(1))}
+for _u in _BASES:
     UNITS[_u] = _u
-UNITS["个百分点"] = "%"
+    _PARTS[_u] = (_u, Decimal(1))
+for _u in _BASES:
+    if "/" in _u or _u in ("分", "分钟", "月", "年", "日", "天", "周", "小时", "工作日"):
+        continue   # 万分 / 十日 are not scaled units; 千米 and 百万元 are
+    for _prefix, _factor in SCALES.items():
+        UNITS.setdefault(_prefix + _u, _prefix + _u)
+        _PARTS.setdefault(_prefix + _u, (_u, _factor))
+# Spellings of the same unit, and units defined by another.
+for _alias, _canonical in (("个工作日", "工作日"), ("个月", "月"), ("周岁", "年"), ("人/次", "人次"), ("万人/次", "万人次")):
+    UNITS[_alias] = _canonical
+_PARTS["公里"] = ("米", Decimal(1000))
+_PARTS["千米"] = ("米", Decimal(1000))
+_MAX_UNIT_CHARS = max(map(len, UNITS))
 
-MONEY_IN_YUAN: dict[str, Decimal] = {
-    "元": Decimal(1), "千元": Decimal(1000), "万元": Decimal(10000), "亿元": Decimal(100000000),
-}
+# Kept for callers that ask about money specifically.
+MONEY_IN_YUAN: dict[str, Decimal] = {u: f for u, (base, f) in _PARTS.items() if base == "元"}
+
+
+def unit_parts(unit: str) -> tuple[str, Decimal]:
+    """(base, factor) of a canonical unit: 万人次 is (人次, 10000)."""
+    return _PARTS.get(unit, (unit, Decimal(1)))
+
 
 _NUMBER = r"[+-]?(?:\d+(?:,\d{3})*(?:\.\d+)?|\.\d+)"
 _NUMBER_RE = re.compile(_NUMBER)
-_UNITS_LONGEST_FIRST = sorted(UNITS, key=len, reverse=True)
-_TAILS = ("及以上", "以上", "以内", "以下")
+# Words after the number: 以上 / 以内 give the operator when none is written before it; 内 as in 3天内,
+# 完成 as in 100%完成 (at least the number).
+_TAILS = ("及以上", "以上", "以内", "以下", "之内", "内", "完成")
+_GREATER_TAILS = ("以上", "及以上", "完成")
+_LESS_TAILS = ("以内", "以下", "之内", "内")
+# Qualifiers that say a bound is inclusive, which ≥ / ≤ already are: 90%（含）以上, 95%（含）.
+_INCLUSIVE = re.compile(r"\((?:含|含本数|包含)\)")
+_DEADLINE = re.compile(r"^(?:(?P<year>\d{4})\s*年\s*)?(?:(?P<month>\d{1,2})\s*月\s*(?:(?P<day>\d{1,2})\s*[日号]|(?P<end>底|末|份))?"
+                       r"|(?P<yearend>年?[底末]))\s*(?:之前|以前|前)\s*(?:完成)?$")
 _NUMBER_CHARS = frozenset("0123456789.,")
 
 
@@ -78,7 +106,7 @@ def _quantity(text: str) -> _Quantity | None:
             rest, tail = rest[:-len(word)], word
             break
     rest = rest.rstrip()
-    unit = next((u for u in _UNITS_LONGEST_FIRST if rest.endswith(u)), None)
+    unit = next((rest[-n:] for n in range(min(_MAX_UNIT_CHARS, len(rest)), 0, -1) if rest[-n:] in UNITS), None)
     if unit is not None:
         rest = rest[:-len(unit)].rstrip()
     end = len(rest)
@@ -110,6 +138,23 @@ _ODD_UNIT = re.compile(rf"^(?:{'|'.join(re.escape(w) for w, _ in _OPERATOR_WORDS
 
 
 @dataclass(frozen=True)
+class Deadline:
+    """A target that is a date to finish by: 2024年12月31日前, 12月底前, 年底前. The year may be left to the
+    submission's year; `day` None means the end of the month."""
+
+    year: int | None
+    month: int
+    day: int | None
+
+    def date(self, default_year: int) -> "dt.date":
+        year = self.year or default_year
+        if self.day is not None:
+            return dt.date(year, self.month, self.day)
+        following = dt.date(year + (self.month == 12), self.month % 12 + 1, 1)
+        return following - dt.timedelta(days=1)
+
+
+@dataclass(frozen=True)
 class Value:
     """A parsed target or actual value."""
 
@@ -119,12 +164,15 @@ class Value:
     unit: str | None = None
     qualitative: str | None = None   # normalised text when the value is not a number
     label: str | None = None     # descriptive words before the number ("2024 年底完成率")
+    deadline: Deadline | None = None   # a finish-by date (the target kind of 时效指标)
 
     @property
     def is_number(self) -> bool:
         return self.number is not None
 
     def show(self) -> str:
+        if self.deadline is not None:
+            return self.text
         if self.qualitative is not None:
             return self.qualitative
         op = {">=": "≥", "<=": "≤", ">": "＞", "<": "＜", "=": "＝"}.get(self.op or "", "")
@@ -168,9 +216,12 @@ def parse_value(raw: Any) -> Value | None:
     if len(str(raw)) > MAX_VALUE_CHARS:
         raise ValueError_(f"指标值过长（{len(str(raw))} 个字符，上限 {MAX_VALUE_CHARS}）：'{short(str(raw))}'",
                           "年度指标值和实际完成值应是简短的数值或文字；说明写在“偏差原因”中")
-    text = normalise(str(raw))
+    text = _INCLUSIVE.sub("", normalise(str(raw))).strip()
     if not text:
         return None
+    deadline = _deadline(text, str(raw))
+    if deadline is not None:
+        return Value(text=str(raw), deadline=deadline)
     match = _quantity(text)
     if match and _plausible_label(match.label):
         return _from_match(text, match)
@@ -196,13 +247,32 @@ def _plausible_label(label: str) -> bool:
 
 def _from_match(text: str, match: _Quantity) -> Value:
     op = dict(_OPERATOR_WORDS)[match.op] if match.op else None
-    if match.tail in ("以上", "及以上"):
+    if match.tail in _GREATER_TAILS:
         op = op or ">="
-    elif match.tail in ("以内", "以下"):
+    elif match.tail in _LESS_TAILS:
         op = op or "<="
     number = _bounded_text(match.num.replace(",", ""), text)
     unit = UNITS[match.unit] if match.unit else None
     return Value(text=text, op=op, number=number, unit=unit, label=match.label.strip() or None)
+
+
+def _deadline(text: str, raw: str) -> Deadline | None:
+    match = _DEADLINE.match(text)
+    if match is None:
+        return None
+    year = int(match["year"]) if match["year"] else None
+    if match["yearend"]:
+        month, day = 12, None
+    else:
+        month, day = int(match["month"]), int(match["day"]) if match["day"] else None
+        if day is None and match["end"] is None:
+            raise ValueError_(f"期限 '{raw}' 不明确：是该月之前，还是该月底之前？",
+                              f"请写成 {month}月底前，或具体日期，如 {month}月{15}日前")
+    try:
+        Deadline(year, month, day).date(year or 2000)
+    except ValueError:
+        raise ValueError_(f"期限 '{raw}' 不是有效的日期", "请检查月份和日期") from None
+    return Deadline(year, month, day)
 
 
 def _structured(raw: dict[str, Any]) -> Value:
@@ -261,11 +331,12 @@ def parse_operator(text: str) -> str | None:
 
 
 def convertible(a: str | None, b: str | None) -> bool:
-    return a == b or a is None or b is None or (a in MONEY_IN_YUAN and b in MONEY_IN_YUAN)
+    """Whether values in units a and b compare: the same base (元 and 万元; 人次 and 万人次), or one is blank."""
+    return a == b or a is None or b is None or unit_parts(a)[0] == unit_parts(b)[0]
 
 
 def to_unit(number: Decimal, unit: str | None, wanted: str | None) -> Decimal:
-    """Convert between money units (元 / 万元 / …); other units must already agree."""
+    """`number` in `unit` restated in `wanted` (the same base): 290000 元 is 29 万元. Blank units stay."""
     if unit == wanted or unit is None or wanted is None:
         return number
-    return number * MONEY_IN_YUAN[unit] / MONEY_IN_YUAN[wanted]
+    return number * unit_parts(unit)[1] / unit_parts(wanted)[1]

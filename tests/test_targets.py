@@ -82,10 +82,11 @@ from engine import targets as _t
 _OLD_QUANT = _re.compile(
     rf"^(?P<label>.*?)\s*(?P<op>{'|'.join(_re.escape(w) for w, _ in _t._OPERATOR_WORDS)})?\s*"
     rf"(?P<num>{_t._NUMBER})\s*(?P<unit>{'|'.join(_re.escape(u) for u in sorted(_t.UNITS, key=len, reverse=True))})?"
-    rf"\s*(?P<tail>以内|以上|及以上|以下)?$")
+    rf"\s*(?P<tail>以内|以上|及以上|以下|之内|内|完成)?$")
 
 _PIECES = ["1", "0", "9", "23", ".", ",", "000", "+", "-", " ", "%", "万元", "元", "人次", "次", "个百分点", "≥", "≤",
-           "不低于", "以内", "以上", "及以上", "以下", "年底", "完成率", "2024", "约", "≈", "天", "分钟", "达到", "a"]
+           "不低于", "以内", "以上", "及以上", "以下", "年底", "完成率", "2024", "约", "≈", "天", "分钟", "达到", "a",
+           "内", "完成", "万人次", "工作日"]
 
 
 @settings(max_examples=400, deadline=None)
