@@ -616,6 +616,8 @@ def expression(inp: MethodInput, p: Mapping[str, Any]) -> Outcome:
     names: dict[str, Any] = {"points": inp.points, "self_score": inp.self_score}
     names["target"] = inp.target.number if inp.target and inp.target.is_number else None
     names["actual"] = inp.actual.number if inp.actual and inp.actual.is_number else None
+    if names["target"] is not None and names["actual"] is not None:   # in one unit, like every other method
+        names["target"], names["actual"], _ = _numbers(inp)
     for key in ("rate", "budget", "budget_initial", "spent"):
         names[key] = inp.facts.get(key)
     needed = [n for n in expr.names if names.get(n) is None]

@@ -219,6 +219,8 @@ def parse_value(raw: Any) -> Value | None:
     text = _INCLUSIVE.sub("", normalise(str(raw))).strip()
     if not text:
         return None
+    if "百分之" in text:   # 百分之九十五 is 95%
+        text = _CN_PERCENT.sub(_cn_percent, text)
     deadline = _deadline(text, str(raw))
     if deadline is not None:
         return Value(text=str(raw), deadline=deadline)
@@ -254,6 +256,42 @@ def _from_match(text: str, match: _Quantity) -> Value:
     number = _bounded_text(match.num.replace(",", ""), text)
     unit = UNITS[match.unit] if match.unit else None
     return Value(text=text, op=op, number=number, unit=unit, label=match.label.strip() or None)
+
+
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_PERCENT = re.compile(r"百分之([零〇一二两三四五六七八九十百点]+|\d+(?:\.\d+)?)")
+
+
+def _cn_integer(text: str) -> int | None:
+    """一百, 九十五, 十五, 二十, 一百零五: the integers below 1000 that a percentage is written with."""
+    if not text:
+        return None
+    if text == "百":
+        return 100
+    total, current = 0, None
+    for ch in text:
+        if ch in _CN_DIGITS:
+            current = _CN_DIGITS[ch]
+        elif ch == "十":
+            total += (current if current is not None else 1) * 10
+            current = None
+        elif ch == "百":
+            total += (current if current is not None else 1) * 100
+            current = None
+        else:
+            return None
+    return total + (current or 0)
+
+
+def _cn_percent(match: re.Match[str]) -> str:
+    body = match.group(1)
+    if body[0].isdigit():
+        return body + "%"
+    whole, _, fraction = body.partition("点")
+    number = _cn_integer(whole)
+    if number is None or (fraction and not all(c in _CN_DIGITS for c in fraction)):
+        return match.group(0)
+    return str(number) + ("." + "".join(str(_CN_DIGITS[c]) for c in fraction) if fraction else "") + "%"
 
 
 def _deadline(text: str, raw: str) -> Deadline | None:

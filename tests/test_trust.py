@@ -84,3 +84,177 @@ def test_the_seed_conserves_points_under_every_shipped_ruleset():
     sub = load_submission(SEED)
     for rs in SHIPPED:
         conserved(check(sub, rs))
+
+
+# ------------------------------------------------------------------------------ 1. ambiguous numbers
+AMBIGUOUS = """\
+schema_version: 1
+kind: project
+year: 2024
+unit: 测试单位
+budget: {total: {budget: {total: 100}, spent: {total: 100}}}
+indicators:
+  - {level1: 产出指标, level2: 质量指标, name: 验收合格率, target: "≥90%", actual: 0.98, points: 50, self_score: 50}
+  - {level1: 效益指标, level2: 社会效益指标, name: 就业率, target: "≥0.9", actual: "95", points: 30, self_score: 30}
+  - {level1: 满意度指标, level2: 服务对象满意度指标, name: 满意度, target: "≥0.9", actual: "0.95", points: 10, self_score: 10}
+"""
+
+
+def scorecard(runner, path, *args):
+    result = runner.invoke(main, ["score", str(path), "--format", "json", *args])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_a_fraction_against_a_percent_is_refused_naming_both_readings(runner, write):
+    card = scorecard(runner, write("a.yaml", AMBIGUOUS), "--ruleset", "cn/project@2020.1")
+    rows = {i["name"]: i for i in card["indicators"]}
+    assert rows["验收合格率"]["status"] == "unscorable" and rows["就业率"]["status"] == "unscorable"
+    assert rows["满意度"]["score"] == 10     # 0.9 against 0.95: the same scale, no ambiguity
+    codes = [f for f in card["findings"] if f["code"] == "E-AMBIGUOUS"]
+    assert len(codes) == 2
+    assert "98%" in codes[0]["message"] and "0.98%" in codes[0]["message"] and codes[0]["location"]["line"] == 7
+    assert card["grade"] != "良" or card["total"] < 80   # never a quiet 良 → 中 from a guessed 0.98 %
+
+
+def test_as_rate_is_the_rulesets_choice_and_is_said(runner, write, tmp_path):
+    rules = write("rules.yaml", """\
+        schema_version: 1
+        id: x/as-rate
+        version: "1"
+        title: 小数读作比率
+        extends: cn/project@2020.1
+        defaults: {fractions: as_rate}
+        """)
+    card = scorecard(runner, write("a.yaml", AMBIGUOUS), "--ruleset", str(rules))
+    rows = {i["name"]: i for i in card["indicators"]}
+    assert rows["验收合格率"]["score"] == 50 and "按比率读作 98%" in rows["验收合格率"]["explanation"]
+    assert rows["就业率"]["score"] == 30 and "按比率读作 90%" in rows["就业率"]["explanation"]
+    assert any(f["code"] == "I-READING" for f in card["findings"])
+
+
+SCALES = """\
+schema_version: 1
+kind: project
+year: 2024
+unit: 测试单位
+budget: {total: {budget: {total: 100}, spent: {total: 100}}}
+indicators:
+  - {level1: 产出指标, level2: 数量指标, name: 培训人次, target: "≥1万人次", actual: "12000人次", points: 50}
+  - {level1: 效益指标, level2: 社会效益指标, name: 受益人口, target: "≥2 万人", actual: "15000 人", points: 30}
+"""
+
+
+def test_scale_words_scale_any_unit(runner, write):
+    card = scorecard(runner, write("s.yaml", SCALES), "--ruleset", "cn/project@2020.1")
+    rows = {i["name"]: i for i in card["indicators"]}
+    assert rows["培训人次"]["score"] == 50 and "1.2 万人次" in rows["培训人次"]["explanation"]
+    assert rows["受益人口"]["score"] == Decimal("22.5")
+
+
+# ------------------------------------------------------------------------------ 2. one conversion path
+def method_ruleset(write, method: str) -> str:
+    return str(write("m.yaml", f"""\
+        schema_version: 1
+        id: x/cost
+        version: "1"
+        title: 成本分档
+        extends: cn/project@2020.1
+        categories:
+          - key: output
+            children:
+              - key: cost
+                methods_by_operator: {{"<=": {method}}}
+        """))
+
+
+COST = """\
+schema_version: 1
+kind: project
+year: 2024
+unit: 测试单位
+budget: {{total: {{budget: {{total: 100}}, spent: {{total: 100}}}}}}
+indicators:
+  - {{level1: 产出指标, level2: 成本指标, name: 经费, target: "≤30万元", actual: "{actual}", points: 50}}
+"""
+
+
+def cost_score(runner, write, method: str, actual: str) -> Decimal:
+    rules = method_ruleset(write, method)
+    card = scorecard(runner, write("c.yaml", COST.format(actual=actual)), "--ruleset", rules)
+    return Decimal(str(next(i for i in card["indicators"] if i["name"] == "经费")["score"]))
+
+
+def test_tiered_converts_units(runner, write):
+    bands = "{use: tiered, bands: [{max: 30, max_inclusive: true, fraction: 1}, {min: 30, min_inclusive: false, fraction: 0}]}"
+    assert cost_score(runner, write, bands, "290000元") == 50      # was "＞30" band: 290000 read as 万元
+    assert cost_score(runner, write, bands, "0.0029亿元") == 50
+    assert cost_score(runner, write, bands, "310000元") == 0
+
+
+def test_deduction_converts_units(runner, write):
+    method = "{use: deduction, deduct: 10, per: 1}"
+    assert cost_score(runner, write, method, "300000元") == 50      # was 0: 300000 read as 万元
+    assert cost_score(runner, write, method, "310000元") == 40      # one 万元 over
+    assert cost_score(runner, write, method, "0.0031亿元") == 40
+
+
+# ------------------------------------------------------------------------------ 6. targets as written
+TARGETS = """\
+schema_version: 1
+kind: project
+year: 2024
+unit: 测试单位
+budget: {total: {budget: {total: 100}, spent: {total: 100}}}
+indicators:
+  - {level1: 产出指标, level2: 质量指标, name: 合格率, target: "90%（含）以上", actual: "95%", points: 10}
+  - {level1: 产出指标, level2: 质量指标, name: 达标率, target: "95%（含）", actual: "95%", points: 10}
+  - {level1: 产出指标, level2: 时效指标, name: 办结时限, target: "3天内", actual: "2天", points: 5}
+  - {level1: 产出指标, level2: 时效指标, name: 审批时限, target: "10个工作日内", actual: "12个工作日", points: 5}
+  - {level1: 产出指标, level2: 时效指标, name: 完成时间, target: "12月底前", actual: "2024年11月20日", points: 5}
+  - {level1: 产出指标, level2: 时效指标, name: 验收时间, target: "2024年12月31日前", actual: "2025-01-10", points: 5}
+  - {level1: 产出指标, level2: 数量指标, name: 完成率, target: "100%完成", actual: "100%", points: 10}
+  - {level1: 效益指标, level2: 社会效益指标, name: 水质, target: "达标", actual: "未达标", points: 30}
+  - {level1: 满意度指标, level2: 服务对象满意度指标, name: 满意度, target: "≥0.95", actual: "0.98", points: 10}
+"""
+
+
+def test_targets_as_real_tables_write_them(runner, write):
+    card = scorecard(runner, write("t.yaml", TARGETS), "--ruleset", "cn/project@2020.1")
+    rows = {i["name"]: i for i in card["indicators"]}
+    assert all(r["status"] == "scored" for r in rows.values()), [r for r in rows.values() if r["status"] != "scored"]
+    assert rows["合格率"]["score"] == 10 and rows["达标率"]["score"] == 10
+    assert rows["办结时限"]["score"] == 5 and rows["审批时限"]["score"] < 5
+    assert rows["完成时间"]["score"] == 5 and "2024年12月31日" in rows["完成时间"]["explanation"]
+    assert rows["验收时间"]["score"] == 0 and "10 天" in rows["验收时间"]["explanation"]
+    assert rows["完成率"]["score"] == 10
+    assert rows["水质"]["score"] == 0 and "未达成" in rows["水质"]["explanation"]
+    assert "0.98" in rows["满意度"]["explanation"] and "%" not in rows["满意度"]["explanation"].split("目标")[1][:8]
+
+
+def test_deadline_lateness_is_deducted_as_the_ruleset_says(runner, write):
+    rules = write("d.yaml", """\
+        schema_version: 1
+        id: x/late
+        version: "1"
+        title: 逾期扣分
+        extends: cn/project@2020.1
+        methods_by_operator: {deadline: {use: deadline, per: day, deduct: 1}}
+        """)
+    card = scorecard(runner, write("t.yaml", TARGETS), "--ruleset", str(rules))
+    rows = {i["name"]: i for i in card["indicators"]}
+    assert rows["验收时间"]["score"] == 0      # 10 days late, 1 point a day, 5 points
+    assert "每逾期 1 天扣 1 分" in rows["验收时间"]["explanation"]
+
+
+def test_an_ambiguous_deadline_is_refused_with_a_message_about_the_target(runner, write):
+    path = write("t.yaml", TARGETS.replace("12月底前", "6月前"))
+    result = runner.invoke(main, ["score", str(path), "--ruleset", "cn/project@2020.1"])
+    assert result.exit_code == 1 and "期限 '6月前' 不明确" in result.output
+
+
+def test_a_qualitative_target_with_digits_is_blamed_not_the_actual(runner, write):
+    path = write("t.yaml", TARGETS.replace('target: "95%（含）"', 'target: "空气质量达到(2级)标准"'))
+    card = scorecard(runner, path, "--ruleset", "cn/project@2020.1")
+    bad = next(f for f in card["findings"] if f["code"] == "E-UNSCORABLE")
+    assert "年度指标值 '空气质量达到(2级)标准' 无法识别" in bad["message"]
