@@ -16,7 +16,7 @@ TOTAL_POINTS = Decimal(100)
 
 
 def lint(rs: Ruleset) -> list[Diagnostic]:
-    found = list(_points(rs)) + list(_bands(rs)) + list(_template(rs))
+    found = list(_points(rs)) + list(_grades(rs)) + list(_bands(rs)) + list(_template(rs))
     return sorted(found, key=lambda d: (d.location.file or "", d.location.line or 0))
 
 
@@ -50,6 +50,20 @@ def _children_points(cat: Category) -> Iterator[Diagnostic]:
         if total != cat.points:
             yield _problem(f"“{cat.label}”的共性指标分值合计 {fmt(total)} 分，与其分值 {fmt(cat.points)} 分不符",
                            cat.indicators[0].where, "共性指标的 points 之和应等于所属类别的 points")
+
+
+def _grades(rs: Ruleset) -> Iterator[Diagnostic]:
+    seen_min: dict[Decimal, str] = {}
+    seen_label: set[str] = set()
+    for i, grade in enumerate(rs.grades):
+        where = rs.doc.loc(("grades", i))
+        if grade.min in seen_min:
+            yield _problem(f"等级“{grade.label}”与“{seen_min[grade.min]}”的下限都是 {fmt(grade.min)} 分，其中一个永远不会被评上",
+                           where, "每个等级的 min 应各不相同")
+        if grade.label in seen_label:
+            yield _problem(f"等级“{grade.label}”重复", where, "删除重复的等级")
+        seen_min.setdefault(grade.min, grade.label)
+        seen_label.add(grade.label)
 
 
 def _bands(rs: Ruleset) -> Iterator[Diagnostic]:
@@ -108,5 +122,5 @@ def _template(rs: Ruleset) -> Iterator[Diagnostic]:
         return
     folder = TEMPLATES_DIR / rs.template["set"] / rs.template["version"]
     if not folder.is_dir():
-        yield _problem(f"规则集引用的报告模板 {rs.template['set']}@{rs.template['version']} 不存在",
-                       rs.doc.loc(("template",)), "用 perfrules templates list 查看已有模板")
+        yield Diagnostic(f"规则集引用的报告模板 {rs.template['set']}@{rs.template['version']} 不存在",
+                         rs.doc.loc(("template",)), "用 perfrules templates list 查看已有模板", "E-RULESET-TEMPLATE")

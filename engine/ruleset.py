@@ -22,7 +22,7 @@ from .checks import CompiledCheck, compile_check
 from .errors import Diagnostic, Location, Path, PerfrulesError, did_you_mean, error
 from .inherit import Merger
 from .schema import validate
-from .targets import normalise
+from .targets import ValueError_, normalise, parse_value
 from .yamlio import Document, load_file
 
 SUPPORTED_SCHEMA_VERSIONS = (1,)
@@ -374,6 +374,11 @@ class _Compiler:
         return cat
 
     def _indicator(self, raw: dict[str, Any], path: Path) -> FixedIndicator:
+        if raw.get("target") is not None:   # parsed now: `=>90%` is the author's error at its line, not exit 3
+            try:
+                parse_value(raw["target"])
+            except ValueError_ as exc:
+                self._problem(f"共性指标“{raw['name']}”的年度指标值无法识别：{exc.message}", path + ("target",), exc.hint)
         return FixedIndicator(
             key=raw.get("key") or _slug(raw["name"], path), name=raw["name"],
             aliases=tuple(raw.get("aliases", [])), points=Decimal(raw["points"]),
@@ -556,12 +561,21 @@ _COMPILED: dict[tuple[str, float], Ruleset] = {}
 
 
 def get_ruleset(ref: str, dirs: Iterable[FsPath], allow_path: bool = True) -> Ruleset:
-    """Find and compile once per process."""
+    """Find, compile and check once per process. A ruleset that fails `rulesets check` (points that do not
+    add up, gaps between bands, two grades at one minimum) is refused with the check's messages: it is
+    never used to score."""
     dirs = list(dirs)
     entry = find(ref, dirs, allow_path)
     key = (str(entry.path.resolve()), entry.path.stat().st_mtime)
     if key not in _COMPILED:
-        _COMPILED[key] = load_ruleset(entry.path, dirs)
+        from .lint import lint
+        ruleset = load_ruleset(entry.path, dirs)
+        problems = [d for d in lint(ruleset) if d.code != "E-RULESET-TEMPLATE"]
+        if problems:
+            raise PerfrulesError([Diagnostic(f"规则集 {ruleset.ref} 没有通过检查：{d.message}", d.location,
+                                             (d.hint + "；" if d.hint else "") + "用 perfrules rulesets check 查看全部问题",
+                                             d.code) for d in problems])
+        _COMPILED[key] = ruleset
     return _COMPILED[key]
 
 

@@ -11,6 +11,7 @@ import json
 import os
 from decimal import Decimal
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 
 from cli import main
@@ -258,3 +259,46 @@ def test_a_qualitative_target_with_digits_is_blamed_not_the_actual(runner, write
     card = scorecard(runner, path, "--ruleset", "cn/project@2020.1")
     bad = next(f for f in card["findings"] if f["code"] == "E-UNSCORABLE")
     assert "年度指标值 '空气质量达到(2级)标准' 无法识别" in bad["message"]
+
+
+# ------------------------------------------------------------------------------ 4. a broken ruleset is never used
+HEAD = """\
+schema_version: 1
+id: x/{name}
+version: "1"
+title: 测试
+extends: cn/unit-overall@2024.1
+"""
+
+
+def test_rulesets_check_diagnoses_every_file_on_the_path(runner, tmp_path, monkeypatch):
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "unquoted.yaml").write_text(HEAD.format(name="a").replace('version: "1"', "version: 2024.1"), encoding="utf-8")
+    (rules / "fullwidth.yaml").write_text(HEAD.format(name="b").replace("title: 测试", "title：测试"), encoding="utf-8")
+    (rules / "tab.yaml").write_text(HEAD.format(name="c") + "defaults:\n\tbare_operator: '>='\n", encoding="utf-8")
+    for args, env in ((["--rulesets", str(rules)], {}), ([], {"PERFRULES_PATH": str(rules)})):
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        text = runner.invoke(main, ["rulesets", "check", *args])
+        assert text.exit_code == 1 and "3 个有问题" in text.output, text.output
+        data = json.loads(runner.invoke(main, ["rulesets", "check", *args, "--format", "json"]).output)
+        assert data["ok"] is False
+        bad = {r["file"].rsplit("/", 1)[-1] for r in data["rulesets"] if not r["ok"]}
+        assert bad == {"unquoted.yaml", "fullwidth.yaml", "tab.yaml"}
+
+
+@pytest.mark.parametrize("body, fragment", [
+    ("categories:\n  - {key: output, points: 45}\n", "合计 95 分"),
+    ("grades:\n  - {label: 优, min: 90}\n  - {label: 良, min: 90}\n  - {label: 差, min: 0}\n", "下限都是 90 分"),
+    ("categories:\n  - key: budget\n    indicators:\n      - {key: budget_execution, name: 预算执行率, points: 10, source: indicator, target: \"=>90%\"}\n",
+     "年度指标值无法识别"),
+])
+def test_score_refuses_a_ruleset_that_fails_its_checks(runner, write, body, fragment):
+    rules = write("bad.yaml", HEAD.format(name="bad") + body)
+    checked = runner.invoke(main, ["rulesets", "check", str(rules)])
+    assert checked.exit_code == 1 and fragment in checked.output, checked.output
+    scored = runner.invoke(main, ["score", str(SEED), "--ruleset", str(rules), "--format", "json"])
+    assert scored.exit_code == 1, scored.output
+    error = json.loads(scored.output)["errors"][0]
+    assert fragment in error["message"] and error["location"]["line"]
