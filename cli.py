@@ -382,9 +382,11 @@ def diff_cmd(a: str, b: str, output_format: str, ruleset_dirs: tuple[str, ...]) 
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--against", required=True, metavar="ID[@VERSION]", help="新规则集。")
 @click.option("--baseline", metavar="ID[@VERSION]", help="原规则集；省略时用每份数据原本适用的规则集。")
+@click.option("--trust-submission-ruleset", "trust", is_flag=True,
+              help="按自评数据中 ruleset 字段指定的规则集评分（默认按财政局适用的规则集，另行指定的只记为发现）。")
 @common(formats=("text", "json", "csv"))
 @handled
-def replay(paths: tuple[str, ...], against: str, baseline: str | None, output_format: str,
+def replay(paths: tuple[str, ...], against: str, baseline: str | None, trust: bool, output_format: str,
            ruleset_dirs: tuple[str, ...]) -> None:
     """用新规则集重新评分一批自评数据，看总分和等级怎样变化。
 
@@ -397,7 +399,7 @@ def replay(paths: tuple[str, ...], against: str, baseline: str | None, output_fo
       perfrules replay units/ --against cn/project@2020.1 --format csv > replay.csv
     """
     from engine import replay as rp
-    after, rows = rp.replay(paths, against, baseline, ruleset_dirs)
+    after, rows = rp.replay(paths, against, baseline, ruleset_dirs, trust)
     if output_format == "json":
         _json({"against": after.ref, "rows": [r.to_json() for r in rows],
                "grades": [{"grade": g, "before": x, "after": y} for g, x, y in rp.grade_counts(rows, after)]})
@@ -413,13 +415,16 @@ def replay(paths: tuple[str, ...], against: str, baseline: str | None, output_fo
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False),
               help="汇总文件；格式由扩展名决定：.csv .json .xlsx")
-@click.option("--ruleset", "ruleset_ref", metavar="ID[@VERSION]", help="统一使用的规则集；省略时每份数据各用其适用的规则集。")
+@click.option("--ruleset", "ruleset_ref", metavar="ID[@VERSION]",
+              help="统一使用的规则集；省略时每份数据按类型、年度、地区用其适用的规则集（不采用数据自己指定的）。")
 @click.option("-j", "--jobs", default=1, show_default=True, type=click.IntRange(1, 64), help="并行进程数。")
 @click.option("--force", is_flag=True, help="输出文件只读时也覆盖（输入文件在任何情况下都不会被覆盖）。")
+@click.option("--trust-submission-ruleset", "trust", is_flag=True,
+              help="按自评数据中 ruleset 字段指定的规则集评分（默认按财政局适用的规则集，另行指定的只记为发现）。")
 @common
 @handled
-def batch(paths: tuple[str, ...], out: str, ruleset_ref: str | None, jobs: int, force: bool, output_format: str,
-          ruleset_dirs: tuple[str, ...]) -> None:
+def batch(paths: tuple[str, ...], out: str, ruleset_ref: str | None, jobs: int, force: bool, trust: bool,
+          output_format: str, ruleset_dirs: tuple[str, ...]) -> None:
     """批量评分：一个县、一个省的全部自评数据，一次评完，写出汇总表。
 
     每份数据一行：单位、年度、规则集、规则总分、等级、自报总分、差异、错误数、警告数、文件。
@@ -449,9 +454,9 @@ def batch(paths: tuple[str, ...], out: str, ruleset_ref: str | None, jobs: int, 
     try:
         if sys.stderr.isatty() and output_format == "text":
             with click.progressbar(length=len(found.files), label="评分中", file=sys.stderr) as bar:
-                summary = bt.run(found, ruleset_ref, ruleset_dirs, jobs, sink, bar.update)
+                summary = bt.run(found, ruleset_ref, ruleset_dirs, jobs, sink, bar.update, trust)
         else:
-            summary = bt.run(found, ruleset_ref, ruleset_dirs, jobs, sink)
+            summary = bt.run(found, ruleset_ref, ruleset_dirs, jobs, sink, trust_submission=trust)
         atomic_write(Path(out), sink.finish(summary), inputs, force)
     finally:
         sink.close()

@@ -7,25 +7,73 @@ from typing import Iterable
 
 from .checks import Context, run_checks
 from .files import atomic_write, check_output
-from .ruleset import Ruleset, choose, get_ruleset, search_path
+from .ruleset import Ruleset, choose, get_ruleset, parse_ref, search_path
 from .scorecard import Finding, Scorecard
 from .scoring import score
 from .submission import Submission, load_submission
 
 
-def ruleset_for(sub: Submission, ref: str | None, dirs: Iterable[str | FsPath] = ()) -> Ruleset:
-    """--ruleset wins; then the ruleset the submission names; then the applicable one by kind and year."""
+def choose_ruleset(sub: Submission, ref: str | None, dirs: Iterable[str | FsPath] = (),
+                   trust_submission: bool = True) -> tuple[Ruleset, list[Finding]]:
+    """The ruleset to score `sub` with, and what a reviewer should know about that choice.
+
+    `--ruleset` wins. Then, when the submission may choose (`score`, `check`, `report`: a unit scoring its own
+    file), the ruleset it names; otherwise (`batch`, `replay`: the bureau's run) the applicable one by kind,
+    year and region, and a submission that names another gets a W-RULESET-IGNORED finding. Whatever the
+    choice, a ruleset whose applies_to does not cover the submission gets a W-RULESET-SCOPE finding."""
     path = search_path(dirs)
+    notes: list[Finding] = []
     if ref:
-        return get_ruleset(ref, path)
-    if sub.ruleset:   # a submission names a ruleset by ID, never by a file path
-        return get_ruleset(sub.ruleset, path, allow_path=False)
-    return choose(sub.kind, sub.year, sub.region, path)
+        rs = get_ruleset(ref, path)
+    elif sub.ruleset and trust_submission:   # a submission names a ruleset by ID, never by a file path
+        rs = get_ruleset(sub.ruleset, path, allow_path=False)
+    else:
+        rs = choose(sub.kind, sub.year, sub.region, path)
+        if sub.ruleset and not _same_ruleset(sub.ruleset, rs):
+            notes.append(Finding("warning", "W-RULESET-IGNORED",
+                                 f"自评数据指定规则集 {sub.ruleset}，按财政局适用的规则集 {rs.ref} 评分",
+                                 sub.doc.loc(("ruleset",)), "ruleset"))
+    if not rs.applies(sub.kind, sub.year, sub.region):
+        notes.append(Finding("warning", "W-RULESET-SCOPE",
+                             f"规则集 {rs.ref} 的适用范围（{scope_text(rs)}）不包括本自评数据（{_kind_cn(sub.kind)}，"
+                             f"{sub.year} 年度{'，' + sub.region if sub.region else ''}）", sub.doc.loc(), "ruleset"))
+    return rs, notes
+
+
+def ruleset_for(sub: Submission, ref: str | None, dirs: Iterable[str | FsPath] = (),
+                trust_submission: bool = True) -> Ruleset:
+    return choose_ruleset(sub, ref, dirs, trust_submission)[0]
+
+
+def _same_ruleset(named: str, rs: Ruleset) -> bool:
+    name, version = parse_ref(named)
+    return name == rs.id and (version is None or version == rs.version)
+
+
+def _kind_cn(kind: str) -> str:
+    return {"unit-overall": "部门整体", "project": "项目"}.get(kind, kind)
+
+
+def scope_text(rs: Ruleset) -> str:
+    """applies_to in words: 部门整体、项目 2020– 陕西省榆林市."""
+    a = rs.applies_to
+    years = a.get("years") or {}
+    span = f"{years.get('from', '')}–{years.get('to', '')}" if years else ""
+    kinds = "、".join(_kind_cn(k) for k in (a.get("kinds") or [])) or "全部类型"
+    regions = "、".join(map(str, a.get("regions") or []))
+    return " ".join(part for part in (kinds, span + (" 年度" if span else ""), regions) if part)
 
 
 def score_file(file: str | FsPath, ref: str | None = None, dirs: Iterable[str | FsPath] = ()) -> Scorecard:
     sub = load_submission(file)
-    return score(sub, ruleset_for(sub, ref, dirs))
+    rs, notes = choose_ruleset(sub, ref, dirs)
+    return with_notes(score(sub, rs), notes)
+
+
+def with_notes(card: Scorecard, notes: list[Finding]) -> Scorecard:
+    if notes:
+        card.findings = sorted(card.findings + notes, key=Finding.sort_key)
+    return card
 
 
 def check(sub: Submission, rs: Ruleset) -> Scorecard:
@@ -38,7 +86,8 @@ def check(sub: Submission, rs: Ruleset) -> Scorecard:
 
 def check_file(file: str | FsPath, ref: str | None = None, dirs: Iterable[str | FsPath] = ()) -> Scorecard:
     sub = load_submission(file)
-    return check(sub, ruleset_for(sub, ref, dirs))
+    rs, notes = choose_ruleset(sub, ref, dirs)
+    return with_notes(check(sub, rs), notes)
 
 
 def report_file(file: str | FsPath, out: str | FsPath, ref: str | None = None, template: str | None = None,
@@ -55,14 +104,14 @@ def report_file(file: str | FsPath, out: str | FsPath, ref: str | None = None, t
     inputs = [FsPath(file)] + ([FsPath(ref)] if ref and FsPath(ref).is_file() else [])
     check_output(out, inputs, force)   # before the work: refuse an output that is an input, or read-only
     sub = load_submission(file)
-    rs = ruleset_for(sub, ref, dirs)
+    rs, notes = choose_ruleset(sub, ref, dirs)
     inputs.append(FsPath(rs.file))
     tdirs = render.template_dirs(template_dirs)
     ref_t = template or (f"{rs.template['set']}@{rs.template['version']}" if rs.template else None)
     if ref_t is None:
         raise error(f"规则集 {rs.ref} 没有指定报告模板", None, "用 --template SET@VERSION 指定", code="E-TEMPLATE")
     ts = render.find_template(ref_t, tdirs)
-    card = check(sub, rs)
+    card = with_notes(check(sub, rs), notes)
     view = build_view(sub, card, rs, ts.ref)
     data: bytes | str
     if fmt == "docx":

@@ -19,7 +19,7 @@ from decimal import Decimal
 from pathlib import Path as FsPath
 from typing import Any, Callable, Iterable, Iterator, Protocol
 
-from .api import check, ruleset_for
+from .api import check, choose_ruleset, with_notes
 from .errors import PerfrulesError, internal_message
 from .files import Collected, display_path, inert
 from .limits import install_context
@@ -32,17 +32,23 @@ COLUMNS = [("unit", "单位"), ("year", "年度"), ("kind", "类型"), ("ruleset
            ("errors", "错误数"), ("warnings", "警告数"), ("file", "文件")]
 ERROR_COLUMNS = [("file", "文件"), ("line", "行"), ("message", "错误"), ("hint", "提示")]
 TOP = 10
+KINDS_CN = {"unit-overall": "部门整体", "project": "项目"}
 
 
-def score_one(job: tuple[str, str | None, tuple[str, ...]]) -> dict[str, Any]:
+Job = tuple[str, "str | None", tuple[str, ...], bool]
+
+
+def score_one(job: Job) -> dict[str, Any]:
     """Worker: one file to one row (or one error). Never raises: whatever goes wrong with one file, that
-    file alone fails, with a message, and the run goes on."""
-    file, ref, dirs = job
+    file alone fails, with a message, and the run goes on. The ruleset is the bureau's (`--ruleset`, or the
+    applicable one), not the one a submission names, unless the run trusts submissions."""
+    file, ref, dirs, trust = job
     name = display_path(file)
     install_context()
     try:
         sub = load_submission(file, name)
-        card = check(sub, ruleset_for(sub, ref, dirs))
+        rs, notes = choose_ruleset(sub, ref, dirs, trust)
+        card = with_notes(check(sub, rs), notes)
         return _row(name, sub, card)
     except PerfrulesError as exc:
         d = exc.first
@@ -78,6 +84,8 @@ class Summary:
         self.scored = 0
         self.errors: list[dict[str, Any]] = []
         self.skipped: list[tuple[str, str]] = []   # files in the folders given that were not read, and why
+        self._first: dict[tuple[str, int, str], str] = {}   # (unit, year, kind) → the first file that has it
+        self.duplicates: dict[tuple[str, int, str], list[str]] = {}
         self.count: dict[str, int] = {}
         self.best: dict[str, Decimal] = {}
         # A min-heap of the TOP largest |difference|; files are unique, so the dicts are never compared.
@@ -85,6 +93,11 @@ class Summary:
 
     def add(self, row: dict[str, Any]) -> None:
         self.scored += 1
+        key = (row["unit"], row["year"], row["kind"])
+        if key in self._first:
+            self.duplicates.setdefault(key, [self._first[key]]).append(row["file"])
+        else:
+            self._first[key] = row["file"]
         grade = row["grade"]
         self.count[grade] = self.count.get(grade, 0) + 1
         self.best[grade] = max(self.best.get(grade, row["total"]), row["total"])
@@ -105,6 +118,8 @@ class Summary:
     def to_json(self) -> dict[str, Any]:
         return {"files": self.scored + len(self.errors), "scored": self.scored, "failed": len(self.errors),
                 "not_read": [{"file": f, "reason": r} for f, r in self.skipped],
+                "duplicates": [{"unit": u, "year": y, "kind": k, "files": files}
+                               for (u, y, k), files in self.duplicates.items()],
                 "grades": self.grades(),
                 "largest_differences": [{"unit": r["unit"], "file": r["file"], "total": r["total"],
                                          "stated_total": r["stated_total"], "difference": r["difference"]}
@@ -117,9 +132,9 @@ def _reverse_key(text: str) -> tuple[int, ...]:
 
 
 def run(files: Collected, ref: str | None, dirs: Iterable[str], jobs: int, sink: "Sink",
-        progress: Callable[[int], None] | None = None) -> Summary:
+        progress: Callable[[int], None] | None = None, trust_submission: bool = False) -> Summary:
     """Score every file into `sink`, row by row in file order (the order `collect` sorts them in)."""
-    work = [(os.fspath(f), ref, tuple(dirs)) for f in files.files]
+    work: list[Job] = [(os.fspath(f), ref, tuple(dirs), trust_submission) for f in files.files]
     summary = Summary()
     summary.skipped = files.skipped
     for row in _map(work, jobs):
@@ -133,7 +148,7 @@ def run(files: Collected, ref: str | None, dirs: Iterable[str], jobs: int, sink:
     return summary
 
 
-def _map(work: list[tuple[str, str | None, tuple[str, ...]]], jobs: int) -> Iterator[dict[str, Any]]:
+def _map(work: list[Job], jobs: int) -> Iterator[dict[str, Any]]:
     if jobs <= 1 or len(work) < 2:
         yield from map(score_one, work)
         return
@@ -177,6 +192,9 @@ class CsvSink:
         for err in summary.errors:
             where = f"第 {err['line']} 行：" if err["line"] else ""
             self.writer.writerow([""] * (len(COLUMNS) - 1) + [_cell(err["file"]), _cell(where + err["message"])])
+        for (unit, year, kind), files in summary.duplicates.items():
+            for file in files:
+                self.writer.writerow([""] * (len(COLUMNS) - 1) + [_cell(file), _cell(f"重复提交：{unit} {year} 年度 {KINDS_CN.get(kind, kind)}")])
         for file, reason in summary.skipped:
             self.writer.writerow([""] * (len(COLUMNS) - 1) + [_cell(file), _cell("未读取：" + reason)])
         # A BOM so that Excel and WPS open the Chinese headers as UTF-8.
@@ -265,6 +283,11 @@ class XlsxSink:
         errors = self._sheet("无法评分的文件", ERROR_COLUMNS)
         for err in summary.errors:
             self._append(errors, [err[k] for k, _ in ERROR_COLUMNS])
+        if summary.duplicates:
+            dup = self._sheet("重复提交", [("unit", "单位"), ("year", "年度"), ("kind", "类型"), ("file", "文件")])
+            for (unit, year, kind), files in summary.duplicates.items():
+                for file in files:
+                    self._append(dup, [unit, year, KINDS_CN.get(kind, kind), file])
         skipped = self._sheet("未读取的文件", [("file", "文件"), ("message", "原因")])
         for file, reason in summary.skipped:
             self._append(skipped, [file, reason])
@@ -322,6 +345,9 @@ def text_summary(summary: Summary) -> str:
     if summary.errors:
         lines += ["", "无法评分的文件："]
         lines += [f"  {e['file']}" + (f":{e['line']}" if e["line"] else "") + f"：{e['message']}" for e in summary.errors]
+    if summary.duplicates:
+        lines += ["", "同一单位、年度、类型提交了不止一份（均已评分，请核实以哪一份为准）："]
+        lines += [f"  {u}（{y} 年度，{KINDS_CN.get(k, k)}）：{'、'.join(files)}" for (u, y, k), files in summary.duplicates.items()]
     if summary.skipped:
         lines += ["", f"未读取的文件 {len(summary.skipped)} 个："]
         lines += [f"  {file}：{reason}" for file, reason in summary.skipped]

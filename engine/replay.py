@@ -47,7 +47,7 @@ class Row:
 
 
 def replay(paths: Iterable[str | FsPath], against: str, baseline: str | None,
-           dirs: Iterable[str | FsPath] = ()) -> tuple[Ruleset, list[Row]]:
+           dirs: Iterable[str | FsPath] = (), trust_submission: bool = False) -> tuple[Ruleset, list[Row]]:
     path = search_path(dirs)
     after = get_ruleset(against, path)
     before_fixed = get_ruleset(baseline, path) if baseline else None
@@ -57,7 +57,7 @@ def replay(paths: Iterable[str | FsPath], against: str, baseline: str | None,
         row = Row(display_path(file))
         try:
             sub = load_submission(file, row.file)
-            before = before_fixed or ruleset_for(sub, None, dirs)
+            before = before_fixed or ruleset_for(sub, None, dirs, trust_submission)
             a, b = score(sub, before), score(sub, after)
             row.unit, row.before_ruleset = sub.unit, before.ref
             row.before_total, row.before_grade = a.total, a.grade

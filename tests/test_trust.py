@@ -302,3 +302,58 @@ def test_score_refuses_a_ruleset_that_fails_its_checks(runner, write, body, frag
     assert scored.exit_code == 1, scored.output
     error = json.loads(scored.output)["errors"][0]
     assert fragment in error["message"] and error["location"]["line"]
+
+
+# ------------------------------------------------------------------------------ 5. the bureau chooses the ruleset
+SEED_TEXT = SEED.read_text(encoding="utf-8")
+LENIENT = SEED_TEXT.replace("unit: 子洲县人力资源和社会保障局", "unit: 子洲县人力资源和社会保障局\nruleset: cn/budget10-free90@2024.1", 1)
+
+
+def test_batch_scores_with_the_bureaus_ruleset_not_the_one_a_unit_names(runner, tmp_path):
+    units = tmp_path / "u"
+    units.mkdir()
+    (units / "a.yaml").write_text(LENIENT, encoding="utf-8")
+    result = runner.invoke(main, ["batch", str(units), "-o", str(tmp_path / "s.json")])
+    assert result.exit_code == 0, result.output
+    [row] = json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))["rows"]
+    assert (row["ruleset"], row["total"], row["grade"]) == ("cn/unit-overall@2024.1", 84, "良")
+    card = runner.invoke(main, ["check", str(units / "a.yaml"), "--format", "json"])
+    trusted = runner.invoke(main, ["batch", str(units), "-o", str(tmp_path / "t.json"), "--trust-submission-ruleset"])
+    assert trusted.exit_code == 0
+    [row] = json.loads((tmp_path / "t.json").read_text(encoding="utf-8"))["rows"]
+    assert (row["ruleset"], row["total"]) == ("cn/budget10-free90@2024.1", 93.25)
+    assert json.loads(card.output)["ruleset"] == "cn/budget10-free90@2024.1"   # a unit's own check may choose
+
+
+def test_batch_and_replay_say_when_a_named_ruleset_was_ignored(runner, tmp_path):
+    from engine.api import choose_ruleset
+    from engine.submission import load_submission
+    path = tmp_path / "a.yaml"
+    path.write_text(LENIENT, encoding="utf-8")
+    rs, notes = choose_ruleset(load_submission(path), None, (), trust_submission=False)
+    assert rs.ref == "cn/unit-overall@2024.1"
+    assert [n.code for n in notes] == ["W-RULESET-IGNORED"] and "cn/budget10-free90@2024.1" in notes[0].message
+    assert notes[0].location.line == 8
+    replayed = runner.invoke(main, ["replay", str(path), "--against", "shaanxi/zizhou-unit-overall@2025.1", "--format", "json"])
+    [row] = json.loads(replayed.output)["rows"]
+    assert row["baseline"] == "cn/unit-overall@2024.1" and row["before"]["total"] == 84
+
+
+def test_score_warns_when_the_ruleset_does_not_apply(runner):
+    card = scorecard(runner, SEED, "--ruleset", "cn/project@2020.1")
+    scope = [f for f in card["findings"] if f["code"] == "W-RULESET-SCOPE"]
+    assert scope and "部门整体" in scope[0]["message"] and "项目" in scope[0]["message"]
+    assert not any(f["code"] == "W-RULESET-SCOPE" for f in scorecard(runner, SEED)["findings"])
+
+
+def test_batch_flags_the_same_unit_submitted_twice(runner, tmp_path):
+    units = tmp_path / "u"
+    units.mkdir()
+    (units / "a.yaml").write_text(SEED_TEXT, encoding="utf-8")
+    (units / "b.yaml").write_text(SEED_TEXT, encoding="utf-8")
+    (units / "c.yaml").write_text(SEED_TEXT.replace("year: 2024", "year: 2023", 1), encoding="utf-8")
+    result = runner.invoke(main, ["batch", str(units), "-o", str(tmp_path / "s.json"), "--format", "json"])
+    data = json.loads(result.output)
+    assert len(data["duplicates"]) == 1 and [f.rsplit("/", 1)[-1] for f in data["duplicates"][0]["files"]] == ["a.yaml", "b.yaml"]
+    text = runner.invoke(main, ["batch", str(units), "-o", str(tmp_path / "s.csv")])
+    assert "提交了不止一份" in text.output
