@@ -22,7 +22,7 @@ from .checks import CompiledCheck, compile_check
 from .errors import Diagnostic, Location, Path, PerfrulesError, did_you_mean, error
 from .inherit import Merger
 from .schema import validate
-from .targets import ValueError_, normalise, parse_value
+from .targets import ValueError_, label_key, normalise, parse_value
 from .yamlio import Document, load_file
 
 SUPPORTED_SCHEMA_VERSIONS = (1,)
@@ -70,8 +70,8 @@ class Grade:
 
 
 def _names(label: str, aliases: tuple[str, ...], key: str) -> frozenset[str]:
-    """Every spelling a unit's table may use for a category or indicator, normalised, and its key."""
-    return frozenset({normalise(label), *(normalise(a) for a in aliases), key})
+    """Every spelling a unit's table may use for a category or indicator, as matched (label_key), and its key."""
+    return frozenset({label_key(label), *(label_key(a) for a in aliases), key})
 
 
 @dataclass
@@ -230,7 +230,7 @@ class Ruleset:
         return {c.key: c for c in self.walk()}
 
     def category_named(self, label: str) -> Category | None:
-        hits = self.label_index.get(normalise(label))
+        hits = self.label_index.get(label_key(label))
         return hits[0] if hits else None
 
     def grade_of(self, total: Decimal) -> str:

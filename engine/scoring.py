@@ -19,7 +19,7 @@ from .methods import MethodInput, Outcome, Unscorable, fmt
 from .ruleset import Category, FixedIndicator, MethodRef, Ruleset
 from .scorecard import CategoryResult, Finding, IndicatorResult, Scorecard, Stated
 from .submission import Row, Submission
-from .targets import Value, decimal_or_none, normalise, parse_value
+from .targets import Value, decimal_or_none, label_key, parse_value, split_weight
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -43,6 +43,7 @@ class _Scorer:
         self.findings: list[Finding] = []
         self.placed: dict[str, _Leaf] = {c.key: _Leaf() for c in rs.walk()}
         self.results: list[IndicatorResult] = []
+        self._weights_said: set[str] = set()
 
     # ------------------------------------------------------------------ placing rows
     def run(self) -> Scorecard:
@@ -76,7 +77,14 @@ class _Scorer:
         fixed = self.rs.fixed_index
         claimed: dict[str, Row] = {}
         for row in self.sub.rows:
-            hit = fixed.get(row.key or "") or fixed.get(normalise(row.name))
+            if row.blank:
+                self._finding("info", "I-BLANK-ROW", f"第 {row.index + 1} 个指标是空行（没有名称和任何数值），不计分",
+                              row.location)
+                continue
+            if not row.name:
+                self._finding("warning", "W-NO-NAME", f"第 {row.index + 1} 个指标没有填写名称，按“{row.label}”计分",
+                              row.location, row.label)
+            hit = fixed.get(row.key or "") or fixed.get(label_key(row.name))
             if hit and hit[1].key not in claimed and hit[1].source == "indicator":
                 claimed[hit[1].key] = row
                 continue
@@ -91,7 +99,7 @@ class _Scorer:
         index = self.rs.root_index
         children = self.rs.categories
         for depth, label in enumerate(row.levels):
-            wanted = normalise(label)
+            wanted = label_key(label)
             match = index.get(wanted)
             if match is None and node is None:
                 match = self._unique_anywhere(wanted)
@@ -99,15 +107,30 @@ class _Scorer:
                 if node is not None and node.accepts_own and not node.children:
                     break  # a finer label than the ruleset distinguishes: kept for display only
                 raise self._unknown_label(row, label, depth, children)
+            self._check_printed_weight(row, label, depth, match)
             node, children, index = match, match.children, match.child_index
         if node is None:
             raise error(f"指标“{row.label}”没有一级或二级指标标签，无法归类", row.location,
                         "填写 level1（如 产出指标）和 level2（如 数量指标）", code="E-CATEGORY")
         if not node.accepts_own:
+            if node.indicators and not node.children:
+                names = [i.name for i in node.indicators]
+                raise error(f"指标“{row.label}”归入“{node.label}”，但该类别只有规则集规定的指标", row.location,
+                            did_you_mean(row.label, names) + "；请把指标名称写成规则集中的名称", code="E-CATEGORY")
             choices = "、".join(c.label for c in node.children) or "（该类别只接受规则集规定的指标）"
             raise error(f"指标“{row.label}”归入“{node.label}”，但该类别不接受单位自设指标", row.location,
                         f"请填写下一级指标标签：{choices}", code="E-CATEGORY")
         return node
+
+    def _check_printed_weight(self, row: Row, label: str, depth: int, cat: Category) -> None:
+        """`产出指标(50分)`: the weight a unit printed in its label is checked against the ruleset's."""
+        _, printed = split_weight(label)
+        if printed is None or cat.points is None or printed == cat.points or cat.key in self._weights_said:
+            return
+        self._weights_said.add(cat.key)
+        self._finding("warning", "W-LABEL-POINTS",
+                      f"标签“{label}”写明 {fmt(printed)} 分，规则集 {self.rs.ref} 中“{cat.label}”为 {fmt(cat.points)} 分；按规则集计分",
+                      row.location, cat.label)
 
     def _unique_anywhere(self, wanted: str) -> Category | None:
         hits = self.rs.label_index.get(wanted, [])

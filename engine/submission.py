@@ -36,7 +36,13 @@ class Row:
 
     @property
     def label(self) -> str:
-        return self.name or (self.levels[-1] if self.levels else f"第 {self.index + 1} 个指标")
+        return self.name or f"第 {self.index + 1} 个指标"
+
+    @property
+    def blank(self) -> bool:
+        """A placeholder row: no name and nothing to score (an empty line of the printed table)."""
+        return not self.name and all(v is None for v in (self.target, self.actual, self.points, self.self_score)) \
+            and not self.raw_actual
 
 
 @dataclass
@@ -93,7 +99,7 @@ def build(doc: Document) -> Submission:
 def _row(doc: Document, i: int, raw: dict[str, Any]) -> Row:
     path: Path = ("indicators", i)
     levels = [x for x in (raw.get("levels") or [raw.get("level1"), raw.get("level2")]) if x]
-    name = raw.get("name") or ""
+    name = str(raw.get("name") or "").strip()
     unit = raw.get("unit")
     return Row(
         index=i, levels=[str(x) for x in levels], name=name, key=raw.get("key"),

@@ -203,6 +203,27 @@ def normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+_WEIGHT = re.compile(r"\s*\(\s*(\d+(?:\.\d+)?)\s*分\s*\)\s*$")
+_QUOTES = str.maketrans("", "", "\"'“”‘’「」『』《》")
+
+
+def split_weight(label: str) -> tuple[str, Decimal | None]:
+    """`产出指标(50分)` → (`产出指标`, 50); a label that carries no weight → (label, None)."""
+    text = normalise(label)
+    match = _WEIGHT.search(text)
+    if match is None:
+        return label, None
+    return text[:match.start()], Decimal(match.group(1))
+
+
+@lru_cache(maxsize=16384)
+def label_key(label: str) -> str:
+    """What a label is matched by: full-width folded, the printed weight `(50分)` dropped, no spaces, no
+    quote marks. `产出 指标`, `产出指标（50分）` and `产出指标` are one label; so are “三公”, "三公" and 三公."""
+    text, _ = split_weight(label)
+    return re.sub(r"\s+", "", normalise(text)).translate(_QUOTES)
+
+
 def parse_value(raw: Any) -> Value | None:
     """Parse a cell. None or blank gives None: a missing value is the caller's to report."""
     if raw is None:

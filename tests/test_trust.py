@@ -357,3 +357,40 @@ def test_batch_flags_the_same_unit_submitted_twice(runner, tmp_path):
     assert len(data["duplicates"]) == 1 and [f.rsplit("/", 1)[-1] for f in data["duplicates"][0]["files"]] == ["a.yaml", "b.yaml"]
     text = runner.invoke(main, ["batch", str(units), "-o", str(tmp_path / "s.csv")])
     assert "提交了不止一份" in text.output
+
+
+# ------------------------------------------------------------------------------ 7. labels as units write them
+LABELS = """\
+schema_version: 1
+kind: unit-overall
+year: 2024
+unit: 测试单位
+budget: {total: {budget: {total: 100}, spent: {total: 100}}}
+indicators:
+  - {level1: 产出指标(50分), level2: 数量指标, name: 人数, target: "≥10 人", actual: "10 人", points: 25, self_score: 25}
+  - {level1: "产出 指标", level2: "质量指标（25分）", name: 合格率, target: "≥90%", actual: "95%", points: 25, self_score: 25}
+  - {level1: 效益指标（20分）, level2: “社会效益指标”, name: 就业, target: 有所提升, actual: 提升, points: 30, self_score: 30}
+  - {level1: 满意度指标, level2: '"服务对象满意度指标"', name: 满意度, target: "≥90%", actual: "95%", points: 10, self_score: 10}
+  - {level1: 产出指标}
+"""
+
+
+def test_labels_with_weights_spaces_and_quotes_match_their_category(runner, write):
+    card = scorecard(runner, write("l.yaml", LABELS), "--ruleset", "cn/unit-overall@2024.1")
+    assert card["total"] == 100
+    weights = [f for f in card["findings"] if f["code"] == "W-LABEL-POINTS"]
+    assert len(weights) == 1 and "写明 20 分" in weights[0]["message"] and "30 分" in weights[0]["message"]
+    blank = [f for f in card["findings"] if f["code"] == "I-BLANK-ROW"]
+    assert len(blank) == 1 and blank[0]["location"]["line"] == 11
+
+
+def test_a_fixed_indicator_mismatch_names_the_nearest(runner, write):
+    text = LABELS.replace("  - {level1: 产出指标}\n", "  - {level1: 预算执行率, name: 预算执行, target: 100%, actual: 100%, points: 10}\n")
+    result = runner.invoke(main, ["score", str(write("l.yaml", text)), "--ruleset", "cn/unit-overall@2024.1"])
+    assert result.exit_code == 1 and "是否想写 '预算执行率'" in result.output
+
+
+def test_a_row_without_a_name_but_with_values_is_scored_and_flagged(runner, write):
+    text = LABELS.replace("  - {level1: 产出指标}\n", "  - {level1: 产出指标, level2: 数量指标, target: \"≥1\", actual: \"1\", points: 0}\n")
+    card = scorecard(runner, write("l.yaml", text), "--ruleset", "cn/unit-overall@2024.1")
+    assert any(f["code"] == "W-NO-NAME" and "第 5 个指标" in f["message"] for f in card["findings"])
