@@ -168,6 +168,10 @@ def money_split(ctx: Context, p: Mapping[str, Any]) -> Iterator[Hit]:
         for block, block_label in _BLOCKS:
             money = line.get(block) or {}
             total, fiscal, other = (_dec(money.get(k)) for k in ("total", "fiscal", "other"))
+            if total is not None and fiscal is not None and other is None and fiscal > total + _tol(ctx, p):
+                yield Hit(f"“{name}”{block_label}：财政拨款 {fmt(fiscal)} {ctx.money} 超过总额 {fmt(total)} {ctx.money}"
+                          "（其他资金未填）", path + (block,), name)
+                continue
             if None in (total, fiscal, other):
                 continue
             assert total is not None and fiscal is not None and other is not None
@@ -452,7 +456,14 @@ def _expression_names(ctx: Context) -> dict[str, Any]:
         "self_total": sum((i.self_score for i in card.indicators if i.self_score is not None), ZERO),
         "budget": budget, "spent": spent, "rate": (spent / budget) if budget and spent is not None else None,
         "indicator_count": Decimal(len(card.indicators)),
+        "stated_rate": sub.stated_rate(),
+        "has_adjusted_reason": bool(((sub.data.get("budget") or {}).get("adjusted_reason") or "").strip()),
+        "has_execution_reason": bool(((sub.data.get("budget") or {}).get("execution_reason") or "").strip()),
     }
+    for which in ("budget", "budget_initial", "spent"):   # every budget figure: 总额, 财政拨款, 其他资金
+        names.setdefault(which, sub.budget_total(which))
+        names[f"{which}_fiscal"] = sub.budget_total(which, "fiscal")
+        names[f"{which}_other"] = sub.budget_total(which, "other")
     for cat in card.all_categories():
         names[f"score_{cat.key}"] = cat.score
         names[f"points_{cat.key}"] = cat.points
@@ -460,7 +471,9 @@ def _expression_names(ctx: Context) -> dict[str, Any]:
 
 
 EXPRESSION_NAMES = frozenset({"total", "max_total", "year", "table_total", "narrative_total", "self_total", "budget",
-                              "spent", "rate", "indicator_count"})
+                              "spent", "rate", "indicator_count", "stated_rate", "has_adjusted_reason",
+                              "has_execution_reason", "budget_initial"}
+                             | {f"{w}_{p}" for w in ("budget", "budget_initial", "spent") for p in ("fiscal", "other")})
 
 
 def expression(ctx: Context, p: Mapping[str, Any]) -> Iterator[Hit]:

@@ -387,21 +387,33 @@ def tiers(inp: MethodInput, p: Mapping[str, Any]) -> Outcome:
 
 
 def execution_rate(inp: MethodInput, p: Mapping[str, Any]) -> Outcome:
-    denominator = inp.facts.get("budget_initial" if p["denominator"] == "initial" else "budget")
+    initial = p["denominator"] == "initial"
+    denominator = inp.facts.get("budget_initial" if initial else "budget")
     spent = inp.facts.get("spent")
+    which = "年初预算数" if initial else "全年预算数"
+    source = ""
+    if p["fiscal_when_total_blank"] and not denominator:
+        fiscal_budget = inp.facts.get("budget_initial_fiscal" if initial else "budget_fiscal")
+        if fiscal_budget:   # 总额 blank or 0: the 财政拨款 line, as some platforms do
+            denominator, spent = fiscal_budget, inp.facts.get("spent_fiscal")
+            which, source = f"{which}（财政拨款）", "（总额为空或为 0，按财政拨款计算）"
+    if (denominator is None or spent is None) and p["stated_rate"] and inp.facts.get("stated_rate") is not None:
+        rate = inp.facts["stated_rate"]
+        score = inp.points * min(rate, p["cap"])
+        why = (f"预算数或执行数未填，按所填执行率 {fmt(rate * 100)}% 计：× {fmt(inp.points)} 分计 {fmt(score)} 分")
+        return Outcome(score, why, {"rate": f"{fmt(rate * 100)}%"}, rate >= 1)
     if denominator is None or spent is None:
         raise Unscorable("缺少预算数或执行数，无法计算预算执行率")
     if denominator <= 0:
         raise Unscorable(f"预算数为 {fmt(denominator)}，无法计算预算执行率")
     rate = spent / denominator
-    which = "年初预算数" if p["denominator"] == "initial" else "全年预算数"
     inputs = {"budget": fmt(denominator), "spent": fmt(spent), "rate": f"{fmt(rate * 100)}%"}
     if p["zero_below"] is not None and rate < p["zero_below"]:
-        why = f"执行率 {fmt(rate * 100)}% 低于 {fmt(p['zero_below'] * 100)}%，得 0 分"
+        why = f"执行率 {fmt(rate * 100)}% 低于 {fmt(p['zero_below'] * 100)}%，得 0 分{source}"
         return Outcome(ZERO, why, inputs, False)
     score = inp.points * min(rate, p["cap"])
     why = (f"执行数 {fmt(spent)} / {which} {fmt(denominator)} = 执行率 {fmt(rate * 100)}%，"
-           f"× {fmt(inp.points)} 分计 {fmt(score)} 分")
+           f"× {fmt(inp.points)} 分计 {fmt(score)} 分{source}")
     return Outcome(score, why, inputs, rate >= 1)
 
 
@@ -655,6 +667,8 @@ register(Method("execution_rate", "预算执行率", execution_rate, (
     _P("denominator", "enum", "adjusted", choices=("adjusted", "initial"), doc="分母：全年（调整后）预算或年初预算"),
     _P("cap", "decimal", ONE, doc="执行率上限"),
     _P("zero_below", "decimal", None, doc="执行率低于该值时得 0 分（可选）"),
+    _P("stated_rate", "bool", False, doc="预算数或执行数未填时，按所填执行率计分"),
+    _P("fiscal_when_total_blank", "bool", False, doc="总额为空或为 0 时，按财政拨款的预算数和执行数计算"),
 ), doc="执行数 / 预算数 × 分值，执行率封顶。"))
 register(Method("tiered", "分档计分", tiered, (
     _P("bands", "list", required=True, doc="分档：min、max、min_inclusive（默认 true）、max_inclusive（默认 false）、score 或 fraction"),

@@ -313,7 +313,11 @@ class _Scorer:
 
     def _budget_inputs(self) -> tuple[Value, Value | None, dict[str, Any], Decimal | None, Location]:
         budget, initial, spent = (self.sub.budget_total(w) for w in ("budget", "budget_initial", "spent"))
-        facts: dict[str, Any] = {"budget": budget, "budget_initial": initial, "spent": spent}
+        facts: dict[str, Any] = {"budget": budget, "budget_initial": initial, "spent": spent,
+                                 "budget_fiscal": self.sub.budget_total("budget", "fiscal"),
+                                 "budget_initial_fiscal": self.sub.budget_total("budget_initial", "fiscal"),
+                                 "spent_fiscal": self.sub.budget_total("spent", "fiscal"),
+                                 "stated_rate": self.sub.stated_rate()}
         actual = None
         if budget and spent is not None:
             facts["rate"] = spent / budget

@@ -60,14 +60,28 @@ class Submission:
     def file(self) -> str:
         return self.doc.file
 
-    def budget_total(self, which: str) -> Decimal | None:
-        """Total of budget / budget_initial / spent: the stated total line, else the sum of the tasks."""
+    def budget_total(self, which: str, part: str = "total") -> Decimal | None:
+        """budget / budget_initial / spent, as 总额 (`part` total) or 财政拨款 / 其他资金 (fiscal / other): the
+        stated 金额合计 line, else the sum of the tasks."""
         budget = self.data.get("budget") or {}
-        stated = ((budget.get("total") or {}).get(which) or {}).get("total")
+        stated = ((budget.get("total") or {}).get(which) or {}).get(part)
         if stated is not None:
             return Decimal(stated)
-        amounts = [Decimal(a) for t in budget.get("tasks") or [] if (a := (t.get(which) or {}).get("total")) is not None]
+        amounts = [Decimal(a) for t in budget.get("tasks") or [] if (a := (t.get(which) or {}).get(part)) is not None]
         return sum(amounts, Decimal(0)) if amounts else None
+
+    def stated_rate(self) -> Decimal | None:
+        """The execution rate the 金额合计 line states (98% or 0.98), as a fraction; None when not stated."""
+        raw = ((self.data.get("budget") or {}).get("total") or {}).get("rate")
+        if raw is None:
+            return None
+        try:
+            value = parse_value(raw)
+        except ValueError_:
+            return None
+        if value is None or value.number is None:
+            return None
+        return value.number / 100 if value.unit == "%" or value.number > 1 else value.number
 
 
 def load_submission(path: str | FsPath, display_name: str | None = None) -> Submission:

@@ -394,3 +394,78 @@ def test_a_row_without_a_name_but_with_values_is_scored_and_flagged(runner, writ
     text = LABELS.replace("  - {level1: 产出指标}\n", "  - {level1: 产出指标, level2: 数量指标, target: \"≥1\", actual: \"1\", points: 0}\n")
     card = scorecard(runner, write("l.yaml", text), "--ruleset", "cn/unit-overall@2024.1")
     assert any(f["code"] == "W-NO-NAME" and "第 5 个指标" in f["message"] for f in card["findings"])
+
+
+# ------------------------------------------------------------------------------ 8. facts the standards use
+FACTS = """\
+schema_version: 1
+kind: project
+year: 2024
+unit: 测试单位
+budget:
+  total: {{budget: {budget}, budget_initial: {initial}, spent: {spent}, rate: "{rate}"}}
+indicators:
+  - {{level1: 产出指标, level2: 数量指标, name: 人数, target: "≥10 人", actual: "10 人", points: 90}}
+"""
+
+
+def facts_ruleset(write, params: str) -> str:
+    return str(write("f.yaml", f"""\
+        schema_version: 1
+        id: x/facts
+        version: "1"
+        title: 执行率的来源
+        extends: cn/project@2020.1
+        categories:
+          - key: budget
+            indicators:
+              - {{key: budget_execution, name: 预算执行率, points: 10, source: budget,
+                 method: {{use: execution_rate, {params}}}}}
+        """))
+
+
+def budget_row(runner, write, params: str, **figures):
+    text = FACTS.format(**{"budget": "{}", "initial": "{}", "spent": "{}", "rate": "", **figures})
+    card = scorecard(runner, write("s.yaml", text), "--ruleset", facts_ruleset(write, params))
+    return next(i for i in card["indicators"] if i["name"] == "预算执行率")
+
+
+def test_execution_rate_from_the_stated_rate_only_when_the_ruleset_says(runner, write):
+    row = budget_row(runner, write, "stated_rate: true", rate="95%")
+    assert row["score"] == 9.5 and "按所填执行率 95%" in row["explanation"]
+    off = budget_row(runner, write, "cap: 1", rate="95%")
+    assert off["status"] == "unscorable"
+
+
+def test_execution_rate_from_the_fiscal_line_when_the_total_is_blank(runner, write):
+    figures = {"budget": "{total: 0, fiscal: 200, other: 0}", "spent": "{total: 0, fiscal: 180, other: 0}"}
+    row = budget_row(runner, write, "fiscal_when_total_blank: true", **figures)
+    assert row["score"] == 9 and "按财政拨款计算" in row["explanation"]
+    assert budget_row(runner, write, "cap: 1", **figures)["status"] == "unscorable"
+
+
+def test_every_budget_figure_is_available_to_check_expressions(runner, write):
+    rules = write("c.yaml", """\
+        schema_version: 1
+        id: x/adjusted
+        version: "1"
+        title: 预算调整须说明
+        extends: cn/project@2020.1
+        checks:
+          - {kind: expression, code: X-ADJUSTED, severity: warning, message: 预算中途调整未说明原因,
+             when: "budget_initial != budget and not has_adjusted_reason"}
+          - {kind: expression, code: X-FISCAL, severity: info, message: 财政拨款执行不足九成,
+             when: "spent_fiscal < budget_fiscal * 0.9"}
+        """)
+    text = FACTS.format(budget="{total: 120, fiscal: 120}", initial="{total: 100, fiscal: 100}",
+                        spent="{total: 100, fiscal: 100}", rate="")
+    result = runner.invoke(main, ["check", str(write("s.yaml", text)), "--ruleset", str(rules), "--format", "json"])
+    codes = {f["code"] for f in json.loads(result.output)["findings"]}
+    assert {"X-ADJUSTED", "X-FISCAL"} <= codes
+
+
+def test_a_fiscal_amount_above_the_total_is_a_money_split_finding(runner, write):
+    text = FACTS.format(budget="{total: 100, fiscal: 120}", initial="{}", spent="{total: 90, fiscal: 90}", rate="")
+    result = runner.invoke(main, ["check", str(write("s.yaml", text)), "--ruleset", "cn/project@2020.1", "--format", "json"])
+    split = [f for f in json.loads(result.output)["findings"] if f["code"] == "C-MONEY-SPLIT"]
+    assert split and "超过总额" in split[0]["message"]
