@@ -116,7 +116,31 @@ def common(func: Callable[..., Any] | None = None, formats: tuple[str, ...] = ("
     return decorate(func) if func is not None else decorate
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+def _wants_json(argv: list[str]) -> bool:
+    return any(a == "--format=json" for a in argv) or any(a == "--format" and b == "json" for a, b in zip(argv, argv[1:]))
+
+
+class _Group(click.Group):
+    """Usage errors (a wrong option, a missing argument) are exit 2; under --format json they are JSON too."""
+
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        argv = list(sys.argv[1:] if args is None else args)
+        if not standalone_mode or not _wants_json(argv):
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            rv = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.ClickException as exc:
+            from engine.scorecard import dumps
+            emit(dumps({"ok": False, "usage_error": {"message": f"用法错误：{exc.format_message()}",
+                                                     "hint": "用 perfrules COMMAND --help 查看用法和示例"}}))
+            sys.exit(exc.exit_code)
+        except click.exceptions.Abort:
+            sys.exit(130)
+        sys.exit(rv if isinstance(rv, int) else EXIT_OK)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="perfrules")
 def main() -> None:
     """perfrules：预算绩效自评的声明式评分引擎。
@@ -331,9 +355,11 @@ def test_cmd(paths: tuple[str, ...], verbose: bool, output_format: str, ruleset_
     from engine.ruletest import discover, run_suite
     dirs = search_path(ruleset_dirs)
     files = discover(paths, dirs)
-    if not files and output_format == "text":
-        emit("没有找到测试文件（规则集旁边的 *.test.yaml）；见 docs/ruleset-guide.md“测试”一节。", err=True)
     suite = run_suite(files, dirs)
+    if not suite.cases:   # nothing tested is not a pass
+        from engine.errors import error
+        raise error("没有找到任何测试用例（规则集旁边的 *.test.yaml）", None,
+                    "在规则集旁边新建 x.test.yaml 并写上 cases；见 docs/ruleset-guide.md“测试”一节", code="E-TEST")
     if output_format == "json":
         _json({"passed": suite.passed, "cases": [c.to_json() for c in suite.cases], "untested_methods": suite.untested})
     else:

@@ -30,12 +30,12 @@ class Location:
     path: Path = ()
 
     def __str__(self) -> str:
-        where = self.file or "<input>"
+        parts = [self.file or ""]
         if self.line is not None:
-            where += f":{self.line}"
+            parts[0] += f":{self.line}"
         if self.path:
-            where += f": {json_path(self.path)}"
-        return where
+            parts.append(json_path(self.path))
+        return ": ".join(p for p in parts if p)
 
     def to_json(self) -> dict[str, object]:
         return {"file": self.file, "line": self.line, "path": json_path(self.path)}
@@ -49,7 +49,8 @@ class Diagnostic:
     code: str = "E-INPUT"
 
     def __str__(self) -> str:
-        text = f"{self.location}: {self.message}"
+        where = str(self.location)
+        text = f"{where}: {self.message}" if where else self.message
         if self.hint:
             text += f"\n  提示：{self.hint}"
         return text
@@ -86,6 +87,23 @@ def _sort_key(d: Diagnostic) -> tuple[str, int]:
 def error(message: str, location: Location | None = None, hint: str | None = None,
           code: str = "E-INPUT") -> PerfrulesError:
     return PerfrulesError(Diagnostic(message, location or Location(), hint, code))
+
+
+def human(value: object) -> str:
+    """A value as a clerk would write it, never as Python would: 空, 是/否, 2024.1, 优秀、良好, {…}."""
+    from decimal import Decimal
+    if value is None:
+        return "空"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        text = format(value, "f")
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    if isinstance(value, (list, tuple)):
+        return "[" + "、".join(human(v) for v in value) + "]" if value else "空列表"
+    if isinstance(value, dict):
+        return "{" + "，".join(f"{k}: {human(v)}" for k, v in value.items()) + "}" if value else "空映射"
+    return str(value)
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:

@@ -96,7 +96,8 @@ def compile_expression(source: str, allowed_names: frozenset[str] | None = None)
     try:
         module = ast.parse(source.strip(), mode="eval")
     except SyntaxError as exc:
-        raise ExpressionError(f"表达式语法错误：{exc.msg}（'{source}'）") from None
+        where = f"第 {exc.offset} 个字符附近" if exc.offset else "某处"
+        raise ExpressionError(f"表达式 '{source}' 有语法错误（{where}）：请检查括号、运算符和引号是否完整") from None
     except (RecursionError, MemoryError):
         raise _too_deep() from None
     if _depth(module.body) > MAX_EXPRESSION_DEPTH:

@@ -20,7 +20,7 @@ from .yamlio import Document
 
 BY_FIELD = ("defaults", "rounding", "methods_by_operator", "presets")
 NOT_INHERITED = ("extends", "id", "version")
-Origin = tuple[str, int | None]
+Origin = tuple[str, int | None, Path]   # file, line, and the path inside that file
 
 
 class Merger:
@@ -50,7 +50,7 @@ class Merger:
             raise PerfrulesError(self.problems)
         merged = Document(data=out, file=self.child.file, sha256=self.child.sha256, encoding=self.child.encoding)
         merged.origins = self.origins
-        merged.lines = {path: line for path, (_, line) in self.origins.items() if line is not None}
+        merged.lines = {path: line for path, (_, line, _src) in self.origins.items() if line is not None}
         return merged
 
     # -------------------------------------------------------------- copying with origins
@@ -202,5 +202,5 @@ def _check_key(raw: Any) -> str | None:
 def _origin(doc: Document, path: Path) -> Origin:
     if doc.origins and path in doc.origins:
         return doc.origins[path]
-    return (doc.file, doc.line(path))
+    return (doc.file, doc.line(path), path)
 

@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any, Callable, Mapping
 
 from .dates import parse_date
-from .errors import did_you_mean
+from .errors import did_you_mean, human
 from .expressions import Expression, ExpressionError, compile_expression
 from .targets import UNITS, Value, convertible, format_number, normalise, to_unit
 
@@ -133,19 +133,19 @@ def _convert(method: str, p: Param, value: Any) -> Any:
     where = f"方法 '{method}' 的参数 '{p.name}'"
     if p.kind == "decimal":
         if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
-            raise ParamError(f"{where} 应是数值，实际是 '{value}'")
+            raise ParamError(f"{where} 应是数值，实际是 '{human(value)}'")
         return Decimal(value)
     if p.kind == "int":
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ParamError(f"{where} 应是整数，实际是 '{value}'")
+            raise ParamError(f"{where} 应是整数，实际是 '{human(value)}'")
         return value
     if p.kind == "bool":
         if not isinstance(value, bool):
-            raise ParamError(f"{where} 应是 true 或 false，实际是 '{value}'")
+            raise ParamError(f"{where} 应是 true 或 false，实际是 '{human(value)}'")
         return value
     if p.kind == "enum":
         if value not in p.choices:
-            raise ParamError(f"{where} 只能是 {', '.join(p.choices)}，实际是 '{value}'")
+            raise ParamError(f"{where} 只能是 {', '.join(p.choices)}，实际是 '{human(value)}'")
         return value
     if p.kind == "expression":
         try:
@@ -155,7 +155,7 @@ def _convert(method: str, p: Param, value: Any) -> Any:
     if p.kind == "unit":
         unit = UNITS.get(normalise(str(value)))
         if unit is None:
-            raise ParamError(f"{where} '{value}' 不是可识别的计量单位", "可用单位：% 个 份 次 人 人次 元 万元 天 等，以及 万/亿/千 加单位")
+            raise ParamError(f"{where} '{human(value)}' 不是可识别的计量单位", "可用单位：% 个 份 次 人 人次 元 万元 天 等，以及 万/亿/千 加单位")
         return unit
         raise ParamError(f"{where} 应是列表")
     if p.kind == "mapping" and not isinstance(value, dict):
@@ -429,7 +429,7 @@ def _check_bands(p: Mapping[str, Any]) -> None:
                              "允许的键：min, max, min_inclusive, max_inclusive, score, fraction, label")
         for key in ("min", "max", "score", "fraction"):
             if band.get(key) is not None and not _is_number(band[key]):
-                raise ParamError(f"bands[{i}].{key} 应是数值，实际是 '{band[key]}'",
+                raise ParamError(f"bands[{i}].{key} 应是数值，实际是 '{human(band[key])}'",
                                  "百分数写成数值：90% 写作 90（与指标值同一单位）")
         for key in ("min_inclusive", "max_inclusive"):
             if key in band and not isinstance(band[key], bool):
@@ -515,13 +515,13 @@ def _check_items(p: Mapping[str, Any]) -> None:
         if not isinstance(item, dict) or "label" not in item or "points" not in item:
             raise ParamError(f"items[{i}] 需要 label 和 points", "例如 {label: 制度健全, points: 1}")
         if not _is_number(item["points"]) or item["points"] < 0:
-            raise ParamError(f"items[{i}].points 应是非负数值，实际是 '{item['points']}'")
+            raise ParamError(f"items[{i}].points 应是非负数值，实际是 '{human(item['points'])}'")
 
 
 def _check_coefficients(p: Mapping[str, Any]) -> None:
     for key, value in (p["coefficients"] or {}).items():
         if not _is_number(value) or value < 0:
-            raise ParamError(f"coefficients 中“{key}”的系数应是非负数值，实际是 '{value}'",
+            raise ParamError(f"coefficients 中“{key}”的系数应是非负数值，实际是 '{human(value)}'",
                              "分数请写成小数，如 0.67（2/3 不是数值）")
 
 

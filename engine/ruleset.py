@@ -19,7 +19,7 @@ from typing import Any, Iterable, Mapping
 
 from . import methods
 from .checks import CompiledCheck, compile_check
-from .errors import Diagnostic, Location, Path, PerfrulesError, did_you_mean, error
+from .errors import Diagnostic, Location, Path, PerfrulesError, did_you_mean, error, human
 from .inherit import Merger
 from .schema import validate
 from .targets import ValueError_, label_key, normalise, parse_value
@@ -309,7 +309,7 @@ def _check_version(doc: Document) -> None:
     if version is None:
         raise error("缺少 schema_version", doc.loc(), "在文件开头写 schema_version: 1", code="E-RULESET")
     if version not in SUPPORTED_SCHEMA_VERSIONS:
-        raise error(f"不支持的 schema_version {version!r}", doc.loc(("schema_version",)),
+        raise error(f"不支持的 schema_version {human(version)}", doc.loc(("schema_version",)),
                     f"本版本 perfrules 支持 {SUPPORTED_SCHEMA_VERSIONS}；请升级 perfrules 或改写规则集",
                     code="E-RULESET")
 

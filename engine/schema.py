@@ -14,7 +14,7 @@ from typing import Any
 import jsonschema
 from jsonschema.exceptions import ValidationError
 
-from .errors import Diagnostic, Path, did_you_mean
+from .errors import Diagnostic, Path, did_you_mean, human
 from .yamlio import Document
 
 _TYPES = {"string": "文字", "number": "数值", "integer": "整数", "object": "映射（键: 值）", "array": "列表",
@@ -136,6 +136,6 @@ def _const_hint(path: Path) -> str | None:
 
 
 def _show(value: Any) -> str:
-    text = repr(value) if not isinstance(value, str) else f"'{value}'"
+    text = human(value) if not isinstance(value, str) else f"'{value}'"
     return text if len(text) <= 60 else text[:57] + "…"
 

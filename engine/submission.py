@@ -7,7 +7,7 @@ from decimal import Decimal
 from pathlib import Path as FsPath
 from typing import Any
 
-from .errors import Location, Path, PerfrulesError, error
+from .errors import Location, Path, PerfrulesError, error, human
 from .schema import validate
 from .targets import UNITS, ValueError_, Value, decimal_or_none, normalise, parse_value
 from .yamlio import Document, load_bytes, load_file
@@ -100,7 +100,7 @@ def build(doc: Document) -> Submission:
                     "文件应以 schema_version: 1、kind、year、unit 等键开头；参见 examples/", code="E-SCHEMA")
     version = data.get("schema_version")
     if version is not None and version not in SUPPORTED_SCHEMA_VERSIONS:
-        raise error(f"不支持的 schema_version {version!r}", doc.loc(("schema_version",)),
+        raise error(f"不支持的 schema_version {human(version)}", doc.loc(("schema_version",)),
                     f"本版本 perfrules 支持 {SUPPORTED_SCHEMA_VERSIONS}", code="E-SCHEMA")
     problems = validate(doc, "submission-v1")
     if problems:

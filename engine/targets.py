@@ -350,7 +350,7 @@ def _structured(raw: dict[str, Any]) -> Value:
             raise ValueError_(f"未知的比较符 '{op}'", f"可选：{', '.join(OPERATORS)}")
         op = parsed
     if isinstance(raw["value"], bool):
-        raise ValueError_(f"value '{raw['value']}' 不是数值", "请填写数字")
+        raise ValueError_(f"value '{str(raw['value']).lower()}' 不是数值", "请填写数字")
     number = _bounded_text(str(raw["value"]).replace(",", ""), str(raw["value"]))
     unit = raw.get("unit")
     if unit is not None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path as FsPath
@@ -41,8 +42,8 @@ class Document:
     lines: dict[Path, int] = field(default_factory=dict)
     sha256: str = ""
     encoding: str = "utf-8"
-    # For a ruleset merged from its parents: where each value came from, as (file, line).
-    origins: dict[Path, tuple[str, int | None]] = field(default_factory=dict)
+    # For a ruleset merged from its parents: where each value came from, as (file, line, path in that file).
+    origins: dict[Path, tuple[str, int | None, Path]] = field(default_factory=dict)
 
     def line(self, path: Path) -> int | None:
         """The line of `path`, or of its nearest ancestor that has one."""
@@ -56,9 +57,9 @@ class Document:
     def loc(self, path: Path = ()) -> Location:
         probe = tuple(path)
         while self.origins:
-            if probe in self.origins:
-                file, line = self.origins[probe]
-                return Location(file, line, tuple(path))
+            if probe in self.origins:   # the file, line and path the author wrote, not the merged tree's
+                file, line, source = self.origins[probe]
+                return Location(file, line, tuple(source) + tuple(path)[len(probe):])
             if not probe:
                 break
             probe = probe[:-1]
@@ -120,10 +121,9 @@ def load_text(text: str, name: str) -> Document:
         what = exc.problem or exc.context or "语法错误"
         if "nesting depth" in what:   # PyYAML ≥ 6.0.4 has a depth limit of its own; say it as ours
             raise _too_deep(name, line, ()) from None
-        raise error(f"YAML 语法错误：{what}", Location(name, line),
-                    "检查该行的缩进、冒号和引号；含有冒号或 # 的文字请加引号", code="E-YAML") from None
+        raise syntax_error(text, name, line, what) from None
     except yaml.YAMLError as exc:
-        raise error(f"YAML 读取错误：{exc}", Location(name), code="E-YAML") from None
+        raise error(f"YAML 读取错误：{_problem_cn(str(exc))}", Location(name), code="E-YAML") from None
     except RecursionError:
         raise _too_deep(name, None, ()) from None
     if node is None:
@@ -132,6 +132,65 @@ def load_text(text: str, name: str) -> Document:
     walker = _Walker(doc)
     doc.data = walker.build(node, (), 0)
     return doc
+
+
+# PyYAML's problems, in Chinese. The likely cause is found on the line itself or the lines just before it
+# (PyYAML often notices a mistake a line late).
+_PROBLEMS = (
+    ("cannot start any token", "这里有不能出现在 YAML 中的字符"),
+    ("could not find expected ':'", "找不到“键: 值”中的冒号"),
+    ("mapping values are not allowed", "这里不能再出现“键: 值”"),
+    ("did not find expected comment or line break", "这一行的值后面还有多余的内容"),
+    ("while scanning a block scalar", "> 或 | 在 YAML 中表示多行文字的开始"),
+    ("found character", "这里有不能出现在 YAML 中的字符"),
+    ("while scanning a quoted scalar", "引号没有闭合"),
+    ("while scanning an anchor", "& 在 YAML 中表示锚点"),
+    ("while scanning an alias", "* 在 YAML 中表示别名"),
+    ("while scanning a directive", "% 在行首表示 YAML 指令"),
+    ("expected the node content", "这里缺少值"),
+    ("expected a comment or a line break", "这一行的值后面还有多余的内容"),
+    ("expected chomping or indentation indicators", "> 或 | 在 YAML 中表示多行文字的开始"),
+    ("expected ',' or ']'", "方括号 [ ] 没有正确闭合"),
+    ("expected ',' or '}'", "花括号 { } 没有正确闭合"),
+    ("expected <block end>", "缩进不一致"),
+    ("found unexpected end of stream", "文件在引号或括号内结束"),
+    ("did not find expected key", "缩进不一致或缺少冒号"),
+    ("did not find expected node content", "这里缺少值"),
+    ("did not find expected '-' indicator", "列表项缩进不一致"),
+    ("found undefined alias", "用到了未定义的别名（*）"),
+    ("found duplicate anchor", "锚点（&）重复"),
+    ("unacceptable character", "文件中有不可用的控制字符"),
+)
+_CAUSES = (
+    (re.compile(r"\t"), "这一行用了 Tab 缩进；YAML 只能用空格缩进，请把 Tab 换成空格"),
+    (re.compile(r"："), "这一行用了全角冒号“：”；键和值之间要用半角冒号加空格“: ”"),
+    (re.compile(r":\s*[<>]=?\s*\S"), "以 > 或 < 开头的值（如 >=90%）要加引号：\"≥90%\" 或 \">=90%\""),
+    (re.compile(r"\{[^}]*\d,\d{3}"), "花括号 { } 里的英文逗号是分隔符：1,320.50 要写成 1320.50 或加引号"),
+    (re.compile(r"\{[^}]*[^\x00-\x7f],[^\x00-\x7f ]"), "花括号 { } 里的英文逗号是分隔符：文字中的逗号请用中文逗号“，”或给文字加引号"),
+    (re.compile(r"^[^#'\"]*:\s+[^'\"{\[][^#]*:\s"), "值里有“: ”（冒号加空格）：请给整个值加引号"),
+)
+
+
+def _problem_cn(problem: str) -> str:
+    for english, chinese in _PROBLEMS:
+        if english in problem:
+            return chinese
+    return "这一行无法按 YAML 解析"
+
+
+def syntax_error(text: str, name: str, line: int | None, problem: str) -> PerfrulesError:
+    """A YAML syntax error in Chinese, at the line of the mistake, with the likely cause."""
+    what = _problem_cn(problem)
+    hint = "检查该行的缩进、冒号和引号；含有冒号或 # 的文字请加引号"
+    if line is not None:
+        lines = text.splitlines()
+        for candidate in (line, line - 1, line - 2):
+            if 1 <= candidate <= len(lines):
+                cause = next((c for pattern, c in _CAUSES if pattern.search(lines[candidate - 1])), None)
+                if cause:
+                    line, hint = candidate, cause
+                    break
+    return error(f"YAML 语法错误：{what}", Location(name, line), hint, code="E-YAML")
 
 
 def _too_deep(name: str, line: int | None, path: Path) -> PerfrulesError:
@@ -173,6 +232,14 @@ class _Walker:
                 raise error("映射的键必须是简单文字", self.doc.loc(path), code="E-YAML")
             key = str(self._scalar(key_node, path))
             child = path + (key,)
+            if node.flow_style and isinstance(value_node, yaml.ScalarNode) and value_node.value == "" \
+                    and value_node.start_mark.index == key_node.end_mark.index:
+                # {total: 1,320.50} or {name: 甲,乙}: YAML read the comma as a separator and made a key of
+                # what followed it, with no value. Never a silent misreading.
+                raise error(f"花括号 {{ }} 中“{key}”前的英文逗号被 YAML 当作分隔符，“{key}”成了一个没有值的键",
+                            Location(self.doc.file, key_node.start_mark.line + 1, child),
+                            "数字不要写千位分隔符（1,320.50 写成 1320.50）；文字中的逗号请用中文逗号“，”或给文字加引号",
+                            code="E-YAML")
             if key in out:
                 first = self.doc.lines.get(child)
                 raise error(f"键 '{key}' 重复出现（第一次在第 {first} 行）",

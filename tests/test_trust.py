@@ -469,3 +469,75 @@ def test_a_fiscal_amount_above_the_total_is_a_money_split_finding(runner, write)
     result = runner.invoke(main, ["check", str(write("s.yaml", text)), "--ruleset", "cn/project@2020.1", "--format", "json"])
     split = [f for f in json.loads(result.output)["findings"] if f["code"] == "C-MONEY-SPLIT"]
     assert split and "超过总额" in split[0]["message"]
+
+
+# ------------------------------------------------------------------------------ 9. messages a clerk can act on
+import re  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+HOSTILE = Path(__file__).parent / "hostile"
+PYTHON_REPR = re.compile(r"\bNone\b|Decimal\(|\['|\{'|\bTrue\b|\bFalse\b|<input>|Traceback|invalid syntax|"
+                         r"mapping values|could not find|expected <block")
+
+
+def test_no_message_shows_python_or_pyyaml_internals(runner, write):
+    outputs = []
+    for path in sorted((HOSTILE / "submissions").iterdir()):
+        outputs.append(runner.invoke(main, ["score", str(path)]).output)
+    for path in sorted((HOSTILE / "rulesets").iterdir()):
+        outputs.append(runner.invoke(main, ["rulesets", "check", str(path)]).output)
+    cases = {
+        "null-money.yaml": FACTS.format(budget="null", initial="{}", spent="{}", rate=""),
+        "version.yaml": SEED_TEXT.replace("schema_version: 1", "schema_version: 2024.1", 1),
+        "list-year.yaml": SEED_TEXT.replace("year: 2024", "year: [优秀]", 1),
+        "bool-unit.yaml": SEED_TEXT.replace("unit: 子洲县人力资源和社会保障局", "unit: true", 1),
+    }
+    for name, text in cases.items():
+        outputs.append(runner.invoke(main, ["score", str(write(name, text))]).output)
+    outputs.append(runner.invoke(main, ["score", str(SEED), "--ruleset", "no/such@1"]).output)
+    for output in outputs:
+        assert output.strip() and not PYTHON_REPR.search(output), output
+
+
+@pytest.mark.parametrize("text, line, cause", [
+    ("a: 1\nb:\n\tc: 2\n", 3, "Tab"),
+    ("schema_version: 1\nkind：project\nyear: 2024\n", 2, "全角冒号"),
+    ("schema_version: 1\ntarget: >=90%\n", 2, "加引号"),
+    ("schema_version: 1\nbudget: {total: 1,320.50}\n", 2, "千位分隔符"),
+    ("schema_version: 1\nunit: {name: 甲,乙}\n", 2, "中文逗号"),
+])
+def test_yaml_syntax_errors_in_chinese_at_the_line_with_the_likely_cause(runner, write, text, line, cause):
+    result = runner.invoke(main, ["score", str(write("s.yaml", text)), "--format", "json"])
+    assert result.exit_code == 1
+    error = json.loads(result.output)["errors"][0]
+    assert error["location"]["line"] == line and cause in error["hint"], error
+    assert not re.search(r"[A-Za-z]{6,}", error["message"].replace("YAML", "")), error
+
+
+def test_a_merged_rulesets_error_points_to_what_the_author_wrote(runner, write):
+    rules = write("child.yaml", """\
+        schema_version: 1
+        id: x/child
+        version: "1"
+        title: 子规则集
+        extends: cn/unit-overall@2024.1
+        checks:
+          - {kind: expression, when: "total >", code: X-BAD}
+        """)
+    result = runner.invoke(main, ["rulesets", "check", str(rules), "--format", "json"])
+    problem = json.loads(result.output)["rulesets"][0]["problems"][0]
+    assert problem["location"]["file"].endswith("child.yaml") and problem["location"]["line"] == 7
+    assert problem["location"]["path"] == "$.checks[0]" and "语法错误" in problem["message"]
+
+
+def test_usage_errors_are_json_under_format_json(runner):
+    result = runner.invoke(main, ["score", "--format", "json", "--no-such-option", str(SEED)])
+    assert result.exit_code == 2
+    assert json.loads(result.output)["usage_error"]["message"].startswith("用法错误")
+
+
+def test_perfrules_test_that_finds_no_case_fails(runner, tmp_path):
+    empty = tmp_path / "rules"
+    empty.mkdir()
+    result = runner.invoke(main, ["test", str(empty)])
+    assert result.exit_code == 1 and "没有找到任何测试用例" in result.output
