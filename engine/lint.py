@@ -106,7 +106,9 @@ def _band_table(ref: MethodRef, bands: Sequence[Mapping[str, Any]]) -> Iterator[
 
 
 def _tier_table(ref: MethodRef) -> Iterator[Diagnostic]:
-    tiers = sorted(ref.params["tiers"], key=lambda t: Decimal(t["min"]))
+    tiers = sorted((t for t in ref.params["tiers"] if "min" in t), key=lambda t: Decimal(t["min"]))
+    if len(tiers) < len(ref.params["tiers"]):   # tiers with absolute scores have no fraction bands to check
+        return
     bands = [{"min": Decimal(t["min"]), "max": Decimal(t["max"]), "max_inclusive": bool(t.get("max_inclusive"))}
              for t in tiers]
     for problem in _band_table(ref, bands):

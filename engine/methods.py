@@ -258,11 +258,12 @@ def ratio(inp: MethodInput, p: Mapping[str, Any]) -> Outcome:
     if share >= 1:
         score, met = inp.points, True
         why = f"实际 {_show(actual, unit)} 达到目标 {_show(target, unit)}，得满分 {fmt(inp.points)} 分"
-        at, cut = p["deviation_at"], p["deviation_deduct"]
-        if at is not None and share >= at and cut > 0:
-            score = inp.points * (ONE - cut)
-            why += f"；但超出目标 {fmt((share - 1) * 100)}%（≥{fmt((at - 1) * 100)}%），按偏离度扣 {fmt(cut * 100)}%"
-            notes = (Note("W-DEVIATION", "warning", "实际值远超目标，已按规则扣除偏离度分数"),)
+        at, cut, minus = p["deviation_at"], p["deviation_deduct"], p["deviation_points"]
+        if at is not None and share >= at and (cut > 0 or minus > 0):
+            score = max(ZERO, inp.points * (ONE - cut) - minus)
+            how = f"扣 {fmt(cut * 100)}%" if cut > 0 else f"扣 {fmt(minus)} 分"
+            why += f"；但超出目标 {fmt((share - 1) * 100)}%（≥{fmt((at - 1) * 100)}%），按偏离度{how}，计 {fmt(score)} 分"
+            notes = (Note("W-DEVIATION", "warning", "实际值远超目标（指标偏离），已按规则扣分"),)
         return Outcome(score, why, inputs, met, notes, share)
     capped = max(ZERO, min(share, p["cap"]))
     score = inp.points * capped
@@ -301,7 +302,7 @@ def equality(inp: MethodInput, p: Mapping[str, Any]) -> Outcome:
         met = actual <= 0
         why = (f"目标为 0，实际 {_show(actual, unit)}" + ("，得满分" if met else " 大于 0，得 0 分"))
         return Outcome(inp.points if met else ZERO, why, _inputs(target, actual, unit), met)
-    return ratio(inp, {"cap": ONE, "deviation_at": None, "deviation_deduct": ZERO})
+    return ratio(inp, {"cap": ONE, "deviation_at": None, "deviation_deduct": ZERO, "deviation_points": ZERO})
 
 
 DEFAULT_TIERS: list[dict[str, Any]] = [
@@ -327,15 +328,23 @@ def _check_list(p: Mapping[str, Any], key: str, example: str) -> None:
 def _check_tiers(p: Mapping[str, Any]) -> None:
     _check_list(p, "tiers", "[{label: 达成年度指标, min: 0.8, max: 1}]")
     for i, tier in enumerate(p["tiers"]):
-        if not isinstance(tier, dict) or "label" not in tier or "min" not in tier or "max" not in tier:
-            raise ParamError(f"tiers[{i}] 需要 label、min、max", "例如 {label: 达成年度指标, min: 0.8, max: 1}")
-        unknown = set(tier) - {"label", "synonyms", "min", "max", "max_inclusive", "default"}
+        if not isinstance(tier, dict) or "label" not in tier or \
+                not (("min" in tier and "max" in tier) or "score" in tier):
+            raise ParamError(f"tiers[{i}] 需要 label，以及 min、max（分值比例）或 score（分数）",
+                             "例如 {label: 达成年度指标, min: 0.8, max: 1} 或 {label: 达到, score: 2}")
+        unknown = set(tier) - {"label", "synonyms", "min", "max", "max_inclusive", "default", "score"}
         if unknown:
-            raise ParamError(f"tiers[{i}] 有未知的键 {sorted(unknown)}",
-                             "允许的键：label, synonyms, min, max, max_inclusive, default")
-        for key in ("min", "max", "default"):
-            if key in tier and (isinstance(tier[key], bool) or not isinstance(tier[key], (int, Decimal))):
-                raise ParamError(f"tiers[{i}].{key} 应是 0 到 1 之间的数值（分值的比例）")
+            raise ParamError(f"tiers[{i}] 有未知的键 {human(sorted(unknown))}",
+                             "允许的键：label, synonyms, min, max, max_inclusive, default, score")
+        for key in ("min", "max", "default", "score"):
+            if key in tier and not _is_number(tier[key]):
+                raise ParamError(f"tiers[{i}].{key} 应是数值，实际是 '{human(tier[key])}'")
+        if "score" in tier:
+            if Decimal(tier["score"]) < 0:
+                raise ParamError(f"tiers[{i}].score 不能为负数")
+            if "min" in tier or "max" in tier:
+                raise ParamError(f"tiers[{i}] 写了 score 就不再写 min、max", "score 是该档的分数，min、max 是分值比例区间，二选一")
+            continue
         if not ZERO <= Decimal(tier["min"]) <= Decimal(tier["max"]) <= ONE:
             raise ParamError(f"tiers[{i}] 的区间 [{tier['min']}, {tier['max']}] 应在 0 到 1 之间且 min ≤ max")
 
@@ -369,13 +378,17 @@ def _in_band(score: Decimal, low: Decimal, high: Decimal, high_inclusive: bool) 
 
 def tiers(inp: MethodInput, p: Mapping[str, Any]) -> Outcome:
     tier = _tier_of(inp, p["tiers"])
+    met = tier is p["tiers"][0]
+    if "score" in tier:   # absolute points per level, as some platforms write them ("达到 计 2 分")
+        score = min(Decimal(tier["score"]), inp.points)
+        return Outcome(score, f"实际“{inp.actual.text if inp.actual else ''}”属于“{tier['label']}”档，按规则计 {fmt(score)} 分",
+                       {"actual": inp.actual.text if inp.actual else "", "tier": tier["label"]}, met)
     low = inp.points * Decimal(tier["min"])
     high = inp.points * Decimal(tier["max"])
     inclusive = bool(tier.get("max_inclusive", False))
     band = f"[{fmt(low)}, {fmt(high)}{']' if inclusive else ')'}"
     default = inp.points * Decimal(tier.get("default", tier["max"] if inclusive else tier["min"]))
     inputs = {"actual": inp.actual.text if inp.actual else "", "tier": tier["label"], "band": band}
-    met = tier is p["tiers"][0]
     head = f"实际“{inp.actual.text if inp.actual else ''}”属于“{tier['label']}”档，分值区间 {band}"
     if inp.self_score is not None and _in_band(inp.self_score, low, high, inclusive):
         return Outcome(inp.self_score, f"{head}，采用单位自评分 {fmt(inp.self_score)} 分", inputs, met)
@@ -652,6 +665,7 @@ register(Method("ratio", "完成比例（正向）", ratio, (
     _P("cap", "decimal", ONE, doc="完成比例上限，1 表示超额不加分"),
     _P("deviation_at", "decimal", None, doc="实际/目标达到该倍数时视为偏离（如 1.3）"),
     _P("deviation_deduct", "decimal", ZERO, doc="偏离时扣除分值的比例（0 表示只提示不扣分）"),
+    _P("deviation_points", "decimal", ZERO, doc="偏离时扣除的固定分数（如 2）"),
 ), doc="达到目标得满分；未达到按 实际/目标 × 分值 计分。"))
 register(Method("reverse_linear", "线性递减（反向）", reverse_linear, (
     _P("zero_at", "decimal", Decimal(2), doc="实际为目标的多少倍时得 0 分"),

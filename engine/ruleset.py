@@ -27,7 +27,7 @@ from .yamlio import Document, load_file
 
 SUPPORTED_SCHEMA_VERSIONS = (1,)
 SHIPPED_DIR = FsPath(__file__).resolve().parent.parent / "rulesets"
-OPERATORS = (">=", ">", "=", "<=", "<", "qualitative", "deadline")
+OPERATORS = (">=", ">", "=", "<=", "<", "qualitative", "deadline")  # the operators methods_by_operator names
 RATE_NAMES = ("率", "满意度", "占比", "比例", "比重")
 _QUANTUM = {places: Decimal(1).scaleb(-places) for places in range(7)}
 _ROUNDING = {"half-up": ROUND_HALF_UP, "half-even": ROUND_HALF_EVEN, "down": ROUND_DOWN}
@@ -169,6 +169,9 @@ class Ruleset:
     points_mismatch: str
     tolerance: Decimal
     fractions: str                 # refuse | as_rate: a bare 0.98 against a percent target
+    caps: list[dict[str, Any]]     # total capped by execution-rate bands (一体化平台), tightest first
+    flat_category: str | None      # where rows with no 一级/二级 labels go (a flat indicator table)
+    direction_words: dict[str, tuple[str, ...]]   # higher / lower: name words that give a bare target's direction
     rate_names: tuple[str, ...]    # name endings that make an indicator a rate (…率, 满意度)
     by_operator: dict[str, MethodRef]
     categories: list[Category]
@@ -333,6 +336,11 @@ class _Compiler:
         categories = [self._category(c, ("categories", i), None) for i, c in enumerate(d["categories"])]
         self._check_keys(categories)
         self._check_absent_targets(categories)
+        flat = (d.get("defaults") or {}).get("flat_category")
+        known = {c.key for root in categories for c in root.walk()}
+        if flat is not None and flat not in known:
+            self._problem(f"defaults.flat_category 指向不存在的类别 '{flat}'", ("defaults", "flat_category"),
+                          did_you_mean(flat, known))
         defaults = d.get("defaults") or {}
         rounding = Rounding(**{k.replace("-", "_"): v for k, v in (d.get("rounding") or {}).items()})
         grades = [Grade(g["label"], Decimal(g["min"]), tuple(normalise(a) for a in g.get("aliases", [])))
@@ -350,6 +358,9 @@ class _Compiler:
             points_mismatch=defaults.get("points_mismatch", "warn"),
             tolerance=Decimal(defaults.get("tolerance", Decimal("0.01"))),
             fractions=defaults.get("fractions", "refuse"),
+            caps=sorted(d.get("caps") or [], key=lambda c: c["max_total"]),
+            flat_category=defaults.get("flat_category"),
+            direction_words={k: tuple(label_key(w) for w in v) for k, v in (defaults.get("direction_words") or {}).items()},
             rate_names=tuple(normalise(n) for n in defaults.get("rate_names", RATE_NAMES)),
             by_operator=by_operator, categories=categories, checks=checks,
             file=self.doc.file, sha256=content_hash(d), doc=self.doc,

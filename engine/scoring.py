@@ -63,6 +63,9 @@ class _Scorer:
             self._finding("info", "I-RESCALED", f"有{'、'.join(parts)}，其余得分按 {fmt(full)}/{fmt(effective)} 折算为满分 {fmt(full)}",
                           Location(self.sub.file))
         total = self.rs.rounding.total(raw_total)
+        capped = self._cap(total)
+        if capped is not None:
+            total = raw_total = capped
         grade_basis = total if self.rs.rounding.grade_on == "rounded" else raw_total
         grade = self.rs.grade_of(grade_basis)
         stated = self._stated(total, grade, cats)
@@ -72,6 +75,25 @@ class _Scorer:
             total=total, max_total=full, grade=grade, categories=cats, indicators=self.results,
             stated=stated, findings=sorted(self.findings, key=Finding.sort_key), provenance=self._provenance(),
         )
+
+    def _cap(self, total: Decimal) -> Decimal | None:
+        """The platforms' rule: a low execution rate caps the total (执行率 70–80% → 不超过 89); the excess is
+        deducted and the finding says so. The tightest cap whose rate condition holds applies."""
+        for cap in self.rs.caps:
+            initial = cap.get("denominator") == "initial"
+            budget = self.sub.budget_total("budget_initial" if initial else "budget")
+            spent = self.sub.budget_total("spent")
+            if not budget or spent is None:
+                return None
+            rate = spent / budget
+            limit = Decimal(cap["max_total"])
+            if rate < Decimal(cap["execution_below"]) and total > limit:
+                self._finding("info", "I-CAPPED",
+                              f"预算执行率 {fmt(rate * 100)}% 低于 {fmt(Decimal(cap['execution_below']) * 100)}%，按规则自评总分不超过 "
+                              f"{fmt(limit)} 分：{fmt(total)} 分扣减 {fmt(total - limit)} 分，计 {fmt(limit)} 分",
+                              self.sub.doc.loc(("budget",)))
+                return self.rs.rounding.total(limit)
+        return None
 
     def _place_rows(self) -> None:
         fixed = self.rs.fixed_index
@@ -103,12 +125,17 @@ class _Scorer:
             match = index.get(wanted)
             if match is None and node is None:
                 match = self._unique_anywhere(wanted)
+            if match is None and node is None and self.rs.flat_category:
+                node = self.rs.categories_by_key[self.rs.flat_category]
+                break  # a flat ruleset: 一级 / 二级 labels the ruleset does not have are kept for display only
             if match is None:
                 if node is not None and node.accepts_own and not node.children:
                     break  # a finer label than the ruleset distinguishes: kept for display only
                 raise self._unknown_label(row, label, depth, children)
             self._check_printed_weight(row, label, depth, match)
             node, children, index = match, match.children, match.child_index
+        if node is None and not row.levels and self.rs.flat_category:   # a flat table: one category for all rows
+            node = self.rs.categories_by_key[self.rs.flat_category]
         if node is None:
             raise error(f"指标“{row.label}”没有一级或二级指标标签，无法归类", row.location,
                         "填写 level1（如 产出指标）和 level2（如 数量指标）", code="E-CATEGORY")
@@ -284,7 +311,7 @@ class _Scorer:
 
     # ------------------------------------------------------------------ scoring indicators
     def _own(self, cat: Category, row: Row) -> IndicatorResult:
-        op = self._operator(cat, row.target)
+        op = self._operator(cat, row.target, row)
         ref = self._method_for(cat, None, op)
         return self._indicator(cat, row.label, row.points, row, row.target, row.actual, op, ref, "unit", {})
 
@@ -328,7 +355,7 @@ class _Scorer:
         self_score = Decimal(total["self_score"]) if total.get("self_score") is not None else None
         return target, actual, facts, self_score, self.sub.doc.loc(path)
 
-    def _operator(self, cat: Category, target: Value | None) -> str:
+    def _operator(self, cat: Category, target: Value | None, row: Row | None = None) -> str:
         if target is None:
             return self.rs.bare_operator
         if target.deadline is not None:
@@ -337,10 +364,22 @@ class _Scorer:
             return "qualitative"
         if target.op:
             return target.op
+        direction = self._direction(row) if row is not None else None
+        if direction is not None:   # 越大越好 / 越小越好, from the column or the indicator's name
+            return ">=" if direction == "higher" else "<="
         for node in cat.lineage():
             if node.bare_operator:
                 return node.bare_operator
         return self.rs.bare_operator
+
+    def _direction(self, row: Row) -> str | None:
+        if row.direction:
+            return row.direction
+        name = label_key(row.name)
+        for direction in ("lower", "higher"):
+            if any(word in name for word in self.rs.direction_words.get(direction, ())):
+                return direction
+        return None
 
     def _method_for(self, cat: Category, explicit: MethodRef | None, op: str) -> MethodRef | None:
         if explicit:

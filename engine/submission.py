@@ -13,6 +13,7 @@ from .targets import UNITS, ValueError_, Value, decimal_or_none, normalise, pars
 from .yamlio import Document, load_bytes, load_file
 
 SUPPORTED_SCHEMA_VERSIONS = (1,)
+DIRECTIONS = {"越大越好": "higher", "正向": "higher", "higher": "higher", "越小越好": "lower", "反向": "lower", "lower": "lower"}
 
 
 @dataclass
@@ -33,6 +34,7 @@ class Row:
     applicable: bool
     path: Path
     location: Location
+    direction: str | None = None   # higher | lower, from the 指标方向 column when the table has one
 
     @property
     def label(self) -> str:
@@ -122,6 +124,7 @@ def _row(doc: Document, i: int, raw: dict[str, Any]) -> Row:
         raw_target=raw.get("target"), raw_actual=raw.get("actual"),
         points=decimal_or_none(raw.get("points")), self_score=decimal_or_none(raw.get("self_score")),
         explanation=raw.get("explanation"), applicable=raw.get("applicable", True),
+        direction=DIRECTIONS.get(raw.get("direction") or ""),
         path=path, location=doc.loc(path),
     )
 

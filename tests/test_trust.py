@@ -541,3 +541,31 @@ def test_perfrules_test_that_finds_no_case_fails(runner, tmp_path):
     empty.mkdir()
     result = runner.invoke(main, ["test", str(empty)])
     assert result.exit_code == 1 and "没有找到任何测试用例" in result.output
+
+
+# ------------------------------------------------------------------------------ 10. caps and deductions of the platforms
+def test_the_platform_example_caps_the_total_and_says_so(runner, write):
+    text = FACTS.format(budget="{total: 100}", initial="{}", spent="{total: 65}", rate="")
+    card = scorecard(runner, write("p.yaml", text), "--ruleset", "example/platform-caps@2025.1")
+    assert card["total"] == 79 and card["grade"] == "中"
+    capped = next(f for f in card["findings"] if f["code"] == "I-CAPPED")
+    assert "65% 低于 70%" in capped["message"] and "不超过 79 分" in capped["message"] and "扣减" in capped["message"]
+
+
+def test_a_flat_table_takes_its_direction_from_a_column_or_the_name(runner, write):
+    text = """\
+schema_version: 1
+kind: project
+year: 2024
+unit: 测试单位
+budget: {total: {budget: {total: 100}, spent: {total: 100}}}
+indicators:
+  - {name: 单位成本, target: "100", actual: "120", points: 30}
+  - {name: 办理时长, target: "5", actual: "4", points: 30, direction: 越小越好}
+  - {name: 参训人数, target: "100", actual: "90", points: 30}
+"""
+    card = scorecard(runner, write("f.yaml", text), "--ruleset", "example/platform-caps@2025.1")
+    rows = {i["name"]: i for i in card["indicators"]}
+    assert rows["单位成本"]["score"] == 25 and "超出目标" in rows["单位成本"]["explanation"]   # ≤ by name: 100/120 × 30
+    assert rows["办理时长"]["score"] == 30 and rows["参训人数"]["score"] == 27
+    assert all(r["points"] == 30 for r in rows.values() if r["name"] != "预算执行率")
