@@ -569,3 +569,37 @@ indicators:
     assert rows["单位成本"]["score"] == 25 and "超出目标" in rows["单位成本"]["explanation"]   # ≤ by name: 100/120 × 30
     assert rows["办理时长"]["score"] == 30 and rows["参训人数"]["score"] == 27
     assert all(r["points"] == 30 for r in rows.values() if r["name"] != "预算执行率")
+
+
+# Every mistake the ruleset guide lists ("Common mistakes"): exit 1 with file:line from rulesets check, and
+# never exit 3 (nor a score) from score.
+MISTAKES = {
+    "unquoted-version": (HEAD.format(name="m").replace('version: "1"', "version: 2024.1"), 3),
+    "fullwidth-colon": (HEAD.format(name="m").replace("title: 测试", "title：测试"), 4),
+    "tab": (HEAD.format(name="m") + "defaults:\n\tbare_operator: '>='\n", 7),
+    "unknown-method": (HEAD.format(name="m") + 'methods_by_operator:\n  ">=": ratoi\n', 7),
+    "misspelt-points": (HEAD.format(name="m") + "categories:\n  - {key: output, pionts: 40}\n", 7),
+    "misspelt-key": (HEAD.format(name="m") + 'methods_by_operater:\n  ">=": ratio\n', 6),
+    "percent-band": (HEAD.format(name="m") + 'methods_by_operator:\n  ">=": {use: tiered, bands: [{min: 90%, score: 5}]}\n', 7),
+    "fraction": (HEAD.format(name="m") + "presets:\n  c: {use: coefficient, coefficients: {优: 2/3}}\n", 7),
+    "bad-operator": (HEAD.format(name="m") + "categories:\n  - key: budget\n    indicators:\n      - {key: budget_execution, name: 预算执行率, points: 10, source: indicator, target: \"=>90%\"}\n", 9),
+    "same-grade-min": (HEAD.format(name="m") + "grades:\n  - {label: 优, min: 90}\n  - {label: 良, min: 90}\n  - {label: 差, min: 0}\n", 8),
+    "points-95": (HEAD.format(name="m") + "categories:\n  - {key: output, points: 45}\n", None),
+    "per-zero": (HEAD.format(name="m") + "presets:\n  d: {use: deduction, deduct: 1, per: 0}\n", 7),
+    "zero-at-one": (HEAD.format(name="m") + "presets:\n  r: {use: reverse_linear, zero_at: 1}\n", 7),
+    "version-spaces": (HEAD.format(name="m").replace('version: "1"', 'version: " 2024.1 "'), 3),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MISTAKES))
+def test_every_mistake_the_guide_lists_is_refused_with_its_line(runner, write, name):
+    text, line = MISTAKES[name]
+    path = write(f"{name}.yaml", text)
+    checked = runner.invoke(main, ["rulesets", "check", str(path), "--format", "json"])
+    assert checked.exit_code == 1, checked.output
+    problem = json.loads(checked.output)["rulesets"][0]["problems"][0]
+    assert problem["location"]["line"] is not None and (line is None or problem["location"]["line"] == line), problem
+    scored = runner.invoke(main, ["score", str(SEED), "--ruleset", str(path)])
+    assert scored.exit_code == 1 and "内部错误" not in scored.output, scored.output
+    guide = (Path(__file__).parent.parent / "docs" / "ruleset-guide.md").read_text(encoding="utf-8")
+    assert "## Common mistakes" in guide
