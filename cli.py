@@ -527,6 +527,116 @@ def report(file: str, out: str, ruleset_ref: str | None, template_ref: str | Non
         emit(f"已生成 {out}（模板 {used}）")
 
 
+@main.command("init")
+@click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False), help="输出的 .xlsx 文件。")
+@click.option("--ruleset", "ruleset_ref", metavar="ID[@VERSION]", help="按该规则集的类别生成下拉列表和指标行。")
+@click.option("--kind", type=click.Choice(["unit-overall", "project"]), help="评价类型（未给 --ruleset 时用于选择规则集）。")
+@click.option("--year", type=click.IntRange(1990, 2100), help="评价年度；默认上一年。")
+@click.option("--force", is_flag=True, help="输出文件只读时也覆盖。")
+@common
+@handled
+def init_cmd(out: str, ruleset_ref: str | None, kind: str | None, year: int | None, force: bool, output_format: str,
+             ruleset_dirs: tuple[str, ...]) -> None:
+    """生成空白的自评表（Excel 工作簿），按规则集的官方格式：基本信息、预算执行、绩效目标、绩效指标、
+    自评结论、评价小组、评价报告，以及填表说明。黄色单元格为填写区，标签已锁定（无密码）。
+
+    填好后可直接用于 check、score、report、batch。
+
+    \b
+    例：
+      perfrules init -o 自评表.xlsx
+      perfrules init --kind project --year 2024 -o 项目自评表.xlsx
+      perfrules init --ruleset shaanxi/zizhou-unit-overall@2025.1 -o 自评表.xlsx
+    """
+    from pathlib import Path
+
+    from engine.errors import Location, error
+    from engine.files import atomic_write
+    from engine.formats.convert import blank_form
+    if Path(out).suffix.lower() != ".xlsx":
+        raise error("自评表请用 .xlsx 结尾", Location(out), "例如 -o 自评表.xlsx", code="E-USAGE")
+    atomic_write(Path(out), blank_form(ruleset_ref, kind, year, ruleset_dirs), (), force)
+    if output_format == "json":
+        _json({"ok": True, "output": out})
+    else:
+        emit(f"已生成 {out}：在黄色单元格中填写，然后运行 perfrules check {out}")
+
+
+@main.command("convert")
+@click.argument("source", metavar="IN", type=click.Path())
+@click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False),
+              help="输出文件；格式由扩展名决定：.yaml .json .xlsx")
+@common
+@handled
+def convert_cmd(source: str, out: str, output_format: str, ruleset_dirs: tuple[str, ...]) -> None:
+    """在 YAML、JSON、Excel（.xlsx）之间转换自评数据；也可从 Word 自评报告（.docx）转出。
+
+    只转换有效的自评数据；YAML → xlsx → YAML 得到同一份数据。
+
+    \b
+    例：
+      perfrules convert examples/zizhou-hrss-2024.yaml -o 自评表.xlsx
+      perfrules convert 自评表.xlsx -o 自评数据.yaml
+    """
+    from pathlib import Path
+
+    from engine.formats.convert import convert
+    convert(Path(source), Path(out), ruleset_dirs)
+    if output_format == "json":
+        _json({"ok": True, "output": out})
+    else:
+        emit(f"已写出 {out}")
+
+
+@main.command("import")
+@click.argument("sources", metavar="FILE...", nargs=-1, required=True, type=click.Path())
+@click.option("-o", "--output", "out", required=True, type=click.Path(),
+              help="输出的 .yaml 文件；导入多个文件时为输出目录（每个文件一份 .yaml）。")
+@common
+@handled
+def import_cmd(sources: tuple[str, ...], out: str, output_format: str, ruleset_dirs: tuple[str, ...]) -> None:
+    """从 Word 自评报告（.docx；有 LibreOffice 时也可 .doc）读出自评数据，写成 YAML。
+
+    按表头找自评表（指标表、预算表、年度总体目标、评价小组），按标题层级读评价报告正文，读出正文所述的总分和等级。
+    每处需要解读的单元格在 YAML 中有注释；读不出的内容留空并列出，不猜测。读不出时退出码为 4。
+
+    \b
+    例：
+      perfrules import 自评报告.docx -o 自评数据.yaml
+      perfrules import 收到的报告/*.docx -o 自评数据/
+    """
+    from pathlib import Path
+
+    from engine.files import atomic_write
+    from engine.formats.docx_import import dump_import, import_document, import_legacy_doc
+    from engine.errors import Location, error
+    target = Path(out)
+    many = len(sources) > 1 or target.is_dir()
+    if many and not target.is_dir():
+        raise error("导入多个文件时 -o 应是已存在的目录", Location(out), f"先创建目录：mkdir {out}", code="E-USAGE")
+    results: list[dict[str, Any]] = []
+    for source in sources:
+        path = Path(source)
+        reader = import_legacy_doc if path.suffix.lower() == ".doc" else import_document
+        if path.suffix.lower() not in (".docx", ".doc"):
+            raise error("只能导入 Word 文档（.docx，或有 LibreOffice 时的 .doc）", Location(source),
+                        "Excel 自评表请直接用于 score / check，或用 perfrules convert", code="E-USAGE")
+        result = reader(path, source)
+        dest = target / (path.stem + ".yaml") if many else target
+        atomic_write(dest, dump_import(result, path.name), [path])
+        results.append({"file": source, "output": str(dest), "indicators": len(result.document.data.get("indicators", [])),
+                        "problems": result.problems})
+    if output_format == "json":
+        _json({"ok": not any(r["problems"] for r in results), "imported": results})
+    else:
+        for r in results:
+            emit(f"{r['file']} → {r['output']}：{r['indicators']} 个指标" + (f"，{len(r['problems'])} 处需要手工填写：" if r["problems"] else ""))
+            for problem in r["problems"]:
+                emit(f"  - {problem}")
+    if any(r["problems"] for r in results):
+        sys.exit(EXIT_FINDINGS)
+
+
 @main.group()
 def templates() -> None:
     """报告模板。

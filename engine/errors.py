@@ -28,17 +28,23 @@ class Location:
     file: str | None = None
     line: int | None = None
     path: Path = ()
+    cell: str | None = None   # for a workbook: 绩效指标!E12 (shown as 自评表.xlsx!绩效指标!E12)
 
     def __str__(self) -> str:
         parts = [self.file or ""]
-        if self.line is not None:
+        if self.cell is not None:
+            parts[0] += f"!{self.cell}"
+        elif self.line is not None:
             parts[0] += f":{self.line}"
         if self.path:
             parts.append(json_path(self.path))
         return ": ".join(p for p in parts if p)
 
     def to_json(self) -> dict[str, object]:
-        return {"file": self.file, "line": self.line, "path": json_path(self.path)}
+        out: dict[str, object] = {"file": self.file, "line": self.line, "path": json_path(self.path)}
+        if self.cell is not None:
+            out["cell"] = self.cell
+        return out
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from typing import Callable, Iterable
 
 from .errors import Location, PerfrulesError, error
 
-SUBMISSION_SUFFIXES = (".yaml", ".yml", ".json")
+SUBMISSION_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx", ".xlsm", ".docx", ".xls", ".et", ".doc", ".wps")
 # The first bytes of a `perfrules batch -o x.json` summary: such a file inside an input folder is an
 # earlier run's output, not a submission, and is never read back as one.
 BATCH_JSON_PREFIX = b'{\n  "rows": '
@@ -99,6 +99,17 @@ def read_input(path: FsPath, name: str, limit: int,
         os.close(fd)
 
 
+def require_regular(path: FsPath, name: str) -> None:
+    """Refuse, without opening it, a path that is not a regular file (a FIFO would hang a library's open)."""
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        raise os_error(exc, name) from None
+    if not stat.S_ISREG(info.st_mode):
+        raise error(f"这不是普通文件（{_kind(info.st_mode)}），不能读取", Location(display_path(name)),
+                    "请给出自评数据文件本身", code="E-IO")
+
+
 def _kind(mode: int) -> str:
     if stat.S_ISDIR(mode):
         return "目录"
@@ -156,6 +167,8 @@ def _classify(entry: FsPath, suffixes: tuple[str, ...], files: dict[str, FsPath]
         skipped[key] = f"不是可读取的格式（可读取：{' '.join(suffixes)}）"
     elif entry.suffix.lower() == ".json" and _is_batch_summary(entry):
         skipped[key] = "perfrules batch 的汇总输出，不是自评数据"
+    elif entry.suffix.lower() == ".xlsx" and _is_batch_workbook(entry):
+        skipped[key] = "perfrules batch 的汇总工作簿，不是自评数据"
     else:
         files[key] = entry
 
@@ -176,6 +189,11 @@ def _is_batch_summary(path: FsPath) -> bool:
             return handle.read(len(BATCH_JSON_PREFIX)) == BATCH_JSON_PREFIX
     except OSError:
         return False
+
+
+def _is_batch_workbook(path: FsPath) -> bool:
+    from .formats.safezip import zip_has
+    return path.is_file() and zip_has(path, "xl/workbook.xml", 'name="评分汇总"'.encode("utf-8"))
 
 
 def same_file(a: FsPath, b: FsPath) -> bool:

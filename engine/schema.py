@@ -98,7 +98,7 @@ def _describe(e: ValidationError, path: Path) -> tuple[str, str | None, Path]:
     hint = e.schema.get("description") if isinstance(e.schema, dict) else None
     if v == "required":
         missing = e.message.split("'")[1] if "'" in e.message else str(expected)
-        return f"缺少必填项 '{missing}'", hint, path
+        return f"缺少必填项 '{missing}'", hint, path + (missing,)
     if v == "additionalProperties":
         allowed = sorted(e.schema.get("properties", {}))
         extra = sorted(set(e.instance) - set(allowed)) if isinstance(e.instance, dict) else []

@@ -87,7 +87,9 @@ class Submission:
 
 
 def load_submission(path: str | FsPath, display_name: str | None = None) -> Submission:
-    return build(load_file(path, display_name))
+    """A submission from any format perfrules reads (YAML, JSON, xlsx, docx): by the file's extension."""
+    from .formats import load_document
+    return build(load_document(path, display_name))
 
 
 def load_submission_bytes(raw: bytes, name: str) -> Submission:

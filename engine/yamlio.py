@@ -44,6 +44,8 @@ class Document:
     encoding: str = "utf-8"
     # For a ruleset merged from its parents: where each value came from, as (file, line, path in that file).
     origins: dict[Path, tuple[str, int | None, Path]] = field(default_factory=dict)
+    # For a workbook: the cell each value was read from (绩效指标!E12), by path.
+    cells: dict[Path, str] = field(default_factory=dict)
 
     def line(self, path: Path) -> int | None:
         """The line of `path`, or of its nearest ancestor that has one."""
@@ -55,6 +57,13 @@ class Document:
             path = path[:-1]
 
     def loc(self, path: Path = ()) -> Location:
+        probe = tuple(path)
+        while self.cells:
+            if probe in self.cells:
+                return Location(self.file, self.line(path), tuple(path), self.cells[probe])
+            if not probe:
+                break
+            probe = probe[:-1]
         probe = tuple(path)
         while self.origins:
             if probe in self.origins:   # the file, line and path the author wrote, not the merged tree's

@@ -1,0 +1,480 @@
+"""`perfrules import 自评报告.docx`: a self-evaluation report written in Word, read back into a submission.
+
+Units publish their self-evaluation as a Word report, written without perfrules. The importer finds the
+自评表 tables by their headers, never by position: the indicator table (一级 / 二级 / 三级指标 or 指标内容,
+年度指标值 or 年度目标值, 分值 or 权重, 得分 or 自评得分, in any column order, with merged 一级 / 二级 cells and
+labels that carry their weight such as 产出指标(50分)), the budget table, the 年度总体目标 table and the
+evaluation team; a table split across pages (a continuation with the same columns, with or without the
+header repeated) is joined. The narrative is read by its headings (一、 / （一） / 1、), and the total and
+grade the text states are read from it.
+
+Every reading that needed interpretation is kept as a note on its path, which `perfrules import` writes as a
+YAML comment beside the value; what cannot be read stays null with a finding, never guessed. A report
+made by `perfrules report` is recognised by its appendix, and the unit's own scores and stated totals are
+taken from there (its table shows the rule's scores).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import tempfile
+import unicodedata
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path as FsPath
+from typing import Any
+
+from ..errors import Location, Path, PerfrulesError, error
+from ..files import display_path
+from ..limits import NumberError, parse_number
+from ..targets import ValueError_, parse_value
+from ..yamlio import Document
+from . import layout as L
+from .safezip import check_office_file
+
+MAX_TABLES = 300
+MAX_PARAGRAPHS = 20_000
+_HEADING_TOP = re.compile(r"^[一二三四五六七八九十]+\s*[、.．]")
+_HEADING_1 = re.compile(r"^[（(]\s*[一二三四五六七八九十]+\s*[)）]")
+_HEADING_2 = re.compile(r"^\d{1,2}\s*[、.．](?!\d)")
+_STATED_TOTAL = re.compile(r"(?:自评|综合|总)?得分(?:为|是|：|:)?\s*(\d+(?:\.\d+)?)\s*分")
+_STATED_MAX = re.compile(r"满分\s*(?:为|是)?\s*(\d+(?:\.\d+)?)\s*分")
+_STATED_GRADE = re.compile(r"(?:等级|等次|评价结果)(?:为|是|：|:)\s*[“\"]?(优秀|良好|中等|合格|较差|不合格|差|优|良|中)"
+                           r"|(优秀|良好|中等|合格|较差|不合格)\s*(?:等级|等次)")
+_YEAR = re.compile(r"(20\d{2})\s*年度?")
+_FIELD_LINE = re.compile(r"^(部门（单位）名称|单位名称|项目名称|主管部门|实施单位|评价方式|评价机构|报告日期)\s*[:：]\s*(.+)$")
+_LINE_FIELDS = {"部门（单位）名称": "unit", "单位名称": "unit", "项目名称": "project", "主管部门": "department",
+                "实施单位": "unit", "评价方式": "evaluation.method", "评价机构": "evaluation.organ", "报告日期": "report_date"}
+
+
+@dataclass
+class ImportResult:
+    document: Document
+    notes: dict[Path, str] = field(default_factory=dict)      # path → what was interpreted, for YAML comments
+    problems: list[str] = field(default_factory=list)        # what could not be read (stays null)
+
+
+def import_legacy_doc(path: FsPath, name: str) -> ImportResult:
+    """A .doc: converted to .docx by LibreOffice when `soffice` is on PATH, then imported."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        raise error(".doc 是旧的 Word 格式；没有找到 LibreOffice（soffice），无法转换", Location(display_path(name)),
+                    "用 Word 或 WPS 打开后另存为 .docx，或安装 LibreOffice 后重试", code="E-FORMAT")
+    with tempfile.TemporaryDirectory(prefix="perfrules-doc-") as tmp:
+        try:
+            subprocess.run([soffice, "--headless", "--convert-to", "docx", "--outdir", tmp, str(path)],
+                           capture_output=True, timeout=120, check=False)
+        except (OSError, subprocess.TimeoutExpired):
+            raise error("LibreOffice 转换 .doc 失败或超时", Location(display_path(name)),
+                        "用 Word 或 WPS 打开后另存为 .docx", code="E-FORMAT") from None
+        converted = FsPath(tmp) / (path.stem + ".docx")
+        if not converted.is_file():
+            raise error("LibreOffice 无法转换这个 .doc 文件", Location(display_path(name)),
+                        "用 Word 或 WPS 打开后另存为 .docx", code="E-FORMAT")
+        result = import_document(converted, name)
+    return result
+
+
+def import_document(path: FsPath, name: str) -> ImportResult:
+    check_office_file(path, name, "文档")
+    try:
+        from docx import Document as open_docx
+        word = open_docx(str(path))
+    except PerfrulesError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any parser failure on a user's file is that file's problem
+        raise error(f"无法读取 Word 文档：{type(exc).__name__}", Location(display_path(name)),
+                    "用 Word 或 WPS 打开后另存为 .docx 再试", code="E-FORMAT") from None
+    importer = _Importer(word, display_path(name))
+    result = importer.run()
+    import hashlib
+    result.document.sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+    result.document.encoding = "docx"
+    return result
+
+
+_BLANKS = ("—", "-", "－", "/", "／", "——", "无")
+
+
+def _text(cell_or_par: Any) -> str:
+    """A cell's or paragraph's text as written (headers are matched on a folded copy, values are kept)."""
+    return (cell_or_par.text or "").strip()
+
+
+class _Importer:
+    def __init__(self, word: Any, name: str):
+        self.word, self.name = word, name
+        self.data: dict[str, Any] = {"schema_version": 1}
+        self.notes: dict[Path, str] = {}
+        self.problems: list[str] = []
+        self.perfrules_report = False
+
+    def note(self, path: Path, text: str) -> None:
+        self.notes[path] = text
+
+    def run(self) -> ImportResult:
+        body = self.word.element.body
+        tables = self.word.tables
+        if len(tables) > MAX_TABLES:
+            raise error(f"文档中的表格过多（{len(tables)} 个，上限 {MAX_TABLES}）", Location(self.name),
+                        "自评报告不会有这么多表格；请检查文件", code="E-LIMIT")
+        paragraphs = self.word.paragraphs
+        if len(paragraphs) > MAX_PARAGRAPHS:
+            raise error(f"文档段落过多（{len(paragraphs)} 段，上限 {MAX_PARAGRAPHS}）", Location(self.name), code="E-LIMIT")
+        texts = [_text(p) for p in paragraphs]
+        self.perfrules_report = any("perfrules 生成" in t for t in texts)
+        self.header_fields(texts)
+        grids = [self.grid(t) for t in tables]
+        self.tables(grids)
+        self.narrative(texts)
+        self.data.setdefault("indicators", [])
+        if not self.data["indicators"]:
+            self.problems.append("没有找到绩效指标表（表头应有 三级指标 / 指标内容 和 年度指标值 / 年度目标值）")
+        doc = Document(data=self.data, file=self.name)
+        del body
+        return ImportResult(doc, self.notes, self.problems)
+
+    # -------------------------------------------------------------- text outside tables
+    def header_fields(self, texts: list[str]) -> None:
+        for text in texts[:40]:
+            match = _FIELD_LINE.match(text)
+            if match:
+                path = _LINE_FIELDS[match.group(1)]
+                _set(self.data, path, match.group(2).strip())
+        title = next((t for t in texts[:15] if "自评" in t and "报告" in t), None)
+        if title:
+            self.data["title"] = title
+        head = " ".join(texts[:15])
+        year = _YEAR.search(head)
+        if year:
+            self.data["year"] = int(year.group(1))
+            self.note(("year",), f"年度读自标题或封面：“{year.group(0)}”")
+        else:
+            self.problems.append("封面和标题中没有找到年度（如 2024年度），year 需要手工填写")
+        kind = "project" if "项目" in head and "整体" not in head else "unit-overall"
+        self.data["kind"] = kind
+        self.note(("kind",), "评价类型读自标题：" + ("含“项目”，读作项目支出" if kind == "project" else "读作部门（单位）整体支出"))
+        if "unit" not in self.data:
+            unit = re.search(r"^(.{2,40}?)\s*20\d{2}\s*年度?", title or "")
+            if unit:
+                self.data["unit"] = unit.group(1).strip()
+                self.note(("unit",), f"单位名称读自标题“{title}”")
+            else:
+                self.problems.append("没有找到单位名称（单位名称：… 或标题），unit 需要手工填写")
+
+    # -------------------------------------------------------------- tables
+    def grid(self, table: Any) -> list[list[str]]:
+        rows = []
+        for row in table.rows:
+            rows.append([_text(c) for c in row.cells])   # python-docx repeats a merged cell's text in every row
+        return rows
+
+    def tables(self, grids: list[list[list[str]]]) -> None:
+        indicator_columns: dict[str, int] | None = None
+        table_no = 0
+        for grid in grids:
+            table_no += 1
+            if not grid:
+                continue
+            header = grid[0]
+            fields = [L.field_of(h, L.SYNONYMS) for h in header]
+            if "name" in fields and "target" in fields:
+                indicator_columns = {f: i for i, f in reversed(list(enumerate(fields))) if f}
+                self.indicator_rows(grid[1:], indicator_columns, table_no, 2)
+            elif indicator_columns is not None and len(header) >= max(indicator_columns.values()) + 1 \
+                    and not any(L.field_of(h, L.BUDGET_SYNONYMS) for h in header[:1]) and self._looks_like_rows(grid):
+                self.indicator_rows(grid, indicator_columns, table_no, 1, continued=True)   # split across pages
+            elif header and L.header_key(header[0]) == L.header_key("年度总体目标"):
+                indicator_columns = None
+                self.goals(grid)
+            elif any(L.field_of(h, L.BUDGET_SYNONYMS) == "name" for h in header[:2]) and \
+                    any(L.field_of(h, L.BUDGET_SYNONYMS) in ("budget", "spent", "budget_initial") for h in header):
+                indicator_columns = None
+                self.budget(grid, table_no)
+            elif header and L.header_key(header[0]) == "姓名":
+                indicator_columns = None
+                self.team(grid)
+            elif self.perfrules_report and header[:2] == ["来源", "总分"]:
+                self.stated_from_appendix(grid)
+            elif self.perfrules_report and header[:3] == ["指标", "自评得分", "规则得分"]:
+                self.self_scores_from_appendix(grid)
+            else:
+                indicator_columns = None
+
+    def _looks_like_rows(self, grid: list[list[str]]) -> bool:
+        return all(L.field_of(c, L.SYNONYMS) is None for c in grid[0])
+
+    def indicator_rows(self, rows: list[list[str]], columns: dict[str, int], table_no: int, first_row: int,
+                       continued: bool = False) -> None:
+        out: list[dict[str, Any]] = self.data.setdefault("indicators", [])
+        for offset, row in enumerate(rows):
+            cells = {f: (row[i] if i < len(row) else "") for f, i in columns.items()}
+            first = cells.get("level1", "")
+            if L.header_key(first) in ("总分", "合计", "总计") or L.header_key(cells.get("name", "")) in ("总分", "合计"):
+                self.table_total(cells, table_no, first_row + offset)
+                continue
+            if L.header_key(first) in ("等级", "评价等级", "自评等级"):
+                grade = next((v for k, v in cells.items() if k != "level1" and v), None)
+                if grade and not self.perfrules_report:
+                    _set(self.data, "stated.table.grade", grade)
+                continue
+            if all(not cells.get(k) for k in ("name", "target", "actual", "points", "self_score")):
+                continue
+            if L.field_of(cells.get("name"), L.SYNONYMS) == "name" and L.field_of(cells.get("target"), L.SYNONYMS) == "target":
+                continue   # the header repeated on the next page
+            i = len(out)
+            path: Path = ("indicators", i)
+            where = f"表 {table_no} 第 {first_row + offset} 行" + ("（续表）" if continued else "")
+            item: dict[str, Any] = {}
+            for key in ("level1", "level2", "name"):
+                if cells.get(key):
+                    item[key] = cells[key]
+            if item.get("level1", "").endswith(("分)", "分）")):
+                self.note(path + ("level1",), f"{where}：标签带分值，按一级指标“{item['level1']}”读，分值由评分时核对")
+            for key in ("target", "actual"):
+                text = cells.get(key, "")
+                if not text:
+                    continue
+                try:
+                    parse_value(text)
+                    item[key] = text
+                except ValueError_ as exc:
+                    item[key] = None
+                    self.problems.append(f"{where}：{'年度指标值' if key == 'target' else '实际完成值'}“{text}”无法识别（{exc.message}），留空")
+                    self.note(path + (key,), f"{where}：原文“{text}”无法识别，留空待填")
+            for key in ("points", "self_score"):
+                text = cells.get(key, "")
+                if not text or text in _BLANKS:
+                    continue
+                number = _number(text)
+                if number is None:
+                    item[key] = None
+                    self.problems.append(f"{where}：{'分值' if key == 'points' else '得分'}“{text}”不是数值，留空")
+                    self.note(path + (key,), f"{where}：原文“{text}”不是数值，留空待填")
+                else:
+                    item[key] = number
+                    if text != _plain_number(number):
+                        self.note(path + (key,), f"{where}：“{text}”读作 {_plain_number(number)}")
+            if cells.get("explanation"):
+                item["explanation"] = cells["explanation"]
+            if not item.get("name"):
+                self.note(path, f"{where}：没有三级指标名称")
+            self.note(path, self.notes.get(path, where))
+            out.append(item)
+
+    def table_total(self, cells: dict[str, str], table_no: int, row: int) -> None:
+        if self.perfrules_report:
+            return   # its 总分 row is the rule's total; the unit's own totals are in the appendix
+        value = _number(cells.get("self_score", "")) if cells.get("self_score") else None
+        if value is not None:
+            _set(self.data, "stated.table.total", value)
+            self.note(("stated", "table", "total"), f"表 {table_no} 第 {row} 行“总分”")
+        points = _number(cells.get("points", "")) if cells.get("points") else None
+        if points is not None:
+            _set(self.data, "stated.table.max", points)
+
+    def goals(self, grid: list[list[str]]) -> None:
+        if len(grid) >= 2 and len(grid[1]) >= 3:
+            if grid[1][1]:
+                _set(self.data, "goals.expected", grid[1][1])
+            if grid[1][2]:
+                _set(self.data, "goals.achieved", grid[1][2])
+
+    def budget(self, grid: list[list[str]], table_no: int) -> None:
+        header, sub = grid[0], grid[1] if len(grid) > 1 else []
+        columns: dict[tuple[str, str | None], int] = {}
+        for i, top in enumerate(header):
+            top_field = L.field_of(top, L.BUDGET_SYNONYMS)
+            sub_field = L.field_of(sub[i], L.BUDGET_SYNONYMS) if i < len(sub) else None
+            if top_field in ("budget_initial", "budget", "spent") and sub_field in ("total", "fiscal", "other"):
+                columns.setdefault((top_field, sub_field), i)
+            elif top_field is not None and top_field not in ("budget_initial", "budget", "spent"):
+                columns.setdefault((top_field, None), i)
+        start = 2 if sub and any(L.field_of(s, L.BUDGET_SYNONYMS) in ("total", "fiscal", "other") for s in sub) else 1
+        budget: dict[str, Any] = {}
+        tasks: list[dict[str, Any]] = []
+        for offset, row in enumerate(grid[start:]):
+            label = L.header_key(row[0] if row else "")
+            is_total = label in (L.header_key(L.TOTAL_ROW), "合计", "总计")
+            item: dict[str, Any] = {}
+            for (fld, part), i in columns.items():
+                text = row[i] if i < len(row) else ""
+                if not text or (is_total and fld in ("name", "content", "completion")):
+                    continue
+                if part is None:
+                    if fld in ("points", "self_score"):
+                        number = _number(text)
+                        item[fld] = number if number is not None else text
+                    else:
+                        item[fld] = text
+                else:
+                    number = _number(text)
+                    if number is None:
+                        self.problems.append(f"表 {table_no} 第 {start + offset + 1} 行：金额“{text}”不是数值，留空")
+                        continue
+                    item.setdefault(fld, {})[part] = number
+            if not item:
+                continue
+            if is_total:
+                budget["total"] = item
+            else:
+                item.setdefault("name", "")
+                tasks.append(item)
+        if tasks:
+            budget["tasks"] = tasks
+        if budget:
+            self.data["budget"] = budget
+            money = next((m.group(1) for h in header if (m := re.search(r"[(（](万元|元)[)）]", h))), None)
+            if money:
+                self.data["money_unit"] = money
+                self.note(("money_unit",), "金额单位读自预算表表头")
+
+    def team(self, grid: list[list[str]]) -> None:
+        keys = {"姓名": "name", "职务/职称": "title", "职务": "title", "职称": "title", "职务（职称）": "title",
+                "单位": "unit", "工作单位": "unit", "组内分工": "role", "分工": "role"}
+        columns = {keys[L.header_key(h)] if L.header_key(h) in keys else keys.get(h): i for i, h in enumerate(grid[0])
+                   if (L.header_key(h) in keys or h in keys)}
+        team = []
+        for row in grid[1:]:
+            member = {k: row[i] for k, i in columns.items() if i < len(row) and row[i]}
+            if member.get("name"):
+                team.append(member)
+        if team:
+            self.data["team"] = team
+
+    def stated_from_appendix(self, grid: list[list[str]]) -> None:
+        for row in grid[1:]:
+            source, total = row[0], _number(row[1]) if len(row) > 1 else None
+            grade = row[2] if len(row) > 2 and row[2] else None
+            key = "table" if source.startswith("自评表") else "narrative" if source.startswith("报告正文") else None
+            if key and total is not None:
+                _set(self.data, f"stated.{key}.total", total)
+                if grade:
+                    _set(self.data, f"stated.{key}.grade", grade)
+                self.note(("stated", key, "total"), f"读自附录“总分对照”：{source}")
+
+    def self_scores_from_appendix(self, grid: list[list[str]]) -> None:
+        by_name = {item.get("name"): item for item in self.data.get("indicators", [])}
+        for row in grid[1:]:
+            item = by_name.get(row[0])
+            own = _number(row[1]) if len(row) > 1 and row[1] else None
+            if item is not None:
+                item["self_score"] = own   # the table shows the rule's score; the unit's own is here
+        for item in self.data.get("indicators", []):
+            if item.get("name") not in {r[0] for r in grid[1:]}:
+                item.setdefault("self_score", item.get("self_score"))
+
+    # -------------------------------------------------------------- narrative
+    def narrative(self, texts: list[str]) -> None:
+        start = next((i for i, t in enumerate(texts) if re.match(r"^[一二三四五六七八九十]+、\s*(评价报告|绩效自评报告|自评报告)", t)), None)
+        sections: list[dict[str, Any]] = []
+        stack: list[tuple[int, list[dict[str, Any]]]] = [(0, sections)]
+        current: dict[str, Any] | None = None
+        for text in texts[(start + 1) if start is not None else 0:]:
+            if not text or text.startswith("附录"):
+                if text.startswith("附录"):
+                    break
+                continue
+            level = 1 if _HEADING_1.match(text) else 2 if _HEADING_2.match(text) and current is not None else 0
+            if start is None and level == 0 and _HEADING_TOP.match(text):
+                continue
+            self.stated_from_text(text)
+            if level:
+                title, _, rest = text.partition("\n")
+                section: dict[str, Any] = {"title": title.strip()}
+                while len(stack) > 1 and stack[-1][0] >= level:
+                    stack.pop()
+                stack[-1][1].append(section)
+                stack.append((level, section.setdefault("sections", [])))
+                current = section
+                if rest.strip():
+                    section["body"] = rest.strip()
+            elif current is not None:
+                current["body"] = (current.get("body", "") + "\n\n" + text).strip()
+        for section in _walk(sections):
+            if not section.get("sections"):
+                section.pop("sections", None)
+        if sections:
+            self.data["narrative"] = sections
+
+    def stated_from_text(self, text: str) -> None:
+        if self.perfrules_report:
+            return
+        stated = self.data.setdefault("stated", {})
+        narrative = stated.setdefault("narrative", {})
+        if "满分" in text or "自评得分" in text:
+            total = _STATED_TOTAL.search(text)
+            if total and "total" not in narrative:
+                narrative["total"] = _number(total.group(1))
+                self.note(("stated", "narrative", "total"), f"正文所述：“{total.group(0)}”")
+            top = _STATED_MAX.search(text)
+            if top and "max" not in narrative:
+                narrative["max"] = _number(top.group(1))
+        grade = _STATED_GRADE.search(text)
+        if grade and "grade" not in narrative and ("等级" in text or "等次" in text):
+            narrative["grade"] = grade.group(1) or grade.group(2)
+            self.note(("stated", "narrative", "grade"), f"正文所述：“{grade.group(0)}”")
+        if not narrative:
+            stated.pop("narrative")
+        if not stated:
+            self.data.pop("stated")
+
+
+def _walk(sections: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for s in sections:
+        out.append(s)
+        out += _walk(s.get("sections") or [])
+    return out
+
+
+def _number(text: str) -> int | Decimal | None:
+    clean = unicodedata.normalize("NFKC", text).replace(",", "").replace("分", "").replace(" ", "").strip()
+    if not clean or clean in ("—", "-", "/"):
+        return None
+    try:
+        value = parse_number(clean)
+    except NumberError:
+        return None
+    return int(value) if value == value.to_integral_value() and "." not in clean else value
+
+
+def _plain_number(value: int | Decimal) -> str:
+    return format(value, "f") if isinstance(value, Decimal) else str(value)
+
+
+def _set(data: dict[str, Any], dotted: str, value: Any) -> None:
+    parts = dotted.split(".")
+    node = data
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+    node[parts[-1]] = value
+
+
+def dump_import(result: ImportResult, source: str) -> str:
+    """The imported submission as YAML, with a comment above every value the importer interpreted and a
+    list of what it could not read at the top."""
+    import yaml
+    from ..yamlio import load_text
+    from .xlsx import _plain
+    body = yaml.safe_dump(_plain(result.document.data), allow_unicode=True, sort_keys=False, width=200,
+                          default_flow_style=None)
+    lines = body.splitlines()
+    where = load_text(body, source)
+    comments: dict[int, list[str]] = {}
+    for path, note in result.notes.items():
+        line = where.line(path)
+        if line is not None:
+            comments.setdefault(line, []).append(note)
+    out = [f"# 自评数据：由 perfrules import 从 {source} 读出。以 # 开头的行说明每处读法；请核对后再用于评分。"]
+    if result.problems:
+        out.append("# 无法读出、需要手工填写的内容：")
+        out += [f"#   - {p}" for p in result.problems]
+    for number, line in enumerate(lines, start=1):
+        indent = line[: len(line) - len(line.lstrip())]
+        for note in dict.fromkeys(comments.get(number, [])):
+            out.append(f"{indent}# {note}")
+        out.append(line)
+    return "\n".join(out) + "\n"

@@ -1,0 +1,111 @@
+"""The 自评表 workbook: which sheet holds what, where, under which headers.
+
+One description serves the writer (`perfrules init`, `convert … -o x.xlsx`) and the reader (`score x.xlsx`).
+The reader finds tables by their headers, not by position: a unit may move columns, add its own, rename a
+header to a common variant (年度目标值 for 年度指标值, 权重 for 分值), hide or leave rows blank.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Key-value sheets: (dotted path in the submission, label in column A).
+BASIC = "基本信息"
+BASIC_FIELDS: list[tuple[str, str]] = [
+    ("unit", "部门（单位）名称"), ("kind", "评价类型"), ("year", "年度"), ("project", "项目名称"),
+    ("department", "主管部门"), ("region", "所在地区"), ("title", "报告标题"), ("issuer", "制表单位"),
+    ("evaluation.method", "评价方式"), ("evaluation.organ", "评价机构"), ("report_date", "报告日期"),
+    ("money_unit", "金额单位"), ("ruleset", "评分规则集"),
+]
+KINDS = {"unit-overall": "部门整体", "project": "项目"}
+KIND_WORDS = {"部门整体": "unit-overall", "单位整体": "unit-overall", "部门（单位）整体": "unit-overall",
+              "整体支出": "unit-overall", "unit-overall": "unit-overall", "项目": "project", "项目支出": "project",
+              "project": "project"}
+
+GOALS = "绩效目标"
+GOALS_FIELDS = [("goals.expected", "年度预期目标"), ("goals.achieved", "年度实际完成情况")]
+
+CONCLUSION = "自评结论"
+CONCLUSION_FIELDS = [
+    ("stated.table.total", "自评表总分"), ("stated.table.max", "自评表满分"), ("stated.table.grade", "自评表等级"),
+    ("stated.narrative.total", "报告所述总分"), ("stated.narrative.max", "报告所述满分"),
+    ("stated.narrative.grade", "报告所述等级"), ("stated.narrative.section", "报告所述位置"),
+    ("signatures.leader_date", "评价组组长签字日期"), ("signatures.unit_date", "部门（单位）负责人签章日期"),
+    ("signatures.unit_opinion", "部门（单位）意见"),
+]
+
+# The budget table: a two-row header (group, then 总额 / 财政拨款 / 其他资金 under each group).
+BUDGET = "预算执行"
+BUDGET_SINGLE = [("name", "任务名称"), ("content", "主要内容"), ("completion", "完成情况")]
+BUDGET_GROUPS = [("budget_initial", "年初预算数"), ("budget", "全年预算数"), ("spent", "全年执行数")]
+MONEY_PARTS = [("total", "总额"), ("fiscal", "财政拨款"), ("other", "其他资金")]
+BUDGET_TAIL = [("points", "分值"), ("rate", "执行率"), ("self_score", "得分")]
+TOTAL_ROW = "金额合计"
+BUDGET_NOTES = [("budget.adjusted_reason", "预算调整原因"), ("budget.execution_reason", "执行情况说明")]
+
+INDICATORS = "绩效指标"
+INDICATOR_COLUMNS = [
+    ("level1", "一级指标"), ("level2", "二级指标"), ("name", "三级指标"), ("target", "年度指标值"),
+    ("actual", "实际完成值"), ("unit", "度量单位"), ("points", "分值"), ("self_score", "自评得分"),
+    ("explanation", "偏差原因分析及改进措施"), ("applicable", "是否适用"), ("direction", "指标方向"), ("key", "指标编码"),
+]
+
+TEAM = "评价小组"
+TEAM_COLUMNS = [("name", "姓名"), ("title", "职务（职称）"), ("unit", "工作单位"), ("role", "组内分工")]
+
+NARRATIVE = "评价报告"
+NARRATIVE_COLUMNS = [("level", "层级"), ("title", "标题"), ("body", "正文")]
+
+EXTRA = "附加数据"
+HELP = "填表说明"
+OPTIONS = "选项"
+
+# Header variants real forms use, by field. Matched after normalising (full-width folded, spaces and
+# punctuation around a word removed).
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "level1": ("一级指标", "一级"),
+    "level2": ("二级指标", "二级"),
+    "name": ("三级指标", "指标内容", "指标名称", "三级", "具体指标"),
+    "target": ("年度指标值", "年度目标值", "目标值", "指标值", "年度目标", "预期目标值", "计划值"),
+    "actual": ("实际完成值", "实际值", "完成值", "全年实际值", "实际完成情况", "实际完成"),
+    "unit": ("度量单位", "计量单位", "单位"),
+    "points": ("分值", "权重", "标准分值", "分数"),
+    "self_score": ("自评得分", "得分", "评分"),
+    "explanation": ("偏差原因分析及改进措施", "偏差原因", "原因分析", "扣分原因", "偏差原因分析", "说明", "备注"),
+    "applicable": ("是否适用", "适用"),
+    "direction": ("指标方向", "方向"),
+    "key": ("指标编码", "编码"),
+}
+BUDGET_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "name": ("任务名称", "主要任务", "项目名称", "任务", "名称"),
+    "content": ("主要内容", "任务内容", "内容"),
+    "completion": ("完成情况", "年度主要任务完成情况", "主要任务完成情况", "任务完成情况"),
+    "points": ("分值",), "rate": ("执行率", "预算执行率"), "self_score": ("得分", "自评得分"),
+    "budget_initial": ("年初预算数", "年初预算"), "budget": ("全年预算数", "全年预算", "调整后预算数", "预算数"),
+    "spent": ("全年执行数", "全年执行", "执行数", "实际支出"),
+    "total": ("总额", "合计", "小计", "资金总额"), "fiscal": ("财政拨款", "其中财政拨款", "财政资金"),
+    "other": ("其他资金", "其他"),
+}
+
+NOT_APPLICABLE = ("否", "不适用", "n", "no", "false")
+
+
+def header_key(text: object) -> str:
+    """A header as matched: full-width folded, spaces, line breaks and punctuation dropped."""
+    folded = unicodedata.normalize("NFKC", str(text or ""))
+    return re.sub(r"[\s:：()（）\[\]【】*＊·、,，]+", "", folded)
+
+
+def field_of(text: object, synonyms: dict[str, tuple[str, ...]]) -> str | None:
+    """The field a header names (exact synonym first, then a synonym it starts with)."""
+    key = header_key(text)
+    if not key:
+        return None
+    for field, words in synonyms.items():
+        if key in (header_key(w) for w in words):
+            return field
+    for field, words in synonyms.items():
+        if any(key.startswith(header_key(w)) for w in words if len(header_key(w)) >= 2):
+            return field
+    return None

@@ -1,0 +1,732 @@
+"""The 自评表 as an Excel workbook: written by `perfrules init` and `convert`, read as a submission.
+
+Writing: one sheet per part of the official table (layout.py), labels locked and input cells unlocked and
+tinted, drop-down lists of the ruleset's 一级 / 二级 labels, number formats on money and points, sheet
+protection without a password, and a 填表说明 sheet. Parts of a submission that have no table of their
+own (the figures a narrative states, notes) go to the 附加数据 sheet as YAML text, so that YAML → xlsx →
+YAML gives back the same submission.
+
+Reading: cells as Excel stores them. A percent-formatted 0.95 is 95 %; a formula gives its cached value,
+and one without a cached value (a file never opened in a spreadsheet program) is an error naming the cell;
+dates stored as serial numbers become dates; numbers stored as text, with thousands separators or
+full-width digits, are numbers where a number belongs; merged cells give their value to every row they
+span; hidden and blank rows are skipped; extra columns are ignored. Every value keeps its cell, so messages
+read `自评表.xlsx!绩效指标!E12`. Macros (.xlsm) are never run: openpyxl does not run anything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import unicodedata
+from decimal import Decimal
+from pathlib import Path as FsPath
+from typing import Any, Iterable
+
+import yaml
+
+from ..errors import Location, Path, PerfrulesError, error
+from ..files import display_path
+from ..limits import NumberError, check_number, parse_number
+from ..yamlio import Document, load_text
+from . import layout as L
+from .safezip import check_office_file
+
+MAX_ROWS = 5_000          # rows examined per sheet (a real 自评表 has well under 200)
+INPUT_FILL = "FFF2CC"
+HEADER_FILL = "DDEBF7"
+MONEY_FORMAT = "#,##0.00"
+POINTS_FORMAT = "0.00"
+
+
+# =========================================================================================== writing
+
+def write_workbook(data: dict[str, Any], *, categories: list[tuple[str, list[str]]] | None = None,
+                   blank_rows: int = 30, ruleset_ref: str | None = None) -> bytes:
+    """The workbook for a submission (`data`, possibly a blank skeleton). `categories` are the ruleset's
+    (一级 label, [二级 labels]) for the drop-down lists and, in a blank form, the pre-filled rows."""
+    from openpyxl import Workbook
+    wb = Workbook()
+    wb.remove(wb.active)
+    writer = _Writer(wb, categories or [])
+    writer.key_values(L.BASIC, "基本信息", L.BASIC_FIELDS, data, {"kind": lambda v: L.KINDS.get(v, v)})
+    writer.budget(data.get("budget") or {}, blank_rows=max(5, blank_rows // 3))
+    writer.key_values(L.GOALS, "年度总体目标", L.GOALS_FIELDS, data, wide=True)
+    writer.indicators(data.get("indicators") or [], blank_rows)
+    writer.key_values(L.CONCLUSION, "自评结论与签章", L.CONCLUSION_FIELDS, data)
+    writer.table(L.TEAM, "评价小组", L.TEAM_COLUMNS, data.get("team") or [], blank_rows=8)
+    writer.narrative(data.get("narrative") or [])
+    writer.extra(_leftovers(data))
+    writer.help(ruleset_ref)
+    writer.options()
+    wb.properties.creator = "perfrules"
+    wb.properties.title = "绩效自评表"
+    buf = io.BytesIO()
+    wb.save(buf)
+    from ..batch import _deterministic_zip
+    return _deterministic_zip(buf.getvalue())
+
+
+class _Writer:
+    def __init__(self, wb: Any, categories: list[tuple[str, list[str]]]):
+        from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+        self.wb, self.categories = wb, categories
+        thin = Side(style="thin", color="999999")
+        self.border = Border(left=thin, right=thin, top=thin, bottom=thin)
+        self.header_font, self.bold = Font(bold=True), Font(bold=True, size=14)
+        self.header_fill = PatternFill("solid", fgColor=HEADER_FILL)
+        self.input_fill = PatternFill("solid", fgColor=INPUT_FILL)
+        self.wrap = Alignment(wrap_text=True, vertical="top")
+        self.center = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        self.unlocked, self.locked = Protection(locked=False), Protection(locked=True)
+        self.validations: list[tuple[Any, str, str]] = []
+
+    def sheet(self, name: str, title: str, widths: Iterable[int]) -> Any:
+        from openpyxl.utils import get_column_letter
+        ws = self.wb.create_sheet(name)
+        ws["A1"] = title
+        ws["A1"].font = self.bold
+        for i, width in enumerate(widths, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = width
+        return ws
+
+    def protect(self, ws: Any) -> None:
+        # Labels locked, input cells not; no password: the protection guards against slips, not people.
+        ws.protection.sheet = True
+        for attr in ("formatCells", "formatColumns", "formatRows", "insertRows", "deleteRows", "sort", "autoFilter"):
+            setattr(ws.protection, attr, False)
+
+    def label(self, cell: Any, text: str) -> None:
+        cell.value = text
+        cell.font, cell.fill, cell.border, cell.alignment = self.header_font, self.header_fill, self.border, self.center
+        cell.protection = self.locked
+
+    def put(self, cell: Any, value: Any, number_format: str | None = None) -> None:
+        if isinstance(value, (dict, list)):
+            value = _flow(value)
+        if isinstance(value, bool):
+            value = "是" if value else "否"
+        cell.value = value
+        if isinstance(value, str):
+            cell.data_type = "s"   # text stays text: "12" is not a number, "=…" is not a formula
+        elif number_format and isinstance(value, (int, Decimal)):
+            cell.number_format = number_format
+        cell.fill, cell.border, cell.alignment, cell.protection = self.input_fill, self.border, self.wrap, self.unlocked
+
+    def key_values(self, name: str, title: str, fields: list[tuple[str, str]], data: dict[str, Any],
+                   show: dict[str, Any] | None = None, wide: bool = False) -> None:
+        ws = self.sheet(name, title, (26, 90 if wide else 50))
+        for row, (path, label) in enumerate(fields, start=3):
+            self.label(ws.cell(row, 1), label)
+            value = _get(data, path)
+            if show and path in show and value is not None:
+                value = show[path](value)
+            self.put(ws.cell(row, 2), value)
+            if wide:
+                ws.row_dimensions[row].height = 90
+        if name == L.BASIC:
+            self._validate(ws, f'"{",".join(L.KINDS.values())}"', "B4")
+        self.protect(ws)
+
+    def budget(self, budget: dict[str, Any], blank_rows: int) -> None:
+        widths = [24, 30, 12] + [11] * 9 + [8, 10, 8]
+        ws = self.sheet(L.BUDGET, "年度预算执行情况（金额单位见“基本信息”）", widths)
+        col = 1
+        for _, label in L.BUDGET_SINGLE:
+            self.label(ws.cell(2, col), label)
+            self.label(ws.cell(3, col), label)
+            ws.merge_cells(start_row=2, start_column=col, end_row=3, end_column=col)
+            col += 1
+        for _, group in L.BUDGET_GROUPS:
+            self.label(ws.cell(2, col), group)
+            ws.merge_cells(start_row=2, start_column=col, end_row=2, end_column=col + 2)
+            for i, (_, part) in enumerate(L.MONEY_PARTS):
+                self.label(ws.cell(3, col + i), part)
+            col += 3
+        for _, label in L.BUDGET_TAIL:
+            self.label(ws.cell(2, col), label)
+            self.label(ws.cell(3, col), label)
+            ws.merge_cells(start_row=2, start_column=col, end_row=3, end_column=col)
+            col += 1
+        tasks = list(budget.get("tasks") or [])
+        row = 4
+        for task in tasks + [{}] * blank_rows:
+            self._budget_row(ws, row, task)
+            row += 1
+        self.label(ws.cell(row, 1), L.TOTAL_ROW)
+        self._budget_row(ws, row, budget.get("total") or {}, total=True)
+        row += 2
+        for path, label in L.BUDGET_NOTES:
+            self.label(ws.cell(row, 1), label)
+            self.put(ws.cell(row, 2), budget.get(path.split(".")[1]))
+            ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=8)
+            row += 1
+        ws.freeze_panes = "B4"
+        self.protect(ws)
+
+    def _budget_row(self, ws: Any, row: int, item: dict[str, Any], total: bool = False) -> None:
+        col = 1
+        for key, _ in L.BUDGET_SINGLE:
+            if not (total and key == "name"):
+                self.put(ws.cell(row, col), None if total else item.get(key))
+            col += 1
+        for key, _ in L.BUDGET_GROUPS:
+            money = item.get(key) or {}
+            for part, _ in L.MONEY_PARTS:
+                self.put(ws.cell(row, col), money.get(part), MONEY_FORMAT)
+                col += 1
+        for key, _ in L.BUDGET_TAIL:
+            self.put(ws.cell(row, col), item.get(key), POINTS_FORMAT)
+            col += 1
+
+    def indicators(self, rows: list[dict[str, Any]], blank_rows: int) -> None:
+        widths = [14, 18, 28, 16, 16, 9, 8, 9, 36, 9, 10, 10]
+        ws = self.sheet(L.INDICATORS, "年度绩效指标完成情况", widths)
+        for col, (_, label) in enumerate(L.INDICATOR_COLUMNS, start=1):
+            self.label(ws.cell(2, col), label)
+        if not rows and self.categories:   # a blank form: one row per 二级 label, ready to be filled in
+            options: list[tuple[str, str | None]] = [(l1, l2) for l1, l2s in self.categories
+                                                      for l2 in ([*l2s] if l2s else [None])]
+            rows = [{"level1": l1, "level2": l2} for l1, l2 in options]
+        for r, item in enumerate(list(rows) + [{}] * blank_rows, start=3):
+            levels = item.get("levels") or []
+            values = {**item, "level1": item.get("level1", levels[0] if levels else None),
+                      "level2": item.get("level2", levels[1] if len(levels) > 1 else None)}
+            if "applicable" in item:
+                values["applicable"] = "是" if item["applicable"] else "否"
+            for col, (key, _) in enumerate(L.INDICATOR_COLUMNS, start=1):
+                fmt = POINTS_FORMAT if key in ("points", "self_score") else None
+                self.put(ws.cell(r, col), values.get(key), fmt)
+        last = len(rows) + blank_rows + 2
+        if self.categories:
+            level1 = len(self.categories)
+            level2 = sum(len(c[1]) for c in self.categories)
+            self._validate(ws, f"{L.OPTIONS}!$A$1:$A${level1}", f"A3:A{last}")
+            if level2:
+                self._validate(ws, f"{L.OPTIONS}!$B$1:$B${level2}", f"B3:B{last}")
+        self._validate(ws, '"是,否"', f"J3:J{last}")
+        self._validate(ws, '"越大越好,越小越好"', f"K3:K{last}")
+        ws.freeze_panes = "D3"
+        self.protect(ws)
+
+    def table(self, name: str, title: str, columns: list[tuple[str, str]], rows: list[dict[str, Any]],
+              blank_rows: int) -> None:
+        ws = self.sheet(name, title, [16, 20, 36, 20])
+        for col, (_, label) in enumerate(columns, start=1):
+            self.label(ws.cell(2, col), label)
+        for r, item in enumerate(list(rows) + [{}] * blank_rows, start=3):
+            for col, (key, _) in enumerate(columns, start=1):
+                self.put(ws.cell(r, col), item.get(key))
+        self.protect(ws)
+
+    def narrative(self, sections: list[dict[str, Any]]) -> None:
+        ws = self.sheet(L.NARRATIVE, "评价报告正文（层级 1 为“一、”级标题，2 为“（一）”级，依此类推）", [8, 40, 100])
+        for col, (_, label) in enumerate(L.NARRATIVE_COLUMNS, start=1):
+            self.label(ws.cell(2, col), label)
+        flat = list(_flatten_sections(sections, 1))
+        for r, (level, title, body) in enumerate(flat + [(None, None, None)] * 10, start=3):
+            self.put(ws.cell(r, 1), level)
+            self.put(ws.cell(r, 2), title)
+            self.put(ws.cell(r, 3), body)
+        self.protect(ws)
+
+    def extra(self, leftovers: list[tuple[str, Any]]) -> None:
+        ws = self.sheet(L.EXTRA, "附加数据（报告中陈述的财务数字等；YAML 格式，一般无需修改）", [30, 100])
+        self.label(ws.cell(2, 1), "数据项")
+        self.label(ws.cell(2, 2), "内容（YAML）")
+        for r, (path, value) in enumerate(leftovers, start=3):
+            self.put(ws.cell(r, 1), path)
+            self.put(ws.cell(r, 2), yaml.safe_dump(_plain(value), allow_unicode=True, sort_keys=False,
+                                                   default_flow_style=False).strip())
+        self.protect(ws)
+
+    def help(self, ruleset_ref: str | None) -> None:
+        ws = self.sheet(L.HELP, "填表说明", [110])
+        for r, line in enumerate(help_lines(ruleset_ref), start=3):
+            ws.cell(r, 1).value = line
+            ws.cell(r, 1).alignment = self.wrap
+        ws.protection.sheet = True
+
+    def options(self) -> None:
+        ws = self.wb.create_sheet(L.OPTIONS)
+        for r, (level1, _) in enumerate(self.categories, start=1):
+            ws.cell(r, 1).value = level1
+        level2 = [l2 for _, l2s in self.categories for l2 in l2s]
+        for r, label in enumerate(level2, start=1):
+            ws.cell(r, 2).value = label
+        ws.sheet_state = "hidden"
+        for ws_, formula, ref in self.validations:
+            from openpyxl.worksheet.datavalidation import DataValidation
+            dv = DataValidation(type="list", formula1=formula, allow_blank=True, showErrorMessage=False)
+            dv.add(ref)
+            ws_.add_data_validation(dv)
+
+    def _validate(self, ws: Any, formula: str, ref: str) -> None:
+        self.validations.append((ws, formula, ref))
+
+
+def help_lines(ruleset_ref: str | None) -> list[str]:
+    return [
+        "本工作簿是预算绩效自评表，可用 Excel、WPS 或 LibreOffice 填写。黄色单元格为填写区，其余为标签（已锁定，无密码）。",
+        f"评分规则集：{ruleset_ref}。" if ruleset_ref else "评分规则集：按评价类型和年度自动选择。",
+        "填好后：perfrules check 自评表.xlsx 核对；perfrules report 自评表.xlsx -o 自评报告.docx 生成报告。",
+        "一、基本信息：部门（单位）名称、评价类型（部门整体 / 项目）、年度必填。",
+        "二、预算执行：每项任务一行；金额单位与“基本信息”中的金额单位一致；最后一行“金额合计”填合计数。",
+        "三、绩效指标：一级、二级指标可从下拉列表选择；每个三级指标一行；行数不够可插入行。",
+        "年度指标值的写法（perfrules 能识别）：≥90%、≤30万元、＝100%、不低于95%、90%（含）以上、3天内、"
+        "10个工作日内、2024年12月31日前、12月底前、有所提升、达成。",
+        "实际完成值写实际数，如 95%、28.6万元、2024年11月20日、按时完成；百分比请带 % 号，0.98 这样的小数可能被视为含义不明确。",
+        "数值单位：元 / 万元 / 亿元、人次 / 万人次 等同一种单位的不同数量级会自动换算。",
+        "分值、自评得分填数字；偏差原因分析及改进措施：未达到目标或扣分时必须填写。",
+        "是否适用：指标不适用时填“否”，其分值不计，总分按比例折算。指标方向：扁平指标表可填“越大越好 / 越小越好”。",
+        "四、自评结论：自评表总分、报告所述总分和等级；签字日期。",
+        "五、评价小组：每位成员一行。六、评价报告：按层级填写标题和正文。",
+        "附加数据：报告正文中陈述的财务数字等，YAML 格式，一般由 perfrules 自动生成，无需修改。",
+    ]
+
+
+# =========================================================================================== reading
+
+def read_workbook(path: FsPath, name: str) -> Document:
+    """A workbook as a Document for the submission builder: data, and the cell of every value."""
+    check_office_file(path, name, "工作簿")
+    from openpyxl import load_workbook
+    try:
+        wb = load_workbook(path, data_only=False)
+    except PerfrulesError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any parser failure on a user's file is that file's problem
+        raise error(f"无法读取工作簿：{type(exc).__name__}", Location(display_path(name)),
+                    "用 Excel、WPS 或 LibreOffice 打开后另存为 .xlsx 再试", code="E-FORMAT") from None
+    reader = _Reader(wb, path, display_path(name))
+    doc = reader.read()
+    import hashlib
+    doc.sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+    doc.encoding = "xlsx"
+    return doc
+
+
+class _Reader:
+    def __init__(self, wb: Any, path: FsPath, name: str):
+        self.wb, self.path, self.name = wb, path, name
+        self.cells: dict[Path, str] = {}
+        self.cached: Any = None
+
+    # -------------------------------------------------------------- cells
+    def where(self, ws: Any, row: int, col: int) -> str:
+        from openpyxl.utils import get_column_letter
+        return f"{ws.title}!{get_column_letter(col)}{row}"
+
+    def value(self, ws: Any, row: int, col: int, kind: str = "text") -> Any:
+        """The value of a cell as the submission wants it. kind: text | number | int."""
+        cell = ws.cell(row, col)
+        value = cell.value
+        if cell.data_type == "f" or (isinstance(value, str) and value.startswith("=") and cell.data_type != "s"):
+            value = self._cached(ws, row, col)
+        if value is None:
+            value = self._merged_value(ws, row, col)
+        if value is None:
+            return None
+        where = self.where(ws, row, col)
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, (dt.datetime, dt.date)):
+            day = value.date() if isinstance(value, dt.datetime) else value
+            return day.isoformat()
+        if isinstance(value, dt.time):
+            return value.isoformat()
+        if isinstance(value, (int, float)):
+            number = self._number(value, where)
+            if kind == "text" and "%" in (cell.number_format or ""):
+                return _percent_text(number)
+            if kind == "text" and cell.is_date:
+                return None
+            return number
+        text = unicodedata.normalize("NFKC", str(value)).strip() if kind != "text" else str(value).strip()
+        if not text:
+            return None
+        if kind in ("number", "int"):
+            candidate = text.replace(",", "").replace(" ", "")
+            try:
+                number = parse_number(candidate)
+            except NumberError:
+                return str(value).strip()   # text where a number belongs: the schema says so, at this cell
+            return int(number) if kind == "int" and number == number.to_integral_value() else number
+        return text
+
+    def _number(self, value: int | float, where: str) -> int | Decimal:
+        try:
+            if isinstance(value, int):
+                return int(check_number(value, str(value)))
+            if value != value or value in (float("inf"), float("-inf")):
+                raise NumberError(f"单元格 {where} 的数值不是有限的数", "请填写具体数值")
+            # Excel stores a double; its shortest decimal text is what was typed (Excel keeps 15 digits).
+            return check_number(Decimal(repr(value)), repr(value))
+        except NumberError as exc:
+            raise error(exc.message, Location(self.name, cell=where), exc.hint, code="E-NUMBER") from None
+
+    def _cached(self, ws: Any, row: int, col: int) -> Any:
+        if self.cached is None:
+            from openpyxl import load_workbook
+            self.cached = load_workbook(self.path, data_only=True)
+        value = self.cached[ws.title].cell(row, col).value
+        if value is None:
+            where = self.where(ws, row, col)
+            raise error(f"单元格 {where} 是公式，但文件中没有它的计算结果（文件可能从未在电子表格程序中打开并保存过）",
+                        Location(self.name, cell=where), "用 Excel、WPS 或 LibreOffice 打开并保存一次，或把公式换成数值",
+                        code="E-FORMULA")
+        return value
+
+    def _merged_value(self, ws: Any, row: int, col: int) -> Any:
+        for merged in ws.merged_cells.ranges:
+            if merged.min_row <= row <= merged.max_row and merged.min_col <= col <= merged.max_col:
+                if (row, col) != (merged.min_row, merged.min_col):
+                    return ws.cell(merged.min_row, merged.min_col).value
+        return None
+
+    def rows(self, ws: Any, start: int) -> Iterable[int]:
+        """Data rows from `start`: visible ones only, within the row limit."""
+        last = ws.max_row
+        if last - start > MAX_ROWS:
+            raise error(f"工作表“{ws.title}”有 {last} 行，超过上限 {MAX_ROWS} 行", Location(self.name, cell=f"{ws.title}!A{last}"),
+                        "自评表不会有这么多行；请删除多余的行（可能是格式延伸到了整列）", code="E-LIMIT")
+        for row in range(start, last + 1):
+            if ws.row_dimensions[row].hidden:
+                continue
+            yield row
+
+    def keep(self, path: Path, ws: Any, row: int, col: int) -> None:
+        self.cells[path] = self.where(ws, row, col)
+
+    # -------------------------------------------------------------- sheets
+    def sheet(self, title: str, headers: tuple[str, ...] = ()) -> Any:
+        if title in self.wb.sheetnames:
+            return self.wb[title]
+        for ws in self.wb.worksheets:   # renamed: find it by its headers
+            if headers and self._header_row(ws, headers) is not None:
+                return ws
+        return None
+
+    def _header_row(self, ws: Any, needed: tuple[str, ...]) -> int | None:
+        for row in range(1, min(ws.max_row, 12) + 1):
+            found = {L.field_of(ws.cell(row, c).value, L.SYNONYMS) for c in range(1, min(ws.max_column, 40) + 1)}
+            if all(n in found for n in needed):
+                return row
+        return None
+
+    def read(self) -> Document:
+        data: dict[str, Any] = {"schema_version": 1}
+        self.key_values(L.BASIC, L.BASIC_FIELDS, data, ints=("year",))
+        if isinstance(data.get("kind"), str):
+            data["kind"] = L.KIND_WORDS.get(data["kind"].strip(), data["kind"])
+        self.budget(data)
+        self.key_values(L.GOALS, L.GOALS_FIELDS, data)
+        indicators = self.indicators()
+        data["indicators"] = indicators
+        self.key_values(L.CONCLUSION, L.CONCLUSION_FIELDS, data,
+                        numbers=("stated.table.total", "stated.table.max", "stated.narrative.total", "stated.narrative.max"))
+        team = self.table(L.TEAM, L.TEAM_COLUMNS, ("team",))
+        if team:
+            data["team"] = team
+        narrative = self.narrative()
+        if narrative:
+            data["narrative"] = narrative
+        self.extra(data)
+        if self.sheet(L.INDICATORS, ("name", "target")) is None and self.sheet(L.BASIC) is None:
+            raise error("这个工作簿不是自评表：找不到“基本信息”和“绩效指标”工作表", Location(self.name),
+                        "用 perfrules init -o 自评表.xlsx 生成空白自评表，或把指标表的表头写成 三级指标、年度指标值、实际完成值",
+                        code="E-FORMAT")
+        doc = Document(data=data, file=self.name)
+        doc.cells = self.cells
+        return doc
+
+    def key_values(self, title: str, fields: list[tuple[str, str]], data: dict[str, Any],
+                   ints: tuple[str, ...] = (), numbers: tuple[str, ...] = ()) -> None:
+        ws = self.sheet(title)
+        if ws is None:
+            return
+        by_label = {L.header_key(label): path for path, label in fields}
+        for row in self.rows(ws, 1):
+            path = by_label.get(L.header_key(ws.cell(row, 1).value))
+            if path is None:
+                continue
+            self.keep(tuple(path.split(".")), ws, row, 2)   # even when blank: "缺少 unit" names this cell
+            kind = "int" if path in ints else "number" if path in numbers else "text"
+            value = self.value(ws, row, 2, kind)
+            if value is None:
+                continue
+            _set(data, path, value)
+
+    def budget(self, data: dict[str, Any]) -> None:
+        ws = self.sheet(L.BUDGET)
+        if ws is None:
+            return
+        columns, first = self._budget_columns(ws)
+        budget: dict[str, Any] = {}
+        tasks: list[dict[str, Any]] = []
+        notes = {L.header_key(label): path.split(".")[1] for path, label in L.BUDGET_NOTES}
+        for row in self.rows(ws, first):
+            label = L.header_key(ws.cell(row, 1).value)
+            if label in notes:
+                value = self.value(ws, row, 2)
+                if value is not None:
+                    budget[notes[label]] = value
+                    self.keep(("budget", notes[label]), ws, row, 2)
+                continue
+            is_total = label == L.header_key(L.TOTAL_ROW) or label in ("合计", "总计")
+            path: Path = ("budget", "total") if is_total else ("budget", "tasks", len(tasks))
+            item = self._budget_item(ws, row, columns, path, is_total)
+            if not item:
+                continue
+            if is_total:
+                budget["total"] = item
+            else:
+                tasks.append(item)
+        if tasks:
+            budget["tasks"] = tasks
+        if budget:
+            data["budget"] = budget
+
+    def _budget_columns(self, ws: Any) -> tuple[dict[tuple[str, str | None], int], int]:
+        """Columns by (field, money part): the two header rows, group labels carried over merged cells."""
+        header = None
+        for row in range(1, min(ws.max_row, 12) + 1):
+            if any(L.field_of(ws.cell(row, c).value, L.BUDGET_SYNONYMS) == "name" for c in range(1, 4)):
+                header = row
+                break
+        if header is None:
+            raise error("“预算执行”工作表找不到表头（任务名称 …）", Location(self.name, cell=f"{ws.title}!A1"),
+                        "表头应有 任务名称、全年预算数、全年执行数 等", code="E-FORMAT")
+        columns: dict[tuple[str, str | None], int] = {}
+        group: str | None = None
+        for col in range(1, min(ws.max_column, 60) + 1):
+            top = ws.cell(header, col).value
+            if top is None:
+                top = self._merged_value(ws, header, col)
+            sub = ws.cell(header + 1, col).value
+            top_field = L.field_of(top, L.BUDGET_SYNONYMS)
+            sub_field = L.field_of(sub, L.BUDGET_SYNONYMS)
+            if top_field in ("budget_initial", "budget", "spent"):
+                group = top_field
+                if sub_field in ("total", "fiscal", "other"):
+                    columns[(group, sub_field)] = col
+            elif top_field is not None:
+                group = None
+                columns[(top_field, None)] = col
+        return columns, header + 2
+
+    def _budget_item(self, ws: Any, row: int, columns: dict[tuple[str, str | None], int], path: Path,
+                     total: bool) -> dict[str, Any]:
+        item: dict[str, Any] = {}
+        for (field, part), col in columns.items():
+            if total and field in ("name", "content", "completion"):
+                continue
+            if part is None:
+                kind = "number" if field in ("points", "self_score") else "text"
+                value = self.value(ws, row, col, kind)
+                if value is not None:
+                    item[field] = value
+                    self.keep(path + (field,), ws, row, col)
+            else:
+                value = self.value(ws, row, col, "number")
+                if value is not None:
+                    item.setdefault(field, {})[part] = value
+                    self.keep(path + (field, part), ws, row, col)
+        if item and not total and "name" not in item:
+            item["name"] = ""   # a row with figures but no name: the schema says so, at this row
+        if item:
+            self.keep(path, ws, row, 1)
+        return item
+
+    def indicators(self) -> list[dict[str, Any]]:
+        ws = self.sheet(L.INDICATORS, ("name", "target"))
+        if ws is None:
+            return []
+        header = self._header_row(ws, ("name", "target"))
+        if header is None:
+            raise error("“绩效指标”工作表找不到表头", Location(self.name, cell=f"{ws.title}!A1"),
+                        "表头应有 三级指标（或 指标内容）、年度指标值、实际完成值 等", code="E-FORMAT")
+        columns: dict[str, int] = {}
+        for col in range(1, min(ws.max_column, 60) + 1):
+            field = L.field_of(ws.cell(header, col).value, L.SYNONYMS)
+            if field is not None and field not in columns:
+                columns[field] = col
+        out: list[dict[str, Any]] = []
+        for row in self.rows(ws, header + 1):
+            path: Path = ("indicators", len(out))
+            item: dict[str, Any] = {}
+            for field, col in columns.items():
+                kind = "number" if field in ("points", "self_score") else "text"
+                value = self.value(ws, row, col, kind)
+                if value is None:
+                    continue
+                if field == "applicable":
+                    value = not (str(value).strip().lower() in L.NOT_APPLICABLE or value is False)
+                elif field in ("target", "actual") and isinstance(value, str) and value[:1] in "{[":
+                    value = self._flow(value, ws, row, col)
+                item[field] = value
+                self.keep(path + (field,), ws, row, col)
+            if not any(k not in ("level1", "level2") for k in item):
+                continue   # a blank row, or labels only (a merged 一级 cell reaching an empty row)
+            self.keep(path, ws, row, columns.get("name", 1))
+            out.append(item)
+        return out
+
+    def _flow(self, text: str, ws: Any, row: int, col: int) -> Any:
+        try:
+            return load_text(text, self.name).data
+        except PerfrulesError:
+            return text
+
+    def table(self, title: str, columns: list[tuple[str, str]], base: Path) -> list[dict[str, Any]]:
+        ws = self.sheet(title)
+        if ws is None:
+            return []
+        by_label = {L.header_key(label): key for key, label in columns}
+        cols = {by_label[L.header_key(ws.cell(2, c).value)]: c for c in range(1, ws.max_column + 1)
+                if L.header_key(ws.cell(2, c).value) in by_label}
+        out: list[dict[str, Any]] = []
+        for row in self.rows(ws, 3):
+            item: dict[str, Any] = {}
+            for key, col in cols.items():
+                value = self.value(ws, row, col)
+                if value is not None:
+                    item[key] = value
+                    self.keep(base + (len(out), key), ws, row, col)
+            if item:
+                out.append(item)
+        return out
+
+    def narrative(self) -> list[dict[str, Any]]:
+        ws = self.sheet(L.NARRATIVE)
+        if ws is None:
+            return []
+        flat: list[tuple[int, dict[str, Any]]] = []
+        for row in self.rows(ws, 3):
+            level = self.value(ws, row, 1, "int")
+            title, body = self.value(ws, row, 2), self.value(ws, row, 3)
+            if title is None and body is None:
+                continue
+            section: dict[str, Any] = {"title": title if title is not None else ""}
+            if body is not None:
+                section["body"] = body
+            flat.append((level if isinstance(level, int) and level >= 1 else 1, section))
+        return _nest(flat)
+
+    def extra(self, data: dict[str, Any]) -> None:
+        ws = self.sheet(L.EXTRA)
+        if ws is None:
+            return
+        for row in self.rows(ws, 3):
+            path, text = self.value(ws, row, 1), self.value(ws, row, 2)
+            if not path or text is None:
+                continue
+            where = self.where(ws, row, 2)
+            try:
+                value = load_text(str(text), f"{self.name}!{where}").data
+            except PerfrulesError as exc:
+                raise error(f"附加数据 {path} 的 YAML 内容有误：{exc.first.message}", Location(self.name, cell=where),
+                            exc.first.hint, code="E-YAML") from None
+            _set(data, str(path), value)
+            self.keep(tuple(str(path).split(".")), ws, row, 2)
+
+
+# =========================================================================================== helpers
+
+_HANDLED = {
+    "schema_version", "unit", "kind", "year", "project", "department", "region", "title", "issuer",
+    "evaluation.method", "evaluation.organ", "report_date", "money_unit", "ruleset", "budget.tasks",
+    "budget.total", "budget.adjusted_reason", "budget.execution_reason", "goals.expected", "goals.achieved",
+    "indicators", "stated.table.total", "stated.table.max", "stated.table.grade", "stated.narrative.total",
+    "stated.narrative.max", "stated.narrative.grade", "stated.narrative.section", "signatures.leader_date",
+    "signatures.unit_date", "signatures.unit_opinion", "team", "narrative",
+}
+
+
+def _leftovers(data: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    """The parts of a submission no sheet has a place for, by dotted path (whole subtrees)."""
+    out: list[tuple[str, Any]] = []
+    for key, value in data.items():
+        path = f"{prefix}{key}"
+        if path in _HANDLED or value is None:
+            continue
+        if isinstance(value, dict) and any(h.startswith(path + ".") for h in _HANDLED):
+            out += _leftovers(value, path + ".")
+        else:
+            out.append((path, value))
+    return out
+
+
+def _get(data: dict[str, Any], dotted: str) -> Any:
+    value: Any = data
+    for part in dotted.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def _set(data: dict[str, Any], dotted: str, value: Any) -> None:
+    parts = dotted.split(".")
+    node = data
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+    node[parts[-1]] = value
+
+
+def _percent_text(number: int | Decimal) -> str:
+    value = Decimal(number) * 100
+    text = format(value.normalize(), "f")
+    return f"{text}%"
+
+
+def _flatten_sections(sections: list[dict[str, Any]], level: int) -> Iterable[tuple[int, str, str | None]]:
+    for section in sections:
+        yield level, section.get("title", ""), section.get("body")
+        yield from _flatten_sections(section.get("sections") or [], level + 1)
+
+
+def _nest(flat: list[tuple[int, dict[str, Any]]]) -> list[dict[str, Any]]:
+    root: list[dict[str, Any]] = []
+    stack: list[tuple[int, list[dict[str, Any]]]] = [(0, root)]
+    for level, section in flat:
+        while len(stack) > 1 and stack[-1][0] >= level:
+            stack.pop()
+        stack[-1][1].append(section)
+        stack.append((level, section.setdefault("sections", [])))
+    _drop_empty(root)
+    return root
+
+
+def _drop_empty(sections: list[dict[str, Any]]) -> None:
+    for section in sections:
+        if not section.get("sections"):
+            section.pop("sections", None)
+        else:
+            _drop_empty(section["sections"])
+
+
+def _plain(value: Any) -> Any:
+    """Decimal → int or float-free text for yaml.safe_dump (exact digits kept)."""
+    if isinstance(value, Decimal):
+        exponent = value.as_tuple().exponent
+        return int(value) if isinstance(exponent, int) and exponent >= 0 else _DecimalText(format(value, "f"))
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+class _DecimalText(str):
+    """A Decimal written to YAML as a plain number with its exact digits."""
+
+
+def _represent_decimal(dumper: yaml.SafeDumper, value: _DecimalText) -> yaml.ScalarNode:
+    return dumper.represent_scalar("tag:yaml.org,2002:float", str(value))
+
+
+yaml.SafeDumper.add_representer(_DecimalText, _represent_decimal)
+
+
+def _flow(value: Any) -> str:
+    return yaml.safe_dump(_plain(value), allow_unicode=True, default_flow_style=True, width=10_000).strip()
+
