@@ -155,9 +155,10 @@ class _Scorer:
         if printed is None or cat.points is None or printed == cat.points or cat.key in self._weights_said:
             return
         self._weights_said.add(cat.key)
+        field = ("level1",) if depth == 0 else ("level2",) if depth == 1 else ("levels", depth)
         self._finding("warning", "W-LABEL-POINTS",
                       f"标签“{label}”写明 {fmt(printed)} 分，规则集 {self.rs.ref} 中“{cat.label}”为 {fmt(cat.points)} 分；按规则集计分",
-                      row.location, cat.label)
+                      self.sub.doc.loc(row.path + field), cat.label)
 
     def _unique_anywhere(self, wanted: str) -> Category | None:
         hits = self.rs.label_index.get(wanted, [])

@@ -27,6 +27,7 @@ from cli import main
 from engine import batch as batch_module
 from engine.limits import MAX_VALUE_CHARS
 
+from . import hostile_office
 from .conftest import ROOT, SEED
 
 SEED_TEXT = SEED.read_text(encoding="utf-8")
@@ -510,6 +511,7 @@ def hostile_folder(tmp_path: Path, good: int) -> tuple[Path, set[str]]:
     for name, content in generated.items():
         (folder / name).write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
         bad.add(name)
+    bad |= set(hostile_office.write_all(folder))   # xlsx / docx: bombs, entities, truncated, huge
     (folder / "dangling.yaml").symlink_to(folder / "gone.yaml")
     (folder / "loop.yaml").symlink_to(folder / "loop.yaml")
     os.mkfifo(folder / "fifo.yaml")

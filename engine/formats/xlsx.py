@@ -508,11 +508,12 @@ class _Reader:
             sub_field = L.field_of(sub, L.BUDGET_SYNONYMS)
             if top_field in ("budget_initial", "budget", "spent"):
                 group = top_field
-                if sub_field in ("total", "fiscal", "other"):
-                    columns[(group, sub_field)] = col
             elif top_field is not None:
                 group = None
                 columns[(top_field, None)] = col
+                continue
+            if group is not None and sub_field in ("total", "fiscal", "other"):
+                columns.setdefault((group, sub_field), col)   # a group label spans its three columns
         return columns, header + 2
 
     def _budget_item(self, ws: Any, row: int, columns: dict[tuple[str, str | None], int], path: Path,

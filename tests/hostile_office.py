@@ -1,0 +1,96 @@
+"""Hostile Office files, generated (they are binary and some are large): part of the hostile corpus.
+
+Each is a file a unit could send by accident or an attacker on purpose; each must be refused with a clear
+message, in bounded time and memory, exit 1 (and in `batch`, as that file's row).
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+from openpyxl import Workbook
+
+# name → (code, message fragment)
+EXPECTED = {
+    "xml-bomb.xlsx": ("E-FORMAT", "DOCTYPE"),
+    "external-entity.docx": ("E-FORMAT", "DOCTYPE"),
+    "zip-bomb.xlsx": ("E-LIMIT", "压缩炸弹"),
+    "million-rows.xlsx": ("E-LIMIT", "超过上限"),
+    "ten-thousand-tables.docx": ("E-LIMIT", "表格过多"),
+    "truncated.xlsx": ("E-FORMAT", "损坏或不完整"),
+    "truncated.docx": ("E-FORMAT", "损坏或不完整"),
+    "encrypted.xlsx": ("E-FORMAT", "已加密"),
+    "not-a-zip.docx": ("E-FORMAT", "损坏或不完整"),
+}
+
+
+def _workbook() -> bytes:
+    wb = Workbook()
+    wb.active.title = "基本信息"
+    wb.active["A3"], wb.active["B3"] = "部门（单位）名称", "测试局"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _docx() -> bytes:
+    from docx import Document
+    doc = Document()
+    doc.add_paragraph("某县2024年度自评报告")
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
+
+
+def _rewrite(data: bytes, member: str, change) -> bytes:
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            content = src.read(info.filename)
+            dst.writestr(info.filename, change(content) if info.filename == member else content)
+    return out.getvalue()
+
+
+BOMB = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;">'
+        b'<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>')
+XXE = b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+
+
+def _body(xml: bytes) -> bytes:
+    return xml.split(b"?>", 1)[1] if xml.startswith(b"<?xml") else xml
+
+
+def write_all(folder: Path) -> list[str]:
+    """Write every hostile Office file into `folder`; returns their names."""
+    book, word = _workbook(), _docx()
+    files: dict[str, bytes] = {}
+    files["xml-bomb.xlsx"] = _rewrite(book, "xl/worksheets/sheet1.xml",
+                                      lambda c: BOMB + _body(c).replace(b"<sheetData>", b"<sheetData>&lol3;"))
+    files["external-entity.docx"] = _rewrite(word, "word/document.xml",
+                                             lambda c: XXE + _body(c).replace(b"</w:body>", b"&xxe;</w:body>"))
+    bomb = io.BytesIO(book)
+    with zipfile.ZipFile(bomb, "a", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/media/padding.xml", b"\0" * (60 * 1024 * 1024))
+    files["zip-bomb.xlsx"] = bomb.getvalue()
+    wb = Workbook()
+    wb.active.title = "绩效指标"
+    wb.active.append(["绩效指标"])
+    wb.active.append(["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值"])
+    wb.active.cell(1_000_000, 3).value = "x"
+    buf = io.BytesIO()
+    wb.save(buf)
+    files["million-rows.xlsx"] = buf.getvalue()
+    table = b"<w:tbl><w:tr><w:tc><w:p/></w:tc></w:tr></w:tbl><w:p/>"
+    files["ten-thousand-tables.docx"] = _rewrite(word, "word/document.xml",
+                                                 lambda c: c.replace(b"<w:sectPr", table * 10_000 + b"<w:sectPr", 1))
+    files["truncated.xlsx"] = book[: len(book) // 2]
+    files["truncated.docx"] = word[: len(word) // 2]
+    files["encrypted.xlsx"] = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 4096
+    files["not-a-zip.docx"] = "这不是 Word 文档".encode("utf-8") * 100
+    for name, content in files.items():
+        (folder / name).write_bytes(content)
+    assert set(files) == set(EXPECTED)
+    return sorted(files)
