@@ -5,7 +5,9 @@ Each measurement compares perfrules with a baseline in the same run and prints t
      ruleset (bench/handwritten.py); both must give the same totals;
   b. end-to-end `perfrules batch` on N files vs a loop that only parses them with PyYAML's C loader;
   c. peak memory (max RSS) of `perfrules batch` on 100 vs N files;
-  d. start-up: `perfrules score` on one file vs `python -c "import yaml, click"`.
+  d. start-up: `perfrules score` on one file vs `python -c "import yaml, click"`;
+  e. `perfrules score 自评表.xlsx` vs `perfrules score` of the same submission in YAML (the shipped
+     example, converted), as whole commands and as the reading alone (load_submission in-process).
 Results go to bench/results/latest.json (and are printed). N is 10,000 (2,000 with --quick).
 """
 
@@ -109,6 +111,29 @@ def startup() -> dict:
     return {"perfrules_score_s": score_s, "import_yaml_click_s": base_s, "ratio": score_s / base_s}
 
 
+def xlsx_vs_yaml() -> dict:
+    from engine.formats.convert import convert
+    from engine.submission import load_submission
+    seed = ROOT / "examples" / "zizhou-hrss-2024.yaml"
+    with tempfile.TemporaryDirectory(prefix="perfrules-bench-xlsx-") as tmp:
+        xlsx = Path(tmp) / "自评表.xlsx"
+        convert(seed, xlsx)
+
+        def median(cmd: list[str], runs: int = 7) -> float:
+            times = []
+            for _ in range(runs):
+                start = time.perf_counter()
+                subprocess.run(cmd, stdout=subprocess.DEVNULL, check=True, cwd=ROOT)
+                times.append(time.perf_counter() - start)
+            return statistics.median(times)
+        tool = [shutil.which("perfrules")] if shutil.which("perfrules") else PERFRULES
+        xlsx_s, yaml_s = median([*tool, "score", str(xlsx)]), median([*tool, "score", str(seed)])
+        load_xlsx = timed(lambda: [load_submission(xlsx) for _ in range(20)], 3) / 20
+        load_yaml = timed(lambda: [load_submission(seed) for _ in range(20)], 3) / 20
+    return {"score_xlsx_s": xlsx_s, "score_yaml_s": yaml_s, "ratio": xlsx_s / yaml_s,
+            "load_xlsx_ms": load_xlsx * 1000, "load_yaml_ms": load_yaml * 1000, "load_ratio": load_xlsx / load_yaml}
+
+
 def machine() -> dict:
     cpu = ""
     try:
@@ -122,7 +147,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="2,000 files instead of 10,000")
     parser.add_argument("--jobs", type=int, default=2, help="processes for the end-to-end batch (default 2)")
+    parser.add_argument("--only", choices=["e"], help="run one measurement alone (e: xlsx vs YAML)")
     args = parser.parse_args()
+    if args.only == "e":
+        e = xlsx_vs_yaml()
+        print(f"e. score xlsx / score yaml   {e['ratio']:.2f}×   ({e['score_xlsx_s'] * 1000:.0f} ms vs {e['score_yaml_s'] * 1000:.0f} ms;"
+              f" reading alone {e['load_xlsx_ms']:.1f} ms vs {e['load_yaml_ms']:.1f} ms = {e['load_ratio']:.1f}×)")
+        return
     n = 2000 if args.quick else 10000
     results: dict = {"machine": machine(), "files": n}
     with tempfile.TemporaryDirectory(prefix="perfrules-bench-") as tmp:
@@ -144,16 +175,20 @@ def main() -> None:
         results["c_memory"] = {"rss_100_kib": rss_small, f"rss_{n}_kib": rss_big, "ratio": rss_big / rss_small}
     print("d. start-up …", flush=True)
     results["d_startup"] = startup()
+    print("e. xlsx vs YAML …", flush=True)
+    results["e_xlsx_vs_yaml"] = xlsx_vs_yaml()
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
     (out / "latest.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    a, b, c, d = (results[k] for k in ("a_engine_vs_handwritten", "b_batch_vs_parse", "c_memory", "d_startup"))
+    a, b, c, d, e = (results[k] for k in ("a_engine_vs_handwritten", "b_batch_vs_parse", "c_memory", "d_startup",
+                                          "e_xlsx_vs_yaml"))
     print(f"""
 machine: {results['machine']['cpu']} ({results['machine']['cores']} cores), Python {results['machine']['python']}
 a. engine / hand-written time      {a['ratio_engine_time_over_handwritten']:.2f}×   ({a['engine_per_s']:.0f} vs {a['handwritten_per_s']:.0f} submissions/s; totals differing: {a['totals_that_differ']})
 b. batch / parse-only time         {b['ratio']:.2f}×   (--jobs {b['jobs']}: {b['batch_s']:.1f} s; --jobs 1: {b['batch_jobs1_s']:.1f} s = {b['ratio_jobs1']:.2f}×; parse only {b['parse_only_s']:.1f} s; {n} files)
 c. peak RSS {n} / 100 files      {c['ratio']:.2f}×   ({c[f'rss_{n}_kib'] / 1024:.0f} MiB vs {c['rss_100_kib'] / 1024:.0f} MiB)
 d. perfrules score / import yaml+click   {d['ratio']:.2f}×   ({d['perfrules_score_s'] * 1000:.0f} ms vs {d['import_yaml_click_s'] * 1000:.0f} ms)
+e. score xlsx / score yaml         {e['ratio']:.2f}×   ({e['score_xlsx_s'] * 1000:.0f} ms vs {e['score_yaml_s'] * 1000:.0f} ms; reading alone {e['load_xlsx_ms']:.1f} vs {e['load_yaml_ms']:.1f} ms = {e['load_ratio']:.1f}×)
 written to bench/results/latest.json""")
 
 
