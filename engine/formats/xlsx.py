@@ -88,6 +88,12 @@ class _Writer:
         ws["A1"].font = self.bold
         for i, width in enumerate(widths, start=1):
             ws.column_dimensions[get_column_letter(i)].width = width
+        # Printed on A4 landscape, each sheet one page wide (as the paper 自评表 is filed).
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.orientation = "landscape"
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+        ws.print_title_rows = "1:3" if name == L.BUDGET else "1:2"
         return ws
 
     def protect(self, ws: Any) -> None:
