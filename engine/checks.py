@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
-from .dates import parse_date
+from .dates import cn_date, parse_date
 from .errors import Path, did_you_mean
 from .expressions import ExpressionError, compile_expression
 from .methods import Param, ParamError, _convert, fmt
@@ -380,9 +380,9 @@ def dates(ctx: Context, p: Mapping[str, Any]) -> Iterator[Hit]:
     if data.get("report_date") and report is None:
         yield Hit(f"报告日期“{data['report_date']}”无法识别", ("report_date",), "报告日期", "C-DATE-INVALID")
     if report is not None and report.year <= year:
-        yield Hit(f"报告日期 {report.isoformat()} 不在评价年度 {year} 年之后", ("report_date",), "报告日期", "C-DATE-REPORT")
+        yield Hit(f"报告日期 {cn_date(report)} 不在评价年度 {year} 年之后", ("report_date",), "报告日期", "C-DATE-REPORT")
     elif report is not None and report.year > year + p["max_years_after"]:
-        yield Hit(f"报告日期 {report.isoformat()} 距评价年度 {year} 年过远", ("report_date",), "报告日期", "C-DATE-REPORT")
+        yield Hit(f"报告日期 {cn_date(report)} 距评价年度 {year} 年过远", ("report_date",), "报告日期", "C-DATE-REPORT")
     signatures = data.get("signatures") or {}
     for key, label in (("leader_date", "评价组组长签字日期"), ("unit_date", "部门（单位）负责人签章日期")):
         text = signatures.get(key)
@@ -390,10 +390,10 @@ def dates(ctx: Context, p: Mapping[str, Any]) -> Iterator[Hit]:
         if text and when is None:
             yield Hit(f"{label}“{text}”无法识别", ("signatures", key), label, "C-DATE-INVALID")
         elif when is not None and report is not None and abs((when - report).days) > p["max_days"]:
-            yield Hit(f"{label} {when.isoformat()} 与报告日期 {report.isoformat()} 相差 {abs((when - report).days)} 天",
+            yield Hit(f"{label} {cn_date(when)} 与报告日期 {cn_date(report)} 相差 {abs((when - report).days)} 天",
                       ("signatures", key), label, "C-DATE-SIGNATURE")
         elif when is not None and when.year <= year:
-            yield Hit(f"{label} {when.isoformat()} 不在评价年度 {year} 年之后", ("signatures", key), label, "C-DATE-SIGNATURE")
+            yield Hit(f"{label} {cn_date(when)} 不在评价年度 {year} 年之后", ("signatures", key), label, "C-DATE-SIGNATURE")
 
 
 def other_year_figures(ctx: Context, p: Mapping[str, Any]) -> Iterator[Hit]:

@@ -20,3 +20,8 @@ def parse_date(text: str | None) -> dt.date | None:
         return dt.date(*(int(g) for g in match.groups()))
     except ValueError:
         return None
+
+
+def cn_date(day: dt.date) -> str:
+    """The one date style of messages and reports: 2025年3月12日."""
+    return f"{day.year}年{day.month}月{day.day}日"

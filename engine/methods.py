@@ -14,7 +14,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidO
 from functools import lru_cache
 from typing import Any, Callable, Mapping
 
-from .dates import parse_date
+from .dates import cn_date, parse_date
 from .errors import did_you_mean, human
 from .expressions import Expression, ExpressionError, compile_expression
 from .targets import UNITS, Value, convertible, format_number, normalise, to_unit
@@ -608,15 +608,15 @@ def deadline(inp: MethodInput, p: Mapping[str, Any]) -> Outcome:
     if finished is None:
         word = inp.actual.qualitative or normalise(inp.actual.text)
         if word in ON_TIME_WORDS:
-            return Outcome(inp.points, f"实际“{inp.actual.text}”，按期限 {_cn_date(due)} 完成，得满分 {fmt(inp.points)} 分",
+            return Outcome(inp.points, f"实际“{inp.actual.text}”，按期限 {cn_date(due)} 完成，得满分 {fmt(inp.points)} 分",
                            inputs, True)
         if word in LATE_WORDS:
-            return Outcome(ZERO, f"实际“{inp.actual.text}”，未在期限 {_cn_date(due)} 前完成，且未写完成日期，计 0 分",
+            return Outcome(ZERO, f"实际“{inp.actual.text}”，未在期限 {cn_date(due)} 前完成，且未写完成日期，计 0 分",
                            inputs, False)
-        raise Unscorable(f"实际完成值 '{inp.actual.text}' 既不是日期，也不是 按时完成 / 延期；期限为 {_cn_date(due)}")
+        raise Unscorable(f"实际完成值 '{inp.actual.text}' 既不是日期，也不是 按时完成 / 延期；期限为 {cn_date(due)}")
     inputs["finished"] = finished.isoformat()
     if finished <= due:
-        return Outcome(inp.points, f"{_cn_date(finished)} 完成，不晚于期限 {_cn_date(due)}，得满分 {fmt(inp.points)} 分",
+        return Outcome(inp.points, f"{cn_date(finished)} 完成，不晚于期限 {cn_date(due)}，得满分 {fmt(inp.points)} 分",
                        inputs, True)
     if p["per"] == "month":
         late = Decimal((finished.year - due.year) * 12 + finished.month - due.month + (finished.day > due.day))
@@ -626,11 +626,7 @@ def deadline(inp: MethodInput, p: Mapping[str, Any]) -> Outcome:
         what = "天"
     score = ZERO if p["deduct"] is None else max(p["floor"], inp.points - late * p["deduct"])
     rule = "逾期计 0 分" if p["deduct"] is None else f"每逾期 1 {what}扣 {fmt(p['deduct'])} 分，计 {fmt(score)} 分"
-    return Outcome(score, f"{_cn_date(finished)} 完成，晚于期限 {_cn_date(due)} {fmt(late)} {what}，{rule}", inputs, False)
-
-
-def _cn_date(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
+    return Outcome(score, f"{cn_date(finished)} 完成，晚于期限 {cn_date(due)} {fmt(late)} {what}，{rule}", inputs, False)
 
 
 EXPRESSION_NAMES = frozenset({"points", "target", "actual", "self_score", "rate", "budget", "budget_initial", "spent"})

@@ -346,10 +346,47 @@ def render_docx(ts: TemplateSet, view: dict[str, Any], dirs: list[FsPath]) -> by
         raise error(_template_message(exc) + (f"（附近文字：{context[:80]}）" if context else ""), Location(str(source)),
                     "用 Word 打开该模板，检查 {{ }} 中的变量名", code="E-TEMPLATE") from None
     _merge_indicator_cells(doc.docx, view)
+    _keep_headers_with_rows(doc.docx)
+    _describe(doc.docx, view)
     with tempfile.TemporaryFile() as buf:
         doc.save(buf)
         buf.seek(0)
         return buf.read()
+
+
+def _keep_headers_with_rows(document: Any, rows_after: int = 2) -> None:
+    """A table's header never stands alone at the foot of a page: its repeated header rows and the first
+    data rows under it are kept with the next row (Word, WPS and LibreOffice honour keep-with-next)."""
+    from docx.oxml.ns import qn
+    for table in document.tables:
+        trs = list(table._tbl.tr_lst)
+        headers = sum(1 for tr in trs if tr.trPr is not None and tr.trPr.find(qn("w:tblHeader")) is not None)
+        if not headers:
+            continue
+        for tr in trs[: min(len(trs) - 1, headers + rows_after - 1)]:
+            for p in tr.iter(qn("w:p")):
+                p_pr = p.get_or_add_pPr()
+                if p_pr.find(qn("w:keepNext")) is None:
+                    p_pr.insert(0, p_pr.makeelement(qn("w:keepNext"), {}))
+
+
+def _describe(document: Any, view: dict[str, Any]) -> None:
+    """Document properties that describe the report: its title, the unit as author, the report's date."""
+    import datetime as dt
+
+    from .dates import parse_date
+    from .reportview import rendering_date
+    props = document.core_properties
+    props.title = view["title"]
+    props.author = view["unit"]
+    props.subject = f"{view['year']}年度{view['table_title'].removesuffix('表')}报告"
+    props.keywords = "预算绩效自评"
+    props.comments = f"评分规则集 {view['provenance']['ruleset']}；由 perfrules 生成"
+    props.last_modified_by = view["unit"]
+    props.category = "绩效自评报告"
+    day = parse_date(str(view.get("report_date_iso") or "")) or rendering_date()
+    props.created = props.modified = dt.datetime(day.year, day.month, day.day)
+    props.revision = 1
 
 
 def _merge_indicator_cells(document: Any, view: dict[str, Any]) -> None:

@@ -30,6 +30,22 @@ def rendering_date() -> dt.date:
     return dt.date.today()
 
 
+def date_cn(value: Any) -> str:
+    """One date style throughout a report: 2025年3月12日 (text that is no date is shown as written)."""
+    from .dates import parse_date
+    if isinstance(value, dt.date):
+        day: dt.date | None = value
+    else:
+        day = parse_date(str(value)) if value else None
+    return f"{day.year}年{day.month}月{day.day}日" if day else _text(value)
+
+
+def _iso(value: Any) -> str:
+    from .dates import parse_date
+    day = parse_date(str(value)) if value else None
+    return day.isoformat() if day else ""
+
+
 def _money(value: Any) -> str:
     if value is None or isinstance(value, str):
         return value or ""
@@ -43,7 +59,17 @@ def _text(value: Any) -> str:
 def build(sub: Submission, card: Scorecard, rs: Ruleset, template: str) -> dict[str, Any]:
     data = sub.data
     budget_result = next((i for i in card.indicators if i.source == "ruleset" and i.inputs.get("rate")), None)
+    evaluation = data.get("evaluation") or {}
+    own = _own_totals(sub, card)
+    cover = [(label, value) for label, value in (
+        ("项目名称", _text(data.get("project"))) if sub.kind == "project" else ("单位名称", sub.unit),
+        ("主管部门", _text(data.get("department"))) if sub.kind == "project" else ("", ""),
+        ("实施单位", sub.unit) if sub.kind == "project" else ("", ""),
+        ("评价方式", _text(evaluation.get("method"))), ("评价机构", _text(evaluation.get("organ"))),
+        ("报告日期", date_cn(data.get("report_date")))) if label and value]
     return {
+        "cover": [{"label": label, "value": value} for label, value in cover],
+        "own_total": own["total"], "own_grade": own["grade"], "own_source": own["source"],
         "title": data.get("title") or f"{sub.unit} {sub.year} 年度{KIND_TITLE[sub.kind]}绩效自评报告",
         "table_title": "部门整体支出绩效自评表" if sub.kind == "unit-overall" else "项目支出绩效自评表",
         "unit": sub.unit, "year": sub.year, "kind": sub.kind,
@@ -51,7 +77,8 @@ def build(sub: Submission, card: Scorecard, rs: Ruleset, template: str) -> dict[
         "region": _text(data.get("region")), "issuer": _text(data.get("issuer")),
         "evaluation_method": _text((data.get("evaluation") or {}).get("method")),
         "evaluation_organ": _text((data.get("evaluation") or {}).get("organ")),
-        "report_date": _text(data.get("report_date")),
+        "report_date": date_cn(data.get("report_date")),
+        "report_date_iso": _iso(data.get("report_date")),
         "money_unit": data.get("money_unit") or "万元",
         "tasks": [_task(t) for t in (data.get("budget") or {}).get("tasks") or []],
         "budget_total": _budget_total(sub, budget_result),
@@ -60,20 +87,36 @@ def build(sub: Submission, card: Scorecard, rs: Ruleset, template: str) -> dict[
         "total_points": fmt(card.max_total), "total_score": fmt(card.total), "grade": card.grade,
         "categories": [_category(c) for c in card.all_categories() if c.status != "absent" or c.points],
         "team": [{k: _text(m.get(k)) for k in ("name", "title", "unit", "role")} for m in data.get("team") or []],
-        "signatures": {k: _text((data.get("signatures") or {}).get(k)) for k in ("leader_date", "unit_date", "unit_opinion")},
+        "signatures": {k: (date_cn if k.endswith("date") else _text)((data.get("signatures") or {}).get(k))
+                       for k in ("leader_date", "unit_date", "unit_opinion")},
         "sections": _sections(data.get("narrative") or [], 0),
         "summary": _summary(card, rs),
         "differences": _differences(card),
         "stated": [{"label": s.label, "total": fmt(s.total) if s.total is not None else "—",
                     "grade": s.grade or ""} for s in card.stated],
         "findings": [{"severity": _SEVERITY[f.severity], "code": f.code, "message": f.message,
-                      "where": f"第 {f.location.line} 行" if f.location.line else ""} for f in card.findings],
+                      "where": f.location.cell or (f"第 {f.location.line} 行" if f.location.line else "")}
+                     for f in card.findings],
         "provenance": {
             "ruleset": rs.ref, "ruleset_title": rs.title, "ruleset_sha256": rs.sha256,
-            "input_file": sub.file, "input_sha256": sub.doc.sha256, "engine": f"perfrules {__version__}",
-            "template": template, "rendered_on": rendering_date().isoformat(),
+            # By name and hash only: a local absolute path says nothing to a reader and leaks the author's disk.
+            "input_file": os.path.basename(sub.file), "input_sha256": sub.doc.sha256, "engine": f"perfrules {__version__}",
+            "template": template, "rendered_on": date_cn(rendering_date()),
         },
     }
+
+
+def _own_totals(sub: Submission, card: Scorecard) -> dict[str, str]:
+    """The unit's own total and grade, and where they come from: the table's stated total, else the sum of its
+    own scores; the grade the table (or the narrative) states."""
+    stated = sub.data.get("stated") or {}
+    table, narrative = stated.get("table") or {}, stated.get("narrative") or {}
+    if table.get("total") is not None:
+        total, source = fmt(Decimal(table["total"])), "自评表所列"
+    else:
+        own = [i.self_score for i in card.indicators if i.self_score is not None and i.status != "not-applicable"]
+        total, source = (fmt(sum(own, Decimal(0))), "各项自评得分之和") if own else ("—", "")
+    return {"total": total, "grade": _text(table.get("grade") or narrative.get("grade")) or "—", "source": source}
 
 
 def _task(t: dict[str, Any]) -> dict[str, Any]:
@@ -144,8 +187,8 @@ def _sections(items: list[dict[str, Any]], level: int) -> list[dict[str, Any]]:
 def _summary(card: Scorecard, rs: Ruleset) -> str:
     parts = "；".join(f"{c.label}共 {fmt(c.points)} 分，得 {fmt(c.score)} 分" for c in card.categories
                      if c.status not in ("moved", "dropped"))
-    return (f"按评分规则集 {rs.ref}（{rs.title}）计算，本次自评满分 {fmt(card.max_total)} 分，得分 {fmt(card.total)} 分，"
-            f"等级为“{card.grade}”。其中{parts}。")
+    return (f"按评分规则集 {rs.ref}（{rs.title}）复核，本次自评满分 {fmt(card.max_total)} 分，按规则复核得分 "
+            f"{fmt(card.total)} 分，等级为“{card.grade}”。其中{parts}。")
 
 
 def _differences(card: Scorecard) -> list[dict[str, str]]:

@@ -44,7 +44,7 @@ def test_every_format_for_every_shipped_ruleset(tmp_path, fmt, ruleset, submissi
     out = tmp_path / f"report.{fmt}"
     report_file(submission, out, ruleset)
     text = {"pdf": pdf_text, "docx": docx_text}.get(fmt, lambda p: p.read_text(encoding="utf-8"))(out)
-    assert ruleset in text and "perfrules" in text and "2026-01-01" in text          # provenance
+    assert ruleset in text and "perfrules" in text and "2026年1月1日" in text        # provenance, one date style
     assert ("部门整体支出绩效自评表" if submission == SEED else "项目支出绩效自评表") in text
     if submission == SEED:
         for name in INDICATORS:

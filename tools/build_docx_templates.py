@@ -47,13 +47,47 @@ def new_document() -> Document:
         east_asian(style, HEAD_FONT, size, bold=True)
         style.font.color.rgb = None
     east_asian(doc.styles["Table Grid"], BODY_FONT, 9)
-    doc.core_properties.title = "{{ r.title }}"
-    doc.core_properties.author = "perfrules"
+    body = doc.styles["Normal"].paragraph_format
+    body.first_line_indent = Pt(21)   # two characters, as Chinese reports are typeset
+    footer = section.footer.paragraphs[0]
+    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    footer.paragraph_format.first_line_indent = Pt(0)
+    footer.add_run("第 ")
+    field(footer, "PAGE")
+    footer.add_run(" 页 / 共 ")
+    field(footer, "NUMPAGES")
+    footer.add_run(" 页")
+    # Document properties are set when a report is rendered (render.py): title, the unit as author, the date.
     return doc
+
+
+def field(paragraph, code: str) -> None:
+    """A Word field (PAGE, NUMPAGES) that Word, WPS and LibreOffice fill in when they lay out the page."""
+    run = paragraph.add_run()
+    simple = run._r.makeelement(qn("w:fldSimple"), {qn("w:instr"): f" {code} "})
+    inner = simple.makeelement(qn("w:r"), {})
+    text = inner.makeelement(qn("w:t"), {})
+    text.text = "1"
+    inner.append(text)
+    simple.append(inner)
+    run._r.addnext(simple)
+
+
+def repeat_header(t, rows: int = 1) -> None:
+    """The first `rows` rows repeat at the top of every page the table continues on; no row splits."""
+    for i, row in enumerate(t.rows):
+        tr_pr = row._tr.get_or_add_trPr()
+        if i < rows:
+            tr_pr.append(tr_pr.makeelement(qn("w:tblHeader"), {}))
+        tr_pr.append(tr_pr.makeelement(qn("w:cantSplit"), {}))
 
 
 def para(doc, text: str, align=None, bold: bool = False, size: float | None = None):
     p = doc.add_paragraph()
+    if align is not None or bold or text.startswith("{%"):
+        p.paragraph_format.first_line_indent = Pt(0)   # titles, labels and tags are not indented
+    if bold:
+        p.paragraph_format.keep_with_next = True        # a caption stays with the table or text it names
     run = p.add_run(text)
     run.bold = bold
     if size:
@@ -70,6 +104,8 @@ def table(doc, rows: list[list[str]], widths_mm: list[float] | None = None):
     for i, cells in enumerate(rows):
         for j, text in enumerate(cells):
             t.cell(i, j).text = text
+            for paragraph in t.cell(i, j).paragraphs:
+                paragraph.paragraph_format.first_line_indent = Pt(0)
     if widths_mm:
         # Word reads the cell widths, LibreOffice the grid's: set both.
         t.autofit = False
@@ -95,33 +131,39 @@ def cover(doc, lines: list[tuple[str, str]]) -> None:
         doc.add_paragraph()
     para(doc, "{{ r.title }}", WD_ALIGN_PARAGRAPH.CENTER, bold=True, size=20)
     doc.add_paragraph()
-    for label, var in lines:
-        para(doc, f"{label}：{{{{ {var} }}}}", WD_ALIGN_PARAGRAPH.CENTER, size=14)
+    para(doc, "{%p for line in r.cover %}")
+    para(doc, "{{ line.label }}：{{ line.value }}", WD_ALIGN_PARAGRAPH.CENTER, size=14)
+    para(doc, "{%p endfor %}")
     doc.add_paragraph()
     para(doc, "{{ r.issuer }}", WD_ALIGN_PARAGRAPH.CENTER, size=14)
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
 
 def unit_budget(doc) -> None:
+    m = "r.money_unit"
     t = table(doc, [
-        ["任务名称", "主要内容", "完成情况", "全年预算数（{{ r.money_unit }}）", "", "", "全年执行数（{{ r.money_unit }}）", "", "",
-         "分值", "执行率", "得分"],
-        ["", "", "", "总额", "财政拨款", "其他资金", "总额", "财政拨款", "其他资金", "", "", ""],
-        ["{%tr for t in r.tasks %}"] + [""] * 11,
-        ["{{ t.name }}", "{{ t.content }}", "{{ t.completion }}", "{{ t.budget.total }}", "{{ t.budget.fiscal }}",
-         "{{ t.budget.other }}", "{{ t.spent.total }}", "{{ t.spent.fiscal }}", "{{ t.spent.other }}", "{{ t.points }}",
-         "{{ t.rate }}", "{{ t.score }}"],
-        ["{%tr endfor %}"] + [""] * 11,
-        ["金额合计", "", "", "{{ r.budget_total.budget.total }}", "{{ r.budget_total.budget.fiscal }}",
+        ["部门（单位）名称", "", "{{ r.unit }}", "", "", "", "", "", "", "", "", "", ""],
+        ["年度主要任务完成情况", "任务名称", "主要内容", "完成情况", f"全年预算数（{{{{ {m} }}}}）", "", "", f"全年执行数（{{{{ {m} }}}}）",
+         "", "", "分值", "执行率", "得分（按规则复核）"],
+        ["", "", "", "", "总额", "财政拨款", "其他资金", "总额", "财政拨款", "其他资金", "", "", ""],
+        ["{%tr for t in r.tasks %}"] + [""] * 12,
+        ["{% vm %}年度主要任务完成情况", "{{ t.name }}", "{{ t.content }}", "{{ t.completion }}", "{{ t.budget.total }}",
+         "{{ t.budget.fiscal }}", "{{ t.budget.other }}", "{{ t.spent.total }}", "{{ t.spent.fiscal }}", "{{ t.spent.other }}",
+         "{{ t.points }}", "{{ t.rate }}", "{{ t.score }}"],
+        ["{%tr endfor %}"] + [""] * 12,
+        ["金额合计", "", "", "", "{{ r.budget_total.budget.total }}", "{{ r.budget_total.budget.fiscal }}",
          "{{ r.budget_total.budget.other }}", "{{ r.budget_total.spent.total }}", "{{ r.budget_total.spent.fiscal }}",
          "{{ r.budget_total.spent.other }}", "{{ r.budget_total.points }}", "{{ r.budget_total.rate }}",
          "{{ r.budget_total.score }}"],
-    ], [22, 30, 12, 13, 13, 11, 13, 13, 11, 10, 12, 10])
-    for col in (0, 1, 2, 9, 10, 11):
-        merge(t.cell(0, col), t.cell(1, col))
-    merge(t.cell(0, 3), t.cell(0, 5))
-    merge(t.cell(0, 6), t.cell(0, 8))
-    merge(t.cell(5, 0), t.cell(5, 2))
+    ], [14, 20, 26, 11, 12, 12, 10, 12, 12, 10, 9, 11, 11])
+    merge(t.cell(0, 0), t.cell(0, 1))
+    merge(t.cell(0, 2), t.cell(0, 12))
+    for col in (0, 1, 2, 3, 10, 11, 12):
+        merge(t.cell(1, col), t.cell(2, col))
+    merge(t.cell(1, 4), t.cell(1, 6))
+    merge(t.cell(1, 7), t.cell(1, 9))
+    merge(t.cell(6, 0), t.cell(6, 3))
+    repeat_header(t, 3)
 
 
 def project_budget(doc) -> None:
@@ -144,26 +186,30 @@ def project_budget(doc) -> None:
     merge(t.cell(1, 4), t.cell(1, 5))
     merge(t.cell(1, 6), t.cell(1, 7))
     merge(t.cell(2, 0), t.cell(5, 0))
+    repeat_header(t, 0)
 
 
 def common_body(doc) -> None:
-    table(doc, [["年度总体目标", "预期目标（年初设定）", "目标实际完成情况"],
-                ["", "{{ r.goals.expected }}", "{{ r.goals.achieved }}"]], [30, 72, 72])
-    merge(doc.tables[-1].cell(0, 0), doc.tables[-1].cell(1, 0))
+    goals = table(doc, [["年度总体目标", "预期目标（年初设定）", "目标实际完成情况"],
+                        ["", "{{ r.goals.expected }}", "{{ r.goals.achieved }}"]], [30, 72, 72])
+    merge(goals.cell(0, 0), goals.cell(1, 0))
+    repeat_header(goals, 1)
     para(doc, "年度绩效指标完成情况", bold=True)
     t = table(doc, [
-        ["一级指标", "二级指标", "三级指标（指标内容）", "年度指标值", "实际完成值", "分值", "得分"],
-        ["{%tr for row in r.indicator_rows %}", "", "", "", "", "", ""],
+        ["一级指标", "二级指标", "三级指标（指标内容）", "年度指标值", "实际完成值", "分值", "自评得分（单位自评）", "复核得分（按规则复核）"],
+        ["{%tr for row in r.indicator_rows %}", "", "", "", "", "", "", ""],
         ["{% if row.level1_first %}{{ row.level1 }}（{{ row.level1_points }}分）{% endif %}",
          "{% if row.level2_first %}{{ row.level2 }}{% endif %}", "{{ row.name }}", "{{ row.target }}", "{{ row.actual }}",
-         "{{ row.points }}", "{{ row.score }}"],
-        ["{%tr endfor %}", "", "", "", "", "", ""],
-        ["总分", "", "", "", "", "{{ r.total_points }}", "{{ r.total_score }}"],
-        ["等级", "", "", "", "", "{{ r.grade }}", ""],
-    ], [22, 24, 50, 24, 24, 14, 16])
+         "{{ row.points }}", "{{ row.self_score }}", "{{ row.score }}"],
+        ["{%tr endfor %}", "", "", "", "", "", "", ""],
+        ["总分", "", "", "", "", "{{ r.total_points }}", "{{ r.own_total }}", "{{ r.total_score }}"],
+        ["等级", "", "", "", "", "", "{{ r.own_grade }}", "{{ r.grade }}"],
+    ], [20, 22, 44, 22, 22, 12, 16, 16])
     merge(t.cell(4, 0), t.cell(4, 4))
     merge(t.cell(5, 0), t.cell(5, 4))
-    merge(t.cell(5, 5), t.cell(5, 6))
+    repeat_header(t, 1)
+    para(doc, "自评得分、总分和等级为单位自评；复核得分、总分和等级按评分规则集 {{ r.provenance.ruleset }} 复核，以复核结果为准。",
+         size=9)
 
     doc.add_heading("二、评价小组", level=2)
     t = table(doc, [["姓名", "职务/职称", "单位", "签字"],
@@ -175,30 +221,35 @@ def common_body(doc) -> None:
               [30, 36, 70, 38])
     merge(t.cell(4, 0), t.cell(4, 3))
     merge(t.cell(5, 0), t.cell(5, 3))
+    repeat_header(t, 1)
 
     doc.add_heading("三、评价报告", level=2)
-    p = para(doc, "评分结果：{{ r.summary }}")
-    p.runs[0].bold = False
+    para(doc, "以下为单位报告原文（单位自评）。其中所述得分、等级为单位自评结果；按规则复核的结果见“四、评价结论”。", size=9)
     para(doc, "{%p for s in r.sections %}")
     para(doc, "{{ s.title }}", bold=True)
     para(doc, "{%p if s.body %}")
     para(doc, "{{ s.body }}")
     para(doc, "{%p endif %}")
     para(doc, "{%p endfor %}")
+    doc.add_heading("四、评价结论（按规则复核）", level=2)
+    para(doc, "{{ r.summary }}")
+    para(doc, "{%p if r.own_total != '—' %}")
+    para(doc, "单位自评总分 {{ r.own_total }} 分{% if r.own_grade != '—' %}（{{ r.own_grade }}）{% endif %}，与复核结果不一致之处见附录。")
+    para(doc, "{%p endif %}")
 
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
     doc.add_heading("附录：评分核对（perfrules 生成）", level=2)
     para(doc, "总分对照", bold=True)
-    table(doc, [["来源", "总分", "等级"], ["{%tr for s in r.stated %}", "", ""],
-                ["{{ s.label }}", "{{ s.total }}", "{{ s.grade }}"], ["{%tr endfor %}", "", ""]], [80, 40, 40])
+    repeat_header(table(doc, [["来源", "总分", "等级"], ["{%tr for s in r.stated %}", "", ""],
+                ["{{ s.label }}", "{{ s.total }}", "{{ s.grade }}"], ["{%tr endfor %}", "", ""]], [80, 40, 40]), 1)
     para(doc, "自评分与规则得分不一致的指标", bold=True)
-    table(doc, [["指标", "自评得分", "规则得分", "规则说明"], ["{%tr for d in r.differences %}", "", "", ""],
+    repeat_header(table(doc, [["指标", "自评得分", "规则得分", "规则说明"], ["{%tr for d in r.differences %}", "", "", ""],
                 ["{{ d.name }}", "{{ d.self_score }}", "{{ d.score }}", "{{ d.explanation }}"],
-                ["{%tr endfor %}", "", "", ""]], [40, 18, 18, 98])
+                ["{%tr endfor %}", "", "", ""]], [40, 18, 18, 98]), 1)
     para(doc, "核对发现的问题", bold=True)
-    table(doc, [["级别", "代码", "说明", "位置"], ["{%tr for f in r.findings %}", "", "", ""],
+    repeat_header(table(doc, [["级别", "代码", "说明", "位置"], ["{%tr for f in r.findings %}", "", "", ""],
                 ["{{ f.severity }}", "{{ f.code }}", "{{ f.message }}", "{{ f.where }}"],
-                ["{%tr endfor %}", "", "", ""]], [14, 34, 106, 20])
+                ["{%tr endfor %}", "", "", ""]], [14, 34, 106, 20]), 1)
     para(doc, "评分规则集：{{ r.provenance.ruleset }}（sha256 {{ r.provenance.ruleset_sha256[:16] }}）；"
               "自评数据：{{ r.provenance.input_file }}（sha256 {{ r.provenance.input_sha256[:16] }}）；"
               "报告模板：{{ r.provenance.template }}；{{ r.provenance.engine }}；生成日期：{{ r.provenance.rendered_on }}。",

@@ -176,6 +176,13 @@ class _Importer:
         table_no = 0
         for grid in grids:
             table_no += 1
+            if grid and L.header_key(grid[0][0]) in ("部门单位名称", "单位名称", "项目名称") and len(grid) > 1:
+                value = next((c for c in grid[0][1:] if c and L.header_key(c) != L.header_key(grid[0][0])), "")
+                key = "project" if L.header_key(grid[0][0]) == "项目名称" else "unit"
+                if value and key not in self.data:
+                    self.data[key] = value
+                    self.note((key,), f"表 {table_no} 第 1 行“{grid[0][0]}”")
+                grid = grid[1:]
             if not grid:
                 continue
             header = grid[0]

@@ -80,7 +80,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 BUDGET_SYNONYMS: dict[str, tuple[str, ...]] = {
     "name": ("任务名称", "主要任务", "项目名称", "任务", "名称"),
     "content": ("主要内容", "任务内容", "内容"),
-    "completion": ("完成情况", "年度主要任务完成情况", "主要任务完成情况", "任务完成情况"),
+    "completion": ("完成情况", "任务完成情况"),   # 年度主要任务完成情况 is the row-group label of the table, not a column
     "points": ("分值",), "rate": ("执行率", "预算执行率"), "self_score": ("得分", "自评得分"),
     "budget_initial": ("年初预算数", "年初预算"), "budget": ("全年预算数", "全年预算", "调整后预算数", "预算数"),
     "spent": ("全年执行数", "全年执行", "执行数", "实际支出"),
