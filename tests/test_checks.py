@@ -35,7 +35,7 @@ SEED_CONTRADICTIONS = [
     ("C-FINANCE", ["250.69", "788.72", "1039.41", "1009.41"]),  # basic + project ≠ expense
     ("C-ASSETS", ["1087.74", "398.91", "688.69", "1087.6"]),     # assets ≠ current + fixed
     ("C-OTHER-YEAR", ["2023", "2024"]),                           # 2023 figures in a 2024 report
-    ("C-DATE-SIGNATURE", ["2015-03-19", "2025-03-10"]),          # signatures ten years off
+    ("C-DATE-SIGNATURE", ["2015年3月19日", "2025年3月10日"]),          # signatures ten years off
     ("C-DEDUCT-NO-REASON", ["高质量完成"]),
     ("C-DEDUCT-NO-REASON", ["服务对象满意度"]),
     ("C-DEDUCT-NO-REASON", ["带动就业创业人员数量"]),
@@ -126,7 +126,7 @@ def test_clean_submission_has_no_findings():
     ("actual: 85%, points: 30, self_score: 30", "actual: 70%, points: 30, self_score: 30", "C-MISSED-NO-REASON", "就业率"),
     ("actual: \"110\", points: 50", "actual: \"200\", points: 50", "C-OVER-TARGET", "200%"),
     ("actual: 95%, points: 10, self_score: 10", "actual: 95%, points: 10", "C-NO-SELF-SCORE", "满意度"),
-    ("report_date: 2025-02-20", "report_date: 2024-12-01", "C-DATE-REPORT", "2024-12-01"),
+    ("report_date: 2025-02-20", "report_date: 2024-12-01", "C-DATE-REPORT", "2024年12月1日"),
     ("report_date: 2025-02-20", "report_date: 2025年13月1日", "C-DATE-INVALID", "13"),
     ("narrative: {total: 100, grade: 优}", "narrative: {total: 100, grade: 良}", "C-GRADE", "良"),
     ("narrative: {total: 100, grade: 优}", "narrative: {total: 100, grade: 甲等}", "C-GRADE", "甲等"),
