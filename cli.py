@@ -216,6 +216,11 @@ def check(file: str, ruleset_ref: str | None, strict: bool, output_format: str, 
         sys.exit(EXIT_FINDINGS)
 
 
+def _dumps(value: Any) -> str:
+    from engine.scorecard import dumps
+    return dumps(value) + "\n"
+
+
 def _json(value: Any) -> None:
     from engine.scorecard import dumps
     emit(dumps(value))
@@ -408,12 +413,14 @@ def diff_cmd(a: str, b: str, output_format: str, ruleset_dirs: tuple[str, ...]) 
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--against", required=True, metavar="ID[@VERSION]", help="新规则集。")
 @click.option("--baseline", metavar="ID[@VERSION]", help="原规则集；省略时用每份数据原本适用的规则集。")
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False),
+              help="写入文件而不是打印：.html（可离线打开的对比页面）、.csv、.json")
 @click.option("--trust-submission-ruleset", "trust", is_flag=True,
               help="按自评数据中 ruleset 字段指定的规则集评分（默认按财政局适用的规则集，另行指定的只记为发现）。")
 @common(formats=("text", "json", "csv"))
 @handled
-def replay(paths: tuple[str, ...], against: str, baseline: str | None, trust: bool, output_format: str,
-           ruleset_dirs: tuple[str, ...]) -> None:
+def replay(paths: tuple[str, ...], against: str, baseline: str | None, out: str | None, trust: bool,
+           output_format: str, ruleset_dirs: tuple[str, ...]) -> None:
     """用新规则集重新评分一批自评数据，看总分和等级怎样变化。
 
     列出每份数据在原规则集与新规则集下的总分、等级和变化，哪些单位跨过等级界线，以及各等级的单位数。
@@ -423,9 +430,27 @@ def replay(paths: tuple[str, ...], against: str, baseline: str | None, trust: bo
     例：
       perfrules replay examples/ --against shaanxi/zizhou-unit-overall@2025.1 --baseline cn/unit-overall@2024.1
       perfrules replay units/ --against cn/project@2020.1 --format csv > replay.csv
+      perfrules replay units/ --against shaanxi/zizhou-unit-overall@2025.1 -o 对比.html
     """
     from engine import replay as rp
     after, rows = rp.replay(paths, against, baseline, ruleset_dirs, trust)
+    if out:
+        from pathlib import Path
+
+        from engine.errors import Location, error
+        from engine.files import atomic_write
+        suffix = Path(out).suffix.lower()
+        writers = {".html": lambda: rp.to_html(after, rows), ".htm": lambda: rp.to_html(after, rows),
+                   ".csv": lambda: rp.to_csv(rows),
+                   ".json": lambda: _dumps({"against": after.ref, "rows": [r.to_json() for r in rows]})}
+        if suffix not in writers:
+            raise error(f"无法从扩展名 '{suffix or '（无）'}' 判断输出格式", Location(out), "请用 .html、.csv 或 .json 结尾",
+                        code="E-USAGE")
+        atomic_write(Path(out), writers[suffix](), [Path(p) for p in paths])
+        emit(f"已写出 {out}")
+        if any(r.error for r in rows):
+            sys.exit(EXIT_FINDINGS)
+        return
     if output_format == "json":
         _json({"against": after.ref, "rows": [r.to_json() for r in rows],
                "grades": [{"grade": g, "before": x, "after": y} for g, x, y in rp.grade_counts(rows, after)]})
@@ -440,7 +465,7 @@ def replay(paths: tuple[str, ...], against: str, baseline: str | None, trust: bo
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False),
-              help="汇总文件；格式由扩展名决定：.csv .json .xlsx")
+              help="汇总文件；格式由扩展名决定：.csv .json .xlsx .html（可离线打开的审阅页面）")
 @click.option("--ruleset", "ruleset_ref", metavar="ID[@VERSION]",
               help="统一使用的规则集；省略时每份数据按类型、年度、地区用其适用的规则集（不采用数据自己指定的）。")
 @click.option("-j", "--jobs", default=1, show_default=True, type=click.IntRange(1, 64), help="并行进程数。")
@@ -463,6 +488,7 @@ def batch(paths: tuple[str, ...], out: str, ruleset_ref: str | None, jobs: int, 
       perfrules batch units/ -o 汇总.xlsx
       perfrules batch units/ other/*.yaml -o 汇总.csv --jobs 4
       perfrules batch units/ -o 汇总.json --ruleset cn/unit-overall@2024.1
+      perfrules batch units/ -o 汇总.html                 # 审阅页面：图表、可排序筛选的单位表
     """
     from pathlib import Path
 
@@ -472,11 +498,11 @@ def batch(paths: tuple[str, ...], out: str, ruleset_ref: str | None, jobs: int, 
     make_sink = bt.SINKS.get(Path(out).suffix.lower())
     if make_sink is None:
         raise error(f"无法从扩展名 '{Path(out).suffix or '（无）'}' 判断汇总格式", Location(out),
-                    "汇总文件请用 .csv、.json 或 .xlsx 结尾")
+                    "汇总文件请用 .csv、.json、.xlsx 或 .html 结尾")
     found = collect(paths)
     inputs = found.files + [Path(p) for p in paths]
     check_output(Path(out), inputs, force)   # before any work: never score a file and then write over it
-    sink = make_sink()
+    sink = make_sink(paths)
     try:
         if sys.stderr.isatty() and output_format == "text":
             with click.progressbar(length=len(found.files), label="评分中", file=sys.stderr) as bar:

@@ -58,15 +58,39 @@ def score_one(job: Job) -> dict[str, Any]:
                 "hint": "这是 perfrules 的缺陷；请用 perfrules score --debug 重新运行该文件并报告"}
 
 
+SEVERITY_CN = {"error": "错误", "warning": "警告", "info": "提示"}
+DETAIL = ("findings", "categories", "own_grade")   # for the workbook's and the review page's sheets only
+
+
 def _row(name: str, sub: Any, card: Any) -> dict[str, Any]:
     stated = _stated_total(sub.data.get("stated") or {})
     counts = card.counts()
+    block = sub.data.get("stated") or {}
+    own_grade = (block.get("table") or {}).get("grade") or (block.get("narrative") or {}).get("grade")
+    own_grade = None if own_grade is None else _grade_label(card, str(own_grade))
     return {
         "file": name, "error": False, "unit": sub.unit, "year": sub.year, "kind": sub.kind,
         "ruleset": f"{card.ruleset_id}@{card.ruleset_version}", "total": card.total, "grade": card.grade,
         "stated_total": stated, "difference": None if stated is None else stated - card.total,
         "errors": counts["error"], "warnings": counts["warning"],
+        "own_grade": own_grade,
+        "findings": [(SEVERITY_CN[f.severity], f.code, f.message, _where(f.location)) for f in card.findings],
+        "categories": [(c.label, c.points, c.score, c.self_score) for c in card.categories],
     }
+
+
+def _grade_label(card: Any, text: str) -> str:
+    """A stated grade by the ruleset's label (优秀 → 优) when it is one of its aliases."""
+    return GRADE_ALIASES.get(text, text)
+
+
+GRADE_ALIASES = {"优秀": "优", "良好": "良", "中等": "中", "合格": "中", "较差": "差", "不合格": "差"}
+
+
+def _where(location: Any) -> str:
+    if location.cell:
+        return location.cell
+    return f"第 {location.line} 行" if location.line else ""
 
 
 def _stated_total(stated: dict[str, Any]) -> Decimal | None:
@@ -180,7 +204,7 @@ class CsvSink:
     def close(self) -> None:
         pass
 
-    def __init__(self) -> None:
+    def __init__(self, roots: Iterable[str | FsPath] = ()) -> None:
         self.buf = io.StringIO()
         self.writer = csv.writer(self.buf, lineterminator="\n")
         self.writer.writerow([label for _, label in COLUMNS] + ["错误信息"])
@@ -205,11 +229,12 @@ class JsonSink:
     def close(self) -> None:
         pass
 
-    def __init__(self) -> None:
+    def __init__(self, roots: Iterable[str | FsPath] = ()) -> None:
         self.parts: list[str] = []
 
     def add(self, row: dict[str, Any]) -> None:
-        self.parts.append("    " + dumps(row).replace("\n", "\n    "))
+        lean = {k: v for k, v in row.items() if k not in DETAIL}
+        self.parts.append("    " + dumps(lean).replace("\n", "\n    "))
 
     def finish(self, summary: Summary) -> bytes:
         rows = "[\n" + ",\n".join(self.parts) + "\n  ]" if self.parts else "[]"
@@ -218,16 +243,39 @@ class JsonSink:
 
 
 # Column widths are set before rows stream in (openpyxl's write-only mode), from what the columns hold.
-_WIDTHS = {"unit": 36, "year": 8, "kind": 14, "ruleset": 30, "total": 10, "grade": 8, "stated_total": 10,
-           "difference": 18, "errors": 8, "warnings": 8, "file": 48, "line": 6, "message": 60, "hint": 50}
+_WIDTHS = {"unit": 36, "year": 8, "kind": 10, "ruleset": 30, "total": 10, "grade": 8, "stated_total": 10,
+           "difference": 18, "errors": 8, "warnings": 8, "file": 48, "line": 6, "message": 70, "hint": 50,
+           "severity": 8, "code": 22, "where": 24, "category": 18, "points": 8, "score": 10, "own": 10}
 TOP_COLUMNS = [("unit", "单位"), ("total", "规则总分"), ("stated_total", "自报总分"), ("difference", "差异（自报−规则）"),
                ("file", "文件")]
+FINDING_COLUMNS = [("unit", "单位"), ("severity", "级别"), ("code", "代码"), ("message", "说明"), ("where", "位置"),
+                   ("file", "文件")]
+CATEGORY_COLUMNS = [("unit", "单位"), ("category", "类别"), ("points", "分值"), ("score", "规则得分"), ("own", "单位自评"),
+                    ("difference", "差异（自评−规则）"), ("file", "文件")]
+SCORE_FORMAT, RATE_FORMAT, MONEY_FORMAT = "0.00", "0.00%", "#,##0.00"
+_FORMATS = {"total": SCORE_FORMAT, "stated_total": SCORE_FORMAT, "difference": SCORE_FORMAT, "points": SCORE_FORMAT,
+            "score": SCORE_FORMAT, "own": SCORE_FORMAT}
+GRADE_ORDER = ["优", "良", "中", "差"]
+
+
+def relative_to_roots(file: str, roots: list[FsPath]) -> str:
+    """A file's path relative to the folder of the batch it was found in (the batch root)."""
+    path = FsPath(file)
+    for root in roots:
+        try:
+            return path.relative_to(root).as_posix()
+        except ValueError:
+            continue
+    return file
 
 
 class XlsxSink:
-    """openpyxl in write-only mode: rows go to a temporary file as they come, not into memory."""
+    """The county workbook, for a reviewer: every sheet filtered and frozen, number formats, kinds in Chinese,
+    paths relative to the batch root, a 问题清单 with one row per finding, 分类得分 per unit and category with
+    the differences coloured, and native charts (grades by the unit's own account and by the rule; own total
+    against rule total). openpyxl in write-only mode: rows go to temporary files as they come."""
 
-    def __init__(self) -> None:
+    def __init__(self, roots: Iterable[str | FsPath] = ()) -> None:
         import tempfile
         from openpyxl import Workbook
         # openpyxl streams each sheet through a temporary file in the default temporary folder and removes
@@ -235,8 +283,13 @@ class XlsxSink:
         self._tmp = tempfile.TemporaryDirectory(prefix="perfrules-xlsx-")
         self._saved_tempdir = tempfile.tempdir
         tempfile.tempdir = self._tmp.name
+        self.roots = [FsPath(r) for r in roots if FsPath(r).is_dir()]
         self.wb = Workbook(write_only=True)
         self.main = self._sheet("评分汇总", COLUMNS)
+        self.findings = self._sheet("问题清单", FINDING_COLUMNS)
+        self.categories = self._sheet("分类得分", CATEGORY_COLUMNS)
+        self.rows = {"评分汇总": 1, "问题清单": 1, "分类得分": 1}
+        self.own_grades: dict[str, int] = {}
 
     def close(self) -> None:
         import tempfile
@@ -248,7 +301,7 @@ class XlsxSink:
         from openpyxl.styles import Alignment, Font, PatternFill
         from openpyxl.utils import get_column_letter
         ws = self.wb.create_sheet(title)
-        ws.freeze_panes = "A2"
+        ws.freeze_panes = "B2"
         for i, (key, _) in enumerate(columns, start=1):
             ws.column_dimensions[get_column_letter(i)].width = _WIDTHS.get(key, 12)
         header = []
@@ -259,46 +312,108 @@ class XlsxSink:
             cell.alignment = Alignment(horizontal="center", vertical="center")
             header.append(cell)
         ws.append(header)
+        ws._perfrules_columns = columns
         return ws
 
-    def _append(self, ws: Any, values: list[Any]) -> None:
+    def _append(self, ws: Any, values: list[Any], columns: list[tuple[str, str]] | None = None) -> None:
         # Decimal stays Decimal: openpyxl writes it through str(), so the exact digits reach the file.
         # Text is always a string cell: a unit named "=HYPERLINK(…)" must not become a live formula.
         from openpyxl.cell import WriteOnlyCell
         cells = []
-        for value in values:
+        keys = [k for k, _ in (columns or getattr(ws, "_perfrules_columns", []))] or [None] * len(values)
+        for key, value in zip(keys, values):
             cell = WriteOnlyCell(ws, value=value)
             if isinstance(value, str):
                 cell.data_type = "s"
+            elif isinstance(value, Decimal) and key in _FORMATS:
+                cell.number_format = _FORMATS[key]
             cells.append(cell)
         ws.append(cells)
+        if ws.title in self.rows:
+            self.rows[ws.title] += 1
 
     def add(self, row: dict[str, Any]) -> None:
-        self._append(self.main, [row[k] for k, _ in COLUMNS])
+        file = relative_to_roots(row["file"], self.roots)
+        shown = {**row, "kind": KINDS_CN.get(row["kind"], row["kind"]), "file": file}
+        self._append(self.main, [shown[k] for k, _ in COLUMNS])
+        for severity, code, message, where in row.get("findings", []):
+            self._append(self.findings, [row["unit"], severity, code, message, where, file])
+        for label, points, score, own in row.get("categories", []):
+            self._append(self.categories, [row["unit"], label, points, score, own,
+                                           None if own is None else own - score, file])
+        grade = row.get("own_grade")
+        if grade:   # units that state no grade are not counted on the 单位自评 side
+            self.own_grades[grade] = self.own_grades.get(grade, 0) + 1
 
     def finish(self, summary: Summary) -> bytes:
+        from openpyxl.formatting.rule import CellIsRule
+        from openpyxl.styles import PatternFill
+        red, green = PatternFill("solid", fgColor="FFC7CE"), PatternFill("solid", fgColor="C6EFCE")
+        for ws, column in ((self.main, "H"), (self.categories, "F")):
+            last = max(2, self.rows[ws.title])
+            ws.conditional_formatting.add(f"{column}2:{column}{last}", CellIsRule(operator="greaterThan", formula=["0"], fill=red))
+            ws.conditional_formatting.add(f"{column}2:{column}{last}", CellIsRule(operator="lessThan", formula=["0"], fill=green))
+        for ws, columns in ((self.main, COLUMNS), (self.findings, FINDING_COLUMNS), (self.categories, CATEGORY_COLUMNS)):
+            ws.auto_filter.ref = f"A1:{_col(len(columns))}{max(1, self.rows[ws.title])}"
         top = self._sheet("差异最大", TOP_COLUMNS)
         for row in summary.largest_differences():
-            self._append(top, [row[k] for k, _ in TOP_COLUMNS])
+            self._append(top, [relative_to_roots(row[k], self.roots) if k == "file" else row[k] for k, _ in TOP_COLUMNS])
+        top.auto_filter.ref = f"A1:{_col(len(TOP_COLUMNS))}{len(summary.largest_differences()) + 1}"
         errors = self._sheet("无法评分的文件", ERROR_COLUMNS)
         for err in summary.errors:
-            self._append(errors, [err[k] for k, _ in ERROR_COLUMNS])
+            self._append(errors, [relative_to_roots(err[k], self.roots) if k == "file" else err[k] for k, _ in ERROR_COLUMNS])
+        errors.auto_filter.ref = f"A1:{_col(len(ERROR_COLUMNS))}{len(summary.errors) + 1}"
         if summary.duplicates:
             dup = self._sheet("重复提交", [("unit", "单位"), ("year", "年度"), ("kind", "类型"), ("file", "文件")])
             for (unit, year, kind), files in summary.duplicates.items():
                 for file in files:
-                    self._append(dup, [unit, year, KINDS_CN.get(kind, kind), file])
+                    self._append(dup, [unit, year, KINDS_CN.get(kind, kind), relative_to_roots(file, self.roots)])
+            dup.auto_filter.ref = f"A1:D{sum(len(f) for f in summary.duplicates.values()) + 1}"
         skipped = self._sheet("未读取的文件", [("file", "文件"), ("message", "原因")])
         for file, reason in summary.skipped:
-            self._append(skipped, [file, reason])
-        grades = self._sheet("等级分布", [("grade", "等级"), ("count", "单位数")])
-        for grade, count in summary.grades().items():
-            self._append(grades, [grade, count])
+            self._append(skipped, [relative_to_roots(file, self.roots), reason])
+        skipped.auto_filter.ref = f"A1:B{len(summary.skipped) + 1}"
+        self._grades_and_charts(summary)
         self.wb.properties.created = self.wb.properties.modified = _fixed_time()
         self.wb.properties.creator = "perfrules"
         buf = io.BytesIO()
         self.wb.save(buf)
         return _deterministic_zip(buf.getvalue())
+
+    def _grades_and_charts(self, summary: Summary) -> None:
+        """等级分布: units per grade by their own account and by the rule, a bar chart of both, and a
+        scatter of own total against rule total (read from the 评分汇总 sheet)."""
+        from openpyxl.chart import BarChart, Reference, ScatterChart, Series
+        ws = self._sheet("等级分布", [("grade", "等级"), ("own", "单位自评（单位数）"), ("count", "按规则复核（单位数）")])
+        rule = summary.grades()
+        labels = [g for g in GRADE_ORDER if g in rule or g in self.own_grades]
+        labels += [g for g in list(rule) + list(self.own_grades) if g not in labels]
+        for grade in labels:
+            self._append(ws, [grade, self.own_grades.get(grade, 0), rule.get(grade, 0)])
+        ws.auto_filter.ref = f"A1:C{len(labels) + 1}"
+        bar = BarChart()
+        bar.type, bar.title = "col", "等级分布：单位自评与按规则复核"
+        bar.y_axis.title, bar.x_axis.title = "单位数", "等级"
+        bar.add_data(Reference(ws, min_col=2, max_col=3, min_row=1, max_row=len(labels) + 1), titles_from_data=True)
+        bar.set_categories(Reference(ws, min_col=1, min_row=2, max_row=len(labels) + 1))
+        bar.width, bar.height = 16, 8
+        ws.add_chart(bar, "E2")
+        scored = max(2, self.rows["评分汇总"])
+        scatter = ScatterChart()
+        scatter.title, scatter.style = "自报总分与规则总分", 13
+        scatter.x_axis.title, scatter.y_axis.title = "规则总分", "自报总分"
+        series = Series(Reference(self.main, min_col=7, min_row=2, max_row=scored),
+                        Reference(self.main, min_col=5, min_row=2, max_row=scored), title="各单位")
+        series.marker.symbol = "circle"
+        series.graphicalProperties.line.noFill = True
+        scatter.series.append(series)
+        scatter.width, scatter.height = 16, 10
+        ws.add_chart(scatter, "E20")
+
+
+def _col(n: int) -> str:
+    from openpyxl.utils import get_column_letter
+    return get_column_letter(n)
 
 
 def _fixed_time() -> Any:
@@ -328,7 +443,13 @@ def _deterministic_zip(data: bytes) -> bytes:
     return out.getvalue()
 
 
-SINKS: dict[str, Callable[[], Sink]] = {".csv": CsvSink, ".json": JsonSink, ".xlsx": XlsxSink}
+def _html_sink(roots: Iterable[str | FsPath] = ()) -> "Sink":
+    from .review import HtmlSink
+    return HtmlSink(roots)
+
+
+SINKS: dict[str, Callable[..., Sink]] = {".csv": CsvSink, ".json": JsonSink, ".xlsx": XlsxSink, ".html": _html_sink,
+                                         ".htm": _html_sink}
 
 
 def text_summary(summary: Summary) -> str:

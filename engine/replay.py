@@ -82,7 +82,9 @@ def grade_counts(rows: list[Row], after: Ruleset) -> list[tuple[str, int, int]]:
 
 
 def to_csv(rows: list[Row]) -> str:
+    """The replay as CSV, with a BOM so that Excel and WPS open the Chinese headers as UTF-8 (as batch's)."""
     buf = io.StringIO()
+    buf.write("\ufeff")
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(["文件", "单位", "原规则集", "原总分", "原等级", "新总分", "新等级", "变化", "等级变化", "错误"])
     for r in rows:
@@ -111,3 +113,25 @@ def text(after: Ruleset, rows: list[Row]) -> str:
         out.append(f"\n无法评分的文件 {len(bad)} 个：")
         out += [f"  {r.error}" for r in bad]
     return "\n".join(out)
+
+
+def to_html(after: Ruleset, rows: list[Row]) -> str:
+    """The replay as a review page: every unit before and after, grade crossings first."""
+    from .review import page
+    units = []
+    for r in rows:
+        if r.error is not None:
+            continue
+        change = r.change
+        units.append([r.unit or "", r.file, r.before_ruleset or "", fmt(r.after_total), _float(r.after_total),
+                      r.after_grade or "", fmt(r.before_total), _float(r.before_total), r.before_grade or "",
+                      signed(change), _float(change), 1 if r.crossed else 0, 0,
+                      [["提示", "等级变化", f"{r.before_grade} → {r.after_grade}", ""]] if r.crossed else [],
+                      [], f"{r.before_ruleset} → {after.ref}"])
+    failed = [[r.file, r.error or ""] for r in rows if r.error is not None]
+    return page(f"规则集变更对比：按 {after.ref} 重新评分", units, failed, [],
+                replay={"against": after.ref})
+
+
+def _float(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)

@@ -70,16 +70,48 @@ def test_csv_opens_with_chinese_headers(runner, county, tmp_path):
     assert broken and broken[0]["错误信息"].startswith("第 6 行")
 
 
-def test_xlsx_has_headers_frozen_row_and_widths(runner, county, tmp_path):
+def test_the_county_workbook_is_a_reviewers_tool(runner, county, tmp_path):
     out = tmp_path / "s.xlsx"
     run(runner, county, "-o", out)
     wb = load_workbook(out)
-    assert wb.sheetnames == ["评分汇总", "差异最大", "无法评分的文件", "未读取的文件", "等级分布"]
-    ws = wb["评分汇总"]
-    assert [c.value for c in ws[1]][:6] == ["单位", "年度", "类型", "规则集", "规则总分", "等级"]
-    assert ws.freeze_panes == "A2"
-    assert ws.column_dimensions["A"].width >= 20      # 子洲县人力资源和社会保障局 is 26 columns wide
-    assert ws.max_row == 7
+    assert wb.sheetnames == ["评分汇总", "问题清单", "分类得分", "差异最大", "无法评分的文件", "未读取的文件", "等级分布"]
+    for ws in wb.worksheets:   # every sheet filtered and frozen below its header
+        assert ws.auto_filter.ref and ws.auto_filter.ref.startswith("A1:"), ws.title
+        assert ws.freeze_panes == "B2", ws.title
+    main = wb["评分汇总"]
+    assert [c.value for c in main[1]][:6] == ["单位", "年度", "类型", "规则集", "规则总分", "等级"]
+    assert main.column_dimensions["A"].width >= 20      # 子洲县人力资源和社会保障局 is 26 columns wide
+    assert main.max_row == 7
+    rows = {r[0].value: r for r in main.iter_rows(min_row=2)}
+    seed = rows["子洲县人力资源和社会保障局"]
+    assert seed[2].value == "部门整体" and rows["某县人力资源和社会保障局"][2].value == "项目"
+    assert seed[4].number_format == "0.00" and seed[7].number_format == "0.00"
+    assert seed[10].value == "zizhou.yaml" and rows["甲单位"][10].value == "replay/unit-a.yaml"   # relative to the root
+    assert main.conditional_formatting
+    findings = wb["问题清单"]
+    assert [c.value for c in findings[1]] == ["单位", "级别", "代码", "说明", "位置", "文件"]
+    codes = {(r[0].value, r[2].value) for r in findings.iter_rows(min_row=2)}
+    assert ("子洲县人力资源和社会保障局", "W-STATED-TOTAL") in codes
+    categories = wb["分类得分"]
+    output = next(r for r in categories.iter_rows(min_row=2) if r[0].value == "子洲县人力资源和社会保障局" and r[1].value == "产出指标")
+    assert (output[2].value, output[3].value, output[4].value, output[5].value) == (50, 45, 49, 4)
+    assert categories.conditional_formatting
+    grades = wb["等级分布"]
+    assert [c.value for c in grades[1]] == ["等级", "单位自评（单位数）", "按规则复核（单位数）"]
+    charts = grades._charts
+    from openpyxl.chart import BarChart, ScatterChart
+    assert any(isinstance(c, BarChart) for c in charts) and any(isinstance(c, ScatterChart) for c in charts)
+
+
+def test_batch_of_two_hundred_units_writes_the_charts_and_the_findings(runner, tmp_path):
+    from bench.generate import generate
+    folder = tmp_path / "units"
+    generate(200, folder)
+    out = tmp_path / "s.xlsx"
+    runner.invoke(main, ["batch", str(folder), "-o", str(out)])
+    wb = load_workbook(out)
+    assert wb["评分汇总"].max_row > 190 and wb["问题清单"].max_row > 200
+    assert len(wb["等级分布"]._charts) == 2
 
 
 @pytest.mark.parametrize("suffix", ["csv", "json", "xlsx"])
@@ -95,4 +127,4 @@ def test_same_bytes_for_any_jobs_and_file_order(runner, county, tmp_path, suffix
 
 def test_unknown_summary_format_is_a_clear_error(runner, county, tmp_path):
     result = runner.invoke(main, ["batch", str(county), "-o", str(tmp_path / "s.txt")])
-    assert result.exit_code == 1 and ".csv、.json 或 .xlsx" in result.output
+    assert result.exit_code == 1 and ".csv、.json、.xlsx 或 .html" in result.output
