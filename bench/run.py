@@ -7,7 +7,9 @@ Each measurement compares perfrules with a baseline in the same run and prints t
   c. peak memory (max RSS) of `perfrules batch` on 100 vs N files;
   d. start-up: `perfrules score` on one file vs `python -c "import yaml, click"`;
   e. `perfrules score 自评表.xlsx` vs `perfrules score` of the same submission in YAML (the shipped
-     example, converted), as whole commands and as the reading alone (load_submission in-process).
+     example, converted), as whole commands and as the reading alone (load_submission in-process);
+  f. the review page (`batch -o 汇总.html`) of 10,000 units opened in Debian's chromium until its table is
+     interactive, vs the page of 100 units (skipped without chromium and playwright).
 Results go to bench/results/latest.json (and are printed). N is 10,000 (2,000 with --quick).
 """
 
@@ -134,6 +136,43 @@ def xlsx_vs_yaml() -> dict:
             "load_xlsx_ms": load_xlsx * 1000, "load_yaml_ms": load_yaml * 1000, "load_ratio": load_xlsx / load_yaml}
 
 
+def review_page(big: Path | None = None, small: Path | None = None) -> dict:
+    """Time from navigation until the page marks itself ready (data parsed, table rendered, handlers bound)."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return {"skipped": "playwright is not installed"}
+    if chromium is None:
+        return {"skipped": "chromium is not installed"}
+    with tempfile.TemporaryDirectory(prefix="perfrules-bench-review-") as tmp:
+        pages = {}
+        for n, folder in ((10000, big), (100, small)):
+            if folder is None:
+                folder = Path(tmp) / f"u{n}"
+                generate(n, folder)
+            out = Path(tmp) / f"review-{n}.html"
+            subprocess.run([*PERFRULES, "batch", str(folder), "-o", str(out), "--jobs", "2"], cwd=ROOT,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            pages[n] = out
+        times: dict[int, list[float]] = {10000: [], 100: []}
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
+            for _ in range(5):
+                for n, path in pages.items():
+                    page = browser.new_page()
+                    start = time.perf_counter()
+                    page.goto(path.as_uri())
+                    page.wait_for_selector("body[data-ready=true]")
+                    times[n].append(time.perf_counter() - start)
+                    page.close()
+            browser.close()
+        size = pages[10000].stat().st_size
+    big_s, small_s = statistics.median(times[10000]), statistics.median(times[100])
+    return {"units_10000_s": big_s, "units_100_s": small_s, "ratio": big_s / small_s, "min_10000_s": min(times[10000]),
+            "page_bytes_10000": size}
+
+
 def machine() -> dict:
     cpu = ""
     try:
@@ -147,8 +186,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="2,000 files instead of 10,000")
     parser.add_argument("--jobs", type=int, default=2, help="processes for the end-to-end batch (default 2)")
-    parser.add_argument("--only", choices=["e"], help="run one measurement alone (e: xlsx vs YAML)")
+    parser.add_argument("--only", choices=["e", "f"], help="run one measurement alone (e: xlsx vs YAML; f: review page)")
     args = parser.parse_args()
+    if args.only == "f":
+        f = review_page()
+        if "skipped" in f:
+            print(f"f. skipped: {f['skipped']}")
+        else:
+            print(f"f. review page 10,000 / 100 units   {f['ratio']:.2f}×   ({f['units_10000_s'] * 1000:.0f} ms vs "
+                  f"{f['units_100_s'] * 1000:.0f} ms to interactive, median of 5; min {f['min_10000_s'] * 1000:.0f} ms;"
+                  f" page {f['page_bytes_10000'] / 1e6:.1f} MB)")
+        return
     if args.only == "e":
         e = xlsx_vs_yaml()
         print(f"e. score xlsx / score yaml   {e['ratio']:.2f}×   ({e['score_xlsx_s'] * 1000:.0f} ms vs {e['score_yaml_s'] * 1000:.0f} ms;"
@@ -177,6 +225,8 @@ def main() -> None:
     results["d_startup"] = startup()
     print("e. xlsx vs YAML …", flush=True)
     results["e_xlsx_vs_yaml"] = xlsx_vs_yaml()
+    print("f. review page in chromium …", flush=True)
+    results["f_review_page"] = review_page()
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
     (out / "latest.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -189,7 +239,15 @@ b. batch / parse-only time         {b['ratio']:.2f}×   (--jobs {b['jobs']}: {b[
 c. peak RSS {n} / 100 files      {c['ratio']:.2f}×   ({c[f'rss_{n}_kib'] / 1024:.0f} MiB vs {c['rss_100_kib'] / 1024:.0f} MiB)
 d. perfrules score / import yaml+click   {d['ratio']:.2f}×   ({d['perfrules_score_s'] * 1000:.0f} ms vs {d['import_yaml_click_s'] * 1000:.0f} ms)
 e. score xlsx / score yaml         {e['ratio']:.2f}×   ({e['score_xlsx_s'] * 1000:.0f} ms vs {e['score_yaml_s'] * 1000:.0f} ms; reading alone {e['load_xlsx_ms']:.1f} vs {e['load_yaml_ms']:.1f} ms = {e['load_ratio']:.1f}×)
+f. review page 10,000 / 100 units  {_review_line(results['f_review_page'])}
 written to bench/results/latest.json""")
+
+
+def _review_line(f: dict) -> str:
+    if "skipped" in f:
+        return f"skipped: {f['skipped']}"
+    return (f"{f['ratio']:.2f}×   ({f['units_10000_s'] * 1000:.0f} ms vs {f['units_100_s'] * 1000:.0f} ms to interactive; "
+            f"page {f['page_bytes_10000'] / 1e6:.1f} MB)")
 
 
 if __name__ == "__main__":

@@ -274,7 +274,10 @@ SCRIPT = r"""
       sort(); render();
     });
   });
-  ["q", "grade", "mindiff", "withf"].forEach(function (id) { $(id).addEventListener("input", filter); $(id).addEventListener("change", filter); });
+  // Text and number fields filter as one types ("input"); a "change" on blur would re-render the table under
+  // the click that caused the blur, and that click would be lost.
+  ["q", "mindiff"].forEach(function (id) { $(id).addEventListener("input", filter); });
+  ["grade", "withf"].forEach(function (id) { $(id).addEventListener("change", filter); });
   $("prev").addEventListener("click", function () { state.page--; render(); });
   $("next").addEventListener("click", function () { state.page++; render(); });
   $("p-close").addEventListener("click", function () { $("panel").hidden = true; });

@@ -1,0 +1,138 @@
+"""The review page in a real browser: Debian's chromium, driven by playwright through `executable_path`
+(nothing downloads a browser). The page loads with no console errors and fetches nothing; sorting and
+filtering change the visible rows as expected; a unit's panel opens; a screenshot of the seed county is
+kept in test-artifacts/ for a person to look at. Skipped, saying why, where chromium or playwright is missing.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from cli import main
+
+from .conftest import DATA, ROOT, SEED
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+try:
+    from playwright.sync_api import sync_playwright
+except ImportError:   # pragma: no cover - the test extra installs it
+    sync_playwright = None
+
+pytestmark = [
+    pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install chromium)"),
+    pytest.mark.skipif(sync_playwright is None, reason="playwright is not installed (pip install -e '.[test]')"),
+    pytest.mark.slow,
+]
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        yield instance
+        instance.close()
+
+
+def open_page(browser, path: Path):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    problems: list[str] = []
+    requests: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on("request", lambda r: requests.append(r.url) if not r.url.startswith("file:") else None)
+    page.goto(path.as_uri())
+    page.wait_for_selector("body[data-ready=true]")
+    return page, problems, requests
+
+
+def visible_units(page) -> list[str]:
+    return page.locator("#rows tr td:first-child").all_text_contents()
+
+
+@pytest.fixture(scope="module")
+def county_page(tmp_path_factory):
+    from click.testing import CliRunner
+    folder = tmp_path_factory.mktemp("county")
+    shutil.copy(SEED, folder / "zizhou.yaml")
+    shutil.copy(DATA / "project-training-2024.yaml", folder / "project.yaml")
+    shutil.copytree(DATA / "replay", folder / "replay")
+    out = folder / "汇总.html"
+    CliRunner().invoke(main, ["batch", str(folder), "-o", str(out)])
+    return out
+
+
+def test_the_seed_county_loads_clean_and_a_unit_opens(browser, county_page):
+    page, problems, requests = open_page(browser, county_page)
+    assert problems == [] and requests == []
+    assert len(visible_units(page)) == 6
+    assert page.locator(".card .v").first.text_content() == "7"
+    assert page.locator("figure.chart svg").count() == 3
+    page.locator("#rows tr", has_text="子洲县人力资源和社会保障局").click()
+    assert not page.locator("#panel").is_hidden()
+    assert "按规则复核 84 分（良）" in page.locator("#p-totals").text_content()
+    assert "产出指标" in page.locator("#p-cats").text_content()
+    assert "W-STATED-TOTAL" in page.locator("#p-findings").text_content()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "review-seed-county.png"), full_page=True)
+    assert (ARTIFACTS / "review-seed-county.png").stat().st_size > 10_000
+
+
+@pytest.fixture(scope="module")
+def two_hundred(tmp_path_factory):
+    from click.testing import CliRunner
+
+    from bench.generate import generate
+    folder = tmp_path_factory.mktemp("units")
+    generate(200, folder)
+    out = folder.parent / "200.html"
+    CliRunner().invoke(main, ["batch", str(folder), "-o", str(out)])
+    return out
+
+
+def test_sorting_filtering_and_paging_change_the_visible_rows(browser, two_hundred):
+    page, problems, _ = open_page(browser, two_hundred)
+    assert problems == []
+    assert len(visible_units(page)) == 100 and "第 1 / 2 页" in page.locator("#count").text_content()
+    page.click("#next")
+    assert "第 2 / 2 页" in page.locator("#count").text_content()
+    page.click("#prev")
+    page.click("th[data-key=total_n]")
+    totals = [float(t) for t in page.locator("#rows tr td:nth-child(3)").all_text_contents()]
+    assert totals == sorted(totals, reverse=True)
+    page.click("th[data-key=total_n]")
+    ascending = [float(t) for t in page.locator("#rows tr td:nth-child(3)").all_text_contents()]
+    assert ascending == sorted(ascending)
+    page.click("th[data-key=unit]")
+    names = visible_units(page)
+    assert names == sorted(names, key=lambda n: n) or len(names) == 100
+    first = names[0]
+    page.fill("#q", first)
+    assert visible_units(page) == [first]
+    page.fill("#q", "")
+    page.select_option("#grade", "优")
+    grades = set(page.locator("#rows tr td:nth-child(4)").all_text_contents())
+    assert grades == {"优"}
+    page.select_option("#grade", "")
+    page.check("#withf")
+    counts = [int(t) for t in page.locator("#rows tr td:nth-child(8)").all_text_contents()]
+    assert counts and min(counts) > 0
+    page.fill("#mindiff", "5")
+    diffs = [abs(float(t)) for t in page.locator("#rows tr td:nth-child(7)").all_text_contents() if t]
+    assert all(d >= 5 for d in diffs)
+    page.locator("#rows tr").first.click()
+    assert not page.locator("#panel").is_hidden()
+
+
+def test_replay_page_loads_clean(browser, tmp_path):
+    from click.testing import CliRunner
+    out = tmp_path / "对比.html"
+    result = CliRunner().invoke(main, ["replay", str(DATA / "replay"), "--against", "shaanxi/zizhou-unit-overall@2025.1",
+                                       "--baseline", "cn/unit-overall@2024.1", "-o", str(out)])
+    assert result.exit_code == 4   # the folder holds one broken file, listed on the page
+    page, problems, requests = open_page(browser, out)
+    assert problems == [] and requests == [] and len(visible_units(page)) == 4
+    assert "unit-e-broken.yaml" in page.locator("#failed").text_content()
