@@ -29,7 +29,8 @@ from .submission import load_submission
 
 COLUMNS = [("unit", "单位"), ("year", "年度"), ("kind", "类型"), ("ruleset", "规则集"), ("total", "规则总分"),
            ("grade", "等级"), ("stated_total", "自报总分"), ("difference", "差异（自报−规则）"),
-           ("errors", "错误数"), ("warnings", "警告数"), ("file", "文件")]
+           ("errors", "错误数"), ("warnings", "警告数"), ("budget", "全年预算数"), ("rate", "预算执行率"),
+           ("file", "文件")]
 ERROR_COLUMNS = [("file", "文件"), ("line", "行"), ("message", "错误"), ("hint", "提示")]
 TOP = 10
 KINDS_CN = {"unit-overall": "部门整体", "project": "项目"}
@@ -73,10 +74,16 @@ def _row(name: str, sub: Any, card: Any) -> dict[str, Any]:
         "ruleset": f"{card.ruleset_id}@{card.ruleset_version}", "total": card.total, "grade": card.grade,
         "stated_total": stated, "difference": None if stated is None else stated - card.total,
         "errors": counts["error"], "warnings": counts["warning"],
+        "budget": sub.budget_total("budget"), "rate": _rate(sub),
         "own_grade": own_grade,
         "findings": [(SEVERITY_CN[f.severity], f.code, f.message, _where(f.location)) for f in card.findings],
         "categories": [(c.label, c.points, c.score, c.self_score) for c in card.categories],
     }
+
+
+def _rate(sub: Any) -> Decimal | None:
+    budget, spent = sub.budget_total("budget"), sub.budget_total("spent")
+    return (spent / budget).quantize(Decimal("0.0001")) if budget and spent is not None else None
 
 
 def _grade_label(card: Any, text: str) -> str:
@@ -245,7 +252,8 @@ class JsonSink:
 # Column widths are set before rows stream in (openpyxl's write-only mode), from what the columns hold.
 _WIDTHS = {"unit": 36, "year": 8, "kind": 10, "ruleset": 30, "total": 10, "grade": 8, "stated_total": 10,
            "difference": 18, "errors": 8, "warnings": 8, "file": 48, "line": 6, "message": 70, "hint": 50,
-           "severity": 8, "code": 22, "where": 24, "category": 18, "points": 8, "score": 10, "own": 10}
+           "severity": 8, "code": 22, "where": 24, "category": 18, "points": 8, "score": 10, "own": 10,
+           "budget": 14, "rate": 12}
 TOP_COLUMNS = [("unit", "单位"), ("total", "规则总分"), ("stated_total", "自报总分"), ("difference", "差异（自报−规则）"),
                ("file", "文件")]
 FINDING_COLUMNS = [("unit", "单位"), ("severity", "级别"), ("code", "代码"), ("message", "说明"), ("where", "位置"),
@@ -254,7 +262,7 @@ CATEGORY_COLUMNS = [("unit", "单位"), ("category", "类别"), ("points", "分�
                     ("difference", "差异（自评−规则）"), ("file", "文件")]
 SCORE_FORMAT, RATE_FORMAT, MONEY_FORMAT = "0.00", "0.00%", "#,##0.00"
 _FORMATS = {"total": SCORE_FORMAT, "stated_total": SCORE_FORMAT, "difference": SCORE_FORMAT, "points": SCORE_FORMAT,
-            "score": SCORE_FORMAT, "own": SCORE_FORMAT}
+            "score": SCORE_FORMAT, "own": SCORE_FORMAT, "rate": RATE_FORMAT, "budget": MONEY_FORMAT}
 GRADE_ORDER = ["优", "良", "中", "差"]
 
 

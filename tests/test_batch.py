@@ -86,7 +86,9 @@ def test_the_county_workbook_is_a_reviewers_tool(runner, county, tmp_path):
     seed = rows["子洲县人力资源和社会保障局"]
     assert seed[2].value == "部门整体" and rows["某县人力资源和社会保障局"][2].value == "项目"
     assert seed[4].number_format == "0.00" and seed[7].number_format == "0.00"
-    assert seed[10].value == "zizhou.yaml" and rows["甲单位"][10].value == "replay/unit-a.yaml"   # relative to the root
+    assert seed[10].value == 559.03 and seed[10].number_format == "#,##0.00"
+    assert seed[11].value == 1 and seed[11].number_format == "0.00%"
+    assert seed[12].value == "zizhou.yaml" and rows["甲单位"][12].value == "replay/unit-a.yaml"   # relative to the root
     assert main.conditional_formatting
     findings = wb["问题清单"]
     assert [c.value for c in findings[1]] == ["单位", "级别", "代码", "说明", "位置", "文件"]
