@@ -24,16 +24,20 @@ from engine.yamlio import load_bytes
 from .conftest import SEED
 from .test_properties import submissions
 
-SHIPPED = [get_ruleset(f"{e.id}@{e.version}", search_path()) for e in sorted(index(search_path()), key=lambda e: e.id)]
-EXAMPLES = int(os.environ.get("PERFRULES_FUZZ_EXAMPLES", "150"))
-
-ONLY_OUTPUT = """\
+# The head of a one-project submission with a budget fully spent; each test adds its indicator rows.
+PROJECT = """\
 schema_version: 1
 kind: project
 year: 2024
 unit: 测试单位
 budget: {total: {budget: {total: 100}, spent: {total: 100}}}
 indicators:
+"""
+
+SHIPPED = [get_ruleset(f"{e.id}@{e.version}", search_path()) for e in sorted(index(search_path()), key=lambda e: e.id)]
+EXAMPLES = int(os.environ.get("PERFRULES_FUZZ_EXAMPLES", "150"))
+
+ONLY_OUTPUT = PROJECT + """\
   - {level1: 产出指标, level2: 数量指标, name: 培训人数, target: "≥100 人", actual: "100 人", points: 50, self_score: 50}
 """
 
@@ -88,13 +92,7 @@ def test_the_seed_conserves_points_under_every_shipped_ruleset():
 
 
 # ------------------------------------------------------------------------------ 1. ambiguous numbers
-AMBIGUOUS = """\
-schema_version: 1
-kind: project
-year: 2024
-unit: 测试单位
-budget: {total: {budget: {total: 100}, spent: {total: 100}}}
-indicators:
+AMBIGUOUS = PROJECT + """\
   - {level1: 产出指标, level2: 质量指标, name: 验收合格率, target: "≥90%", actual: 0.98, points: 50, self_score: 50}
   - {level1: 效益指标, level2: 社会效益指标, name: 就业率, target: "≥0.9", actual: "95", points: 30, self_score: 30}
   - {level1: 满意度指标, level2: 服务对象满意度指标, name: 满意度, target: "≥0.9", actual: "0.95", points: 10, self_score: 10}
@@ -134,13 +132,7 @@ def test_as_rate_is_the_rulesets_choice_and_is_said(runner, write, tmp_path):
     assert any(f["code"] == "I-READING" for f in card["findings"])
 
 
-SCALES = """\
-schema_version: 1
-kind: project
-year: 2024
-unit: 测试单位
-budget: {total: {budget: {total: 100}, spent: {total: 100}}}
-indicators:
+SCALES = PROJECT + """\
   - {level1: 产出指标, level2: 数量指标, name: 培训人次, target: "≥1万人次", actual: "12000人次", points: 50}
   - {level1: 效益指标, level2: 社会效益指标, name: 受益人口, target: "≥2 万人", actual: "15000 人", points: 30}
 """
@@ -201,13 +193,7 @@ def test_deduction_converts_units(runner, write):
 
 
 # ------------------------------------------------------------------------------ 6. targets as written
-TARGETS = """\
-schema_version: 1
-kind: project
-year: 2024
-unit: 测试单位
-budget: {total: {budget: {total: 100}, spent: {total: 100}}}
-indicators:
+TARGETS = PROJECT + """\
   - {level1: 产出指标, level2: 质量指标, name: 合格率, target: "90%（含）以上", actual: "95%", points: 10}
   - {level1: 产出指标, level2: 质量指标, name: 达标率, target: "95%（含）", actual: "95%", points: 10}
   - {level1: 产出指标, level2: 时效指标, name: 办结时限, target: "3天内", actual: "2天", points: 5}
@@ -553,13 +539,7 @@ def test_the_platform_example_caps_the_total_and_says_so(runner, write):
 
 
 def test_a_flat_table_takes_its_direction_from_a_column_or_the_name(runner, write):
-    text = """\
-schema_version: 1
-kind: project
-year: 2024
-unit: 测试单位
-budget: {total: {budget: {total: 100}, spent: {total: 100}}}
-indicators:
+    text = PROJECT + """\
   - {name: 单位成本, target: "100", actual: "120", points: 30}
   - {name: 办理时长, target: "5", actual: "4", points: 30, direction: 越小越好}
   - {name: 参训人数, target: "100", actual: "90", points: 30}

@@ -142,7 +142,7 @@ class _Importer:
             match = _FIELD_LINE.match(text)
             if match:
                 path = _LINE_FIELDS[match.group(1)]
-                _set(self.data, path, match.group(2).strip())
+                L.set_path(self.data, path, match.group(2).strip())
         title = next((t for t in texts[:15] if "自评" in t and "报告" in t), None)
         if title:
             self.data["title"] = title
@@ -225,7 +225,7 @@ class _Importer:
             if L.header_key(first) in ("等级", "评价等级", "自评等级"):
                 grade = next((v for k, v in cells.items() if k != "level1" and v), None)
                 if grade and not self.perfrules_report:
-                    _set(self.data, "stated.table.grade", grade)
+                    L.set_path(self.data, "stated.table.grade", grade)
                 continue
             if all(not cells.get(k) for k in ("name", "target", "actual", "points", "self_score")):
                 continue
@@ -276,18 +276,18 @@ class _Importer:
             return   # its 总分 row is the rule's total; the unit's own totals are in the appendix
         value = _number(cells.get("self_score", "")) if cells.get("self_score") else None
         if value is not None:
-            _set(self.data, "stated.table.total", value)
+            L.set_path(self.data, "stated.table.total", value)
             self.note(("stated", "table", "total"), f"表 {table_no} 第 {row} 行“总分”")
         points = _number(cells.get("points", "")) if cells.get("points") else None
         if points is not None:
-            _set(self.data, "stated.table.max", points)
+            L.set_path(self.data, "stated.table.max", points)
 
     def goals(self, grid: list[list[str]]) -> None:
         if len(grid) >= 2 and len(grid[1]) >= 3:
             if grid[1][1]:
-                _set(self.data, "goals.expected", grid[1][1])
+                L.set_path(self.data, "goals.expected", grid[1][1])
             if grid[1][2]:
-                _set(self.data, "goals.achieved", grid[1][2])
+                L.set_path(self.data, "goals.achieved", grid[1][2])
 
     def budget(self, grid: list[list[str]], table_no: int) -> None:
         header, sub = grid[0], grid[1] if len(grid) > 1 else []
@@ -357,9 +357,9 @@ class _Importer:
             grade = row[2] if len(row) > 2 and row[2] else None
             key = "table" if source.startswith("自评表") else "narrative" if source.startswith("报告正文") else None
             if key and total is not None:
-                _set(self.data, f"stated.{key}.total", total)
+                L.set_path(self.data, f"stated.{key}.total", total)
                 if grade:
-                    _set(self.data, f"stated.{key}.grade", grade)
+                    L.set_path(self.data, f"stated.{key}.grade", grade)
                 self.note(("stated", key, "total"), f"读自附录“总分对照”：{source}")
 
     def self_scores_from_appendix(self, grid: list[list[str]]) -> None:
@@ -450,14 +450,6 @@ def _number(text: str) -> int | Decimal | None:
 
 def _plain_number(value: int | Decimal) -> str:
     return format(value, "f") if isinstance(value, Decimal) else str(value)
-
-
-def _set(data: dict[str, Any], dotted: str, value: Any) -> None:
-    parts = dotted.split(".")
-    node = data
-    for part in parts[:-1]:
-        node = node.setdefault(part, {})
-    node[parts[-1]] = value
 
 
 def dump_import(result: ImportResult, source: str) -> str:

@@ -109,3 +109,22 @@ def field_of(text: object, synonyms: dict[str, tuple[str, ...]]) -> str | None:
         if any(key.startswith(header_key(w)) for w in words if len(header_key(w)) >= 2):
             return field
     return None
+
+
+def get_path(data: dict[str, object], dotted: str) -> object:
+    """The value at a dotted path of a submission (`goals.expected`), or None."""
+    value: object = data
+    for part in dotted.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def set_path(data: dict[str, object], dotted: str, value: object) -> None:
+    """Set the value at a dotted path, creating the mappings on the way."""
+    parts = dotted.split(".")
+    node = data
+    for part in parts[:-1]:
+        child = node.setdefault(part, {})
+        assert isinstance(child, dict)
+        node = child
+    node[parts[-1]] = value

@@ -124,7 +124,7 @@ class _Writer:
         ws = self.sheet(name, title, (26, 90 if wide else 50))
         for row, (path, label) in enumerate(fields, start=3):
             self.label(ws.cell(row, 1), label)
-            value = _get(data, path)
+            value = L.get_path(data, path)
             if show and path in show and value is not None:
                 value = show[path](value)
             self.put(ws.cell(row, 2), value)
@@ -461,7 +461,7 @@ class _Reader:
             value = self.value(ws, row, 2, kind)
             if value is None:
                 continue
-            _set(data, path, value)
+            L.set_path(data, path, value)
 
     def budget(self, data: dict[str, Any]) -> None:
         ws = self.sheet(L.BUDGET)
@@ -634,7 +634,7 @@ class _Reader:
             except PerfrulesError as exc:
                 raise error(f"附加数据 {path} 的 YAML 内容有误：{exc.first.message}", Location(self.name, cell=where),
                             exc.first.hint, code="E-YAML") from None
-            _set(data, str(path), value)
+            L.set_path(data, str(path), value)
             self.keep(tuple(str(path).split(".")), ws, row, 2)
 
 
@@ -662,21 +662,6 @@ def _leftovers(data: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
         else:
             out.append((path, value))
     return out
-
-
-def _get(data: dict[str, Any], dotted: str) -> Any:
-    value: Any = data
-    for part in dotted.split("."):
-        value = value.get(part) if isinstance(value, dict) else None
-    return value
-
-
-def _set(data: dict[str, Any], dotted: str, value: Any) -> None:
-    parts = dotted.split(".")
-    node = data
-    for part in parts[:-1]:
-        node = node.setdefault(part, {})
-    node[parts[-1]] = value
 
 
 def _percent_text(number: int | Decimal) -> str:
