@@ -329,7 +329,10 @@ class XlsxSink:
         from openpyxl.cell import WriteOnlyCell
         cells = []
         keys = [k for k, _ in (columns or getattr(ws, "_perfrules_columns", []))] or [None] * len(values)
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
         for key, value in zip(keys, values):
+            if isinstance(value, str):   # control characters Excel cannot store are shown as �, not a crash
+                value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
             cell = WriteOnlyCell(ws, value=value)
             if isinstance(value, str):
                 cell.data_type = "s"

@@ -566,3 +566,12 @@ def test_every_hostile_file_is_refused_within_its_time_and_memory_budget(tmp_pat
     for path, (code, seconds) in data.items():
         assert code == 1, (path, code)
         assert seconds < 5, (path, seconds)
+
+
+def test_control_characters_in_a_unit_name_do_not_break_the_workbook(runner, tmp_path):
+    units = tmp_path / "u"
+    units.mkdir()
+    (units / "a.yaml").write_text(SEED_TEXT.replace("unit: 子洲县人力资源和社会保障局", 'unit: "甲\\x01单位"', 1), encoding="utf-8")
+    result = runner.invoke(main, ["batch", str(units), "-o", str(tmp_path / "s.xlsx")])
+    assert result.exit_code == 0, result.output
+    assert load_workbook(tmp_path / "s.xlsx")["评分汇总"]["A2"].value == "甲\ufffd单位"

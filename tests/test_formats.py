@@ -183,7 +183,7 @@ def test_yaml_to_xlsx_to_yaml_gives_the_same_submission(tmp_path_factory, rows, 
     raw = write_meanings(rows, [data.draw(st.integers(0, 59)) for _ in rows], list(range(len(rows))))
     extra = data.draw(st.fixed_dictionaries({}, optional={
         "region": st.sampled_from(["陕西省榆林市子洲县", "某县"]), "report_date": st.sampled_from(["2025-03-10", "2025年3月10日"]),
-        "notes": st.lists(st.text(min_size=1, max_size=8), max_size=2)}))
+        "notes": st.lists(st.text(st.characters(blacklist_categories=("Cc", "Cs")), min_size=1, max_size=8), max_size=2)}))
     source = load_file_bytes(raw + yaml.safe_dump(extra, allow_unicode=True).encode("utf-8") if extra else raw)
     folder = tmp_path_factory.mktemp("rt")
     xlsx = folder / "s.xlsx"
@@ -289,6 +289,14 @@ def test_a_formula_uses_its_cached_value_and_without_one_names_the_cell(runner, 
     err = json.loads(result.output)["errors"][0]
     assert err["code"] == "E-FORMULA" and err["location"]["cell"] == "绩效指标!F3" and "raw.xlsx!绩效指标!F3" in \
         runner.invoke(main, ["score", str(raw)]).output
+
+
+def test_text_excel_cannot_store_is_refused_clearly(runner, tmp_path):
+    source = tmp_path / "s.yaml"
+    source.write_text(SEED.read_text(encoding="utf-8").replace("unit: 子洲县人力资源和社会保障局", 'unit: "甲\\x01单位"', 1),
+                      encoding="utf-8")
+    result = runner.invoke(main, ["convert", str(source), "-o", str(tmp_path / "s.xlsx")])
+    assert result.exit_code == 1 and "控制字符" in result.output and not (tmp_path / "s.xlsx").exists()
 
 
 def test_xlsm_is_read_and_old_formats_say_what_to_do(runner, tmp_path):

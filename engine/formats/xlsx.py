@@ -112,6 +112,11 @@ class _Writer:
             value = _flow(value)
         if isinstance(value, bool):
             value = "是" if value else "否"
+        if isinstance(value, str):
+            from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+            if ILLEGAL_CHARACTERS_RE.search(value):
+                raise error(f"文字“{value[:20]}”含有 Excel 不能保存的控制字符，无法写入工作簿", None,
+                            "删去其中的控制字符（如 \\x01）后再转换", code="E-FORMAT")
         cell.value = value
         if isinstance(value, str):
             cell.data_type = "s"   # text stays text: "12" is not a number, "=…" is not a formula
