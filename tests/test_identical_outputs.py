@@ -1,0 +1,56 @@
+"""Outputs that must not change when the engine is made faster: the scorecards (JSON, with findings) of the
+shipped example and of 2,000 generated submissions under the rulesets that apply to them, byte for byte.
+
+The example's scorecard is a reviewed golden file (tests/golden/scorecard-zizhou.json); the generated ones
+are held by a digest (tests/golden/scorecards-2000.sha256), since 2,000 scorecards are no file to review.
+A change that moves a digest on purpose (a new finding, a fixed score) updates it in the same commit and
+says why; a speed-up never does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from bench.generate import generate
+from engine.api import check, ruleset_for
+from engine.errors import PerfrulesError
+from engine.scorecard import dumps
+from engine.submission import load_submission
+
+from .conftest import SEED
+
+GOLDEN = Path(__file__).parent / "golden"
+UPDATE = os.environ.get("PERFRULES_UPDATE_GOLDEN") == "1"
+
+
+def scorecard_json(path: Path, name: str) -> str:
+    try:
+        sub = load_submission(path, name)
+        return dumps(check(sub, ruleset_for(sub, None)).to_json())
+    except PerfrulesError as exc:
+        return dumps({"error": [d.to_json() for d in exc.diagnostics]})
+
+
+def test_the_example_scorecard_is_unchanged():
+    text = scorecard_json(SEED, "examples/zizhou-hrss-2024.yaml")
+    golden = GOLDEN / "scorecard-zizhou.json"
+    if UPDATE:
+        golden.write_text(text + "\n", encoding="utf-8")
+    assert text + "\n" == golden.read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_two_thousand_generated_scorecards_are_unchanged(tmp_path):
+    files = generate(2000, tmp_path / "units", seed=7)
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(scorecard_json(path, path.name).encode("utf-8"))
+    golden = GOLDEN / "scorecards-2000.sha256"
+    if UPDATE:
+        golden.write_text(digest.hexdigest() + "\n", encoding="utf-8")
+    assert digest.hexdigest() == golden.read_text(encoding="utf-8").strip()
