@@ -1,18 +1,23 @@
 """JSON Schema validation with messages a budget clerk can act on.
 
-Validators are built once per process. Each jsonschema error becomes a `Diagnostic` with the file, the
-line of the offending value (from the YAML marks) and its path; the common error kinds are said in Chinese.
+Two validators per schema. The fast one (generated from the schema by tools/build_validators.py) answers
+valid / invalid and is all that runs for a valid document. Only when it rejects one is jsonschema imported
+and asked to explain: each jsonschema error becomes a `Diagnostic` with the file, the line of the offending
+value (from the YAML marks) and its path, the common error kinds said in Chinese. jsonschema's verdict is
+the one that counts; a differential test holds the two to the same verdicts.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
 
-import jsonschema
-from jsonschema.exceptions import ValidationError
+if TYPE_CHECKING:
+    import jsonschema
+    from jsonschema.exceptions import ValidationError
 
 from .errors import Diagnostic, Path, did_you_mean, human
 from .yamlio import Document
@@ -22,8 +27,18 @@ _TYPES = {"string": "文字", "number": "数值", "integer": "整数", "object":
 
 
 @lru_cache(maxsize=None)
-def validator(name: str) -> jsonschema.protocols.Validator:
-    text = resources.files("engine.schemas").joinpath(f"{name}.schema.json").read_text(encoding="utf-8")
+def fast_validator(name: str) -> Callable[[Any], Any] | None:
+    try:
+        module = importlib.import_module(f"{__package__}.schemas.fast_{name.replace('-', '_')}")
+    except ImportError:   # pragma: no cover - the generated modules ship with the package
+        return None
+    return module.validate   # type: ignore[no-any-return]
+
+
+@lru_cache(maxsize=None)
+def validator(name: str) -> "jsonschema.protocols.Validator":
+    import jsonschema
+    text = resources.files(f"{__package__}.schemas").joinpath(f"{name}.schema.json").read_text(encoding="utf-8")
     schema = json.loads(text)
     cls = jsonschema.validators.validator_for(schema)
     # The schemas are ours and tests/test_schemas.py checks them against the meta-schema; checking them
@@ -53,11 +68,19 @@ def schema_json(name: str) -> dict[str, Any]:
 
 
 def validate(doc: Document, name: str, code: str = "E-SCHEMA") -> list[Diagnostic]:
+    fast = fast_validator(name)
+    if fast is not None:
+        from fastjsonschema import JsonSchemaException
+        try:
+            fast(doc.data)
+            return []
+        except JsonSchemaException:
+            pass   # jsonschema explains (and has the last word)
     errors = sorted(validator(name).iter_errors(doc.data), key=lambda e: (list(map(str, e.absolute_path))))
     return [_diagnostic(doc, e, code) for e in _leaves(errors)]
 
 
-def _leaves(errors: list[ValidationError]) -> list[ValidationError]:
+def _leaves(errors: list["ValidationError"]) -> list["ValidationError"]:
     """For oneOf/anyOf, report the most relevant branch error rather than the umbrella message."""
     out = []
     for e in errors:
@@ -70,7 +93,7 @@ def _leaves(errors: list[ValidationError]) -> list[ValidationError]:
     return out
 
 
-def _diagnostic(doc: Document, e: ValidationError, code: str) -> Diagnostic:
+def _diagnostic(doc: Document, e: "ValidationError", code: str) -> Diagnostic:
     path: Path = tuple(e.absolute_path)
     message, hint, path = _describe(e, path)
     where = _named(doc, path)
@@ -93,7 +116,7 @@ def _named(doc: Document, path: Path) -> str:
     return f"在“{name}”中：" if name else ""
 
 
-def _describe(e: ValidationError, path: Path) -> tuple[str, str | None, Path]:
+def _describe(e: "ValidationError", path: Path) -> tuple[str, str | None, Path]:
     v, expected = e.validator, e.validator_value
     hint = e.schema.get("description") if isinstance(e.schema, dict) else None
     if v == "required":
