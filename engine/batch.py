@@ -23,6 +23,7 @@ from .api import check, choose_ruleset, with_notes
 from .errors import PerfrulesError, internal_message
 from .files import Collected, display_path, inert
 from .limits import install_context
+from .ruleset import forget_lookups, remember_lookups
 from .methods import fmt
 from .scorecard import dumps
 from .submission import load_submission
@@ -168,15 +169,23 @@ def run(files: Collected, ref: str | None, dirs: Iterable[str], jobs: int, sink:
     work: list[Job] = [(os.fspath(f), ref, tuple(dirs), trust_submission) for f in files.files]
     summary = Summary()
     summary.skipped = files.skipped
-    for row in _map(work, jobs):
-        if row.pop("error"):
-            summary.errors.append(row)
-        else:
-            summary.add(row)
-            sink.add(row)
-        if progress:
-            progress(1)
+    remember_lookups()
+    try:
+        for row in _map(work, jobs):
+            _take(row, summary, sink, progress)
+    finally:
+        forget_lookups()
     return summary
+
+
+def _take(row: dict[str, Any], summary: Summary, sink: "Sink", progress: Callable[[int], None] | None) -> None:
+    if row.pop("error"):
+        summary.errors.append(row)
+    else:
+        summary.add(row)
+        sink.add(row)
+    if progress:
+        progress(1)
 
 
 def _map(work: list[Job], jobs: int) -> Iterator[dict[str, Any]]:
@@ -184,7 +193,7 @@ def _map(work: list[Job], jobs: int) -> Iterator[dict[str, Any]]:
         yield from map(score_one, work)
         return
     chunk = max(1, min(64, len(work) // (jobs * 8)))
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, initializer=remember_lookups) as pool:
         yield from pool.map(score_one, work, chunksize=chunk)
 
 

@@ -57,6 +57,8 @@ def check_number(value: Decimal | int, text: str) -> Decimal:
         raise NumberError(f"数值 '{_short(text)}' 过大（绝对值上限 10^15）", "请检查是否多写了位数，或金额单位是否应为万元")
     _sign, digits, exponent = value.as_tuple()
     assert isinstance(exponent, int)   # finite, checked above
+    if exponent >= -MAX_DECIMAL_PLACES:
+        return value
     trailing = len(digits) - len("".join(map(str, digits)).rstrip("0"))
     if value and -(exponent + trailing) > MAX_DECIMAL_PLACES:
         raise NumberError(f"数值 '{_short(text)}' 的小数位过多（上限 {MAX_DECIMAL_PLACES} 位）",

@@ -14,7 +14,7 @@ from .errors import PerfrulesError, internal_message
 from .files import collect, display_path, inert
 from .textout import signed
 from .methods import fmt
-from .ruleset import Ruleset, get_ruleset, search_path
+from .ruleset import Ruleset, forget_lookups, get_ruleset, remember_lookups, search_path
 from .scoring import score
 from .submission import load_submission
 
@@ -53,22 +53,30 @@ def replay(paths: Iterable[str | FsPath], against: str, baseline: str | None,
     before_fixed = get_ruleset(baseline, path) if baseline else None
     rows = []
     found = collect(paths)
-    for file in found.files:
-        row = Row(display_path(file))
-        try:
-            sub = load_submission(file, row.file)
-            before = before_fixed or ruleset_for(sub, None, dirs, trust_submission)
-            a, b = score(sub, before), score(sub, after)
-            row.unit, row.before_ruleset = sub.unit, before.ref
-            row.before_total, row.before_grade = a.total, a.grade
-            row.after_total, row.after_grade = b.total, b.grade
-        except PerfrulesError as exc:
-            row.error = str(exc.first)
-        except Exception as exc:  # noqa: BLE001 - one file's fate: a bug must not end the replay
-            row.error = f"{row.file}: {internal_message(exc)}"
-        rows.append(row)
+    remember_lookups()
+    try:
+        rows = [_replay_one(file, after, before_fixed, dirs, trust_submission) for file in found.files]
+    finally:
+        forget_lookups()
     rows += [Row(file, error=f"{file}: 未读取：{reason}") for file, reason in found.skipped]
     return after, rows
+
+
+def _replay_one(file: FsPath, after: Ruleset, before_fixed: Ruleset | None, dirs: Iterable[str | FsPath],
+                trust_submission: bool) -> Row:
+    row = Row(display_path(file))
+    try:
+        sub = load_submission(file, row.file)
+        before = before_fixed or ruleset_for(sub, None, dirs, trust_submission)
+        a, b = score(sub, before), score(sub, after)
+        row.unit, row.before_ruleset = sub.unit, before.ref
+        row.before_total, row.before_grade = a.total, a.grade
+        row.after_total, row.after_grade = b.total, b.grade
+    except PerfrulesError as exc:
+        row.error = str(exc.first)
+    except Exception as exc:  # noqa: BLE001 - one file's fate: a bug must not end the replay
+        row.error = f"{row.file}: {internal_message(exc)}"
+    return row
 
 
 def grade_counts(rows: list[Row], after: Ruleset) -> list[tuple[str, int, int]]:

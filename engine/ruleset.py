@@ -516,7 +516,30 @@ def scan(dirs: Iterable[FsPath]) -> tuple[list[Entry], list[FsPath]]:
 
 
 def index(dirs: Iterable[FsPath]) -> list[Entry]:
+    key = tuple(map(str, dirs))
+    if _REMEMBERED is not None:
+        if key not in _REMEMBERED:
+            _REMEMBERED[key] = scan([FsPath(d) for d in key])[0]
+        return _REMEMBERED[key]
     return scan(dirs)[0]
+
+
+# A run over many files (batch, replay, each batch worker) looks the search path up once: the rulesets do
+# not change during a run. A single command looks it up afresh each time (a test or an editor may change a
+# ruleset between two calls in one process).
+_REMEMBERED: dict[tuple[str, ...], list[Entry]] | None = None
+
+
+def remember_lookups() -> None:
+    """From now on in this process, scan each ruleset search path once (batch workers call it)."""
+    global _REMEMBERED
+    if _REMEMBERED is None:
+        _REMEMBERED = {}
+
+
+def forget_lookups() -> None:
+    global _REMEMBERED
+    _REMEMBERED = None
 
 
 @lru_cache(maxsize=256)

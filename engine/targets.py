@@ -125,10 +125,15 @@ def _quantity(text: str) -> _Quantity | None:
 
 def _split_operator(before: str, num: str, unit: str | None, tail: str | None) -> _Quantity:
     head = before.rstrip()
-    for word, _ in _OPERATOR_WORDS:
-        if head.endswith(word):
-            return _Quantity(head[:-len(word)].rstrip(), word, num, unit, tail)
+    for length in _OPERATOR_LENGTHS:   # the longest operator word the text ends with
+        word = head[-length:]
+        if len(word) == length and word in _OPERATOR_SET:
+            return _Quantity(head[:-length].rstrip(), word, num, unit, tail)
     return _Quantity(head, None, num, unit, tail)
+
+
+_OPERATOR_SET = frozenset(w for w, _ in _OPERATOR_WORDS)
+_OPERATOR_LENGTHS = sorted({len(w) for w in _OPERATOR_SET}, reverse=True)
 
 
 # Symbols in front of a number that are no operator we know (≈, ≠, ~, ±, …): refuse rather than guess.
@@ -226,6 +231,17 @@ def label_key(label: str) -> str:
 
 def parse_value(raw: Any) -> Value | None:
     """Parse a cell. None or blank gives None: a missing value is the caller's to report."""
+    if isinstance(raw, str):
+        return _parse_text(raw)   # the same texts recur in every submission: parsed once per process
+    return _parse_value(raw)
+
+
+@lru_cache(maxsize=65536)
+def _parse_text(raw: str) -> Value | None:
+    return _parse_value(raw)   # a Value is immutable, so sharing one is safe; a refusal is not cached
+
+
+def _parse_value(raw: Any) -> Value | None:
     if raw is None:
         return None
     if isinstance(raw, dict):
