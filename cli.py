@@ -145,12 +145,15 @@ class _Group(click.Group):
 def main() -> None:
     """perfrules：预算绩效自评的声明式评分引擎。
 
-    用版本化的 YAML 规则集给单位的绩效自评表评分、核对并出具报告。
+    用版本化的 YAML 规则集给单位的绩效自评表评分、核对并出具报告。自评数据可以是 YAML、JSON、
+    Excel 自评表（.xlsx）或 Word 自评报告（.docx）。
 
     \b
     例：
       perfrules score examples/zizhou-hrss-2024.yaml
       perfrules score examples/zizhou-hrss-2024.yaml --ruleset cn/project@2020.1 --format json
+      perfrules init -o 自评表.xlsx          # 空白自评表 → 填写 → check → report
+      perfrules batch 各单位/ -o 汇总.html    # 财政局：全县汇总与审阅页面
     """
 
 
@@ -534,7 +537,7 @@ def batch(paths: tuple[str, ...], out: str, ruleset_ref: str | None, jobs: int, 
 @handled
 def report(file: str, out: str, ruleset_ref: str | None, template_ref: str | None, template_dirs: tuple[str, ...],
            force: bool, output_format: str, ruleset_dirs: tuple[str, ...]) -> None:
-    """按官方格式生成自评报告（Markdown、HTML、PDF、Word），表中分数为规则计算的分数。
+    """按官方格式生成自评报告（Markdown、HTML、PDF、Word），单位自评分与按规则复核的分数并列，结论以复核为准。
 
     报告末尾的附录列出单位自评分与规则得分不一致之处和核对发现的问题，并注明规则集、数据和模板的来源。
     写出是原子的：出错时不留下半个文件，也不会覆盖输入文件。
