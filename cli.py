@@ -13,8 +13,8 @@ from typing import Any, Callable
 
 import click
 
-from engine import __version__
-from engine.errors import PerfrulesError
+from perfrules.engine import __version__
+from perfrules.engine.errors import PerfrulesError
 
 EXIT_OK, EXIT_USER, EXIT_USAGE, EXIT_BUG, EXIT_FINDINGS = 0, 1, 2, 3, 4
 
@@ -25,7 +25,7 @@ def emit(text: str, err: bool = False) -> None:
 
 def _report_user_error(exc: PerfrulesError, fmt: str, command: str) -> None:
     if fmt == "json":
-        from engine.scorecard import dumps
+        from perfrules.engine.scorecard import dumps
         emit(dumps({"ok": False, "errors": [d.to_json() for d in exc.diagnostics]}))
         return
     emit(f"错误：{exc.first}", err=True)
@@ -46,7 +46,7 @@ def handled(func: Callable[..., Any]) -> Callable[..., Any]:
     unless --debug."""
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from engine.limits import install_context
+        from perfrules.engine.limits import install_context
         fmt = kwargs.get("output_format", "text")
         debug = kwargs.pop("debug", False)
         install_context()
@@ -68,23 +68,23 @@ def handled(func: Callable[..., Any]) -> Callable[..., Any]:
             _quiet_stdout()   # `perfrules … | head`: the reader left; nothing more to say
             sys.exit(EXIT_OK)
         except OSError as exc:
-            from engine.files import os_error
+            from perfrules.engine.files import os_error
             _quiet_stdout()
             _report_user_error(os_error(exc, exc.filename or "<标准输出>", "写入" if exc.filename is None else "读取"),
                                fmt, func.__name__)
             sys.exit(EXIT_USER)
         except ArithmeticError as exc:   # a Decimal trap that no stage turned into E-NUMBER itself
-            from engine.errors import error
+            from perfrules.engine.errors import error
             _report_user_error(error(f"数值超出可计算的范围（{type(exc).__name__}）", None,
                                      "检查文件中的数值是否过大、过小或位数过多；限制见 docs/ruleset-guide.md", code="E-NUMBER"),
                                fmt, func.__name__)
             sys.exit(EXIT_USER)
         except Exception as exc:  # noqa: BLE001 - the last line of defence: a bug, said as one
-            from engine.errors import internal_message
+            from perfrules.engine.errors import internal_message
             if debug:
                 traceback.print_exc()
             if fmt == "json":
-                from engine.scorecard import dumps
+                from perfrules.engine.scorecard import dumps
                 emit(dumps({"ok": False, "internal_error": {"type": type(exc).__name__,
                                                             "message": internal_message(exc)}}))
             else:
@@ -131,7 +131,7 @@ class _Group(click.Group):
         try:
             rv = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
         except click.ClickException as exc:
-            from engine.scorecard import dumps
+            from perfrules.engine.scorecard import dumps
             emit(dumps({"ok": False, "usage_error": {"message": f"用法错误：{exc.format_message()}",
                                                      "hint": "用 perfrules COMMAND --help 查看用法和示例"}}))
             sys.exit(exc.exit_code)
@@ -174,13 +174,13 @@ def score(file: str, ruleset_ref: str | None, output_format: str, ruleset_dirs: 
       perfrules score examples/zizhou-hrss-2024.yaml --ruleset cn/budget10-free90
       perfrules score examples/zizhou-hrss-2024.yaml --format json > scorecard.json
     """
-    from engine.api import score_file
+    from perfrules.engine.api import score_file
     card = score_file(file, ruleset_ref, ruleset_dirs)
     if output_format == "json":
-        from engine.scorecard import dumps
+        from perfrules.engine.scorecard import dumps
         emit(dumps(card.to_json()))
     else:
-        from engine.textout import scorecard
+        from perfrules.engine.textout import scorecard
         emit(scorecard(card))
 
 
@@ -202,16 +202,16 @@ def check(file: str, ruleset_ref: str | None, strict: bool, output_format: str, 
       perfrules check examples/zizhou-hrss-2024.yaml
       perfrules check examples/zizhou-hrss-2024.yaml --format json | jq '.findings[].code'
     """
-    from engine.api import check_file
+    from perfrules.engine.api import check_file
     card = check_file(file, ruleset_ref, ruleset_dirs)
     if output_format == "json":
-        from engine.scorecard import dumps
+        from perfrules.engine.scorecard import dumps
         emit(dumps({"ok": True, "file": card.file, "ruleset": f"{card.ruleset_id}@{card.ruleset_version}",
                     "total": card.total, "grade": card.grade, "counts": card.counts(),
                     "findings": [f.to_json() for f in card.findings]}))
     else:
-        from engine.textout import findings
-        from engine.methods import fmt
+        from perfrules.engine.textout import findings
+        from perfrules.engine.methods import fmt
         emit(f"{card.file} · 规则集 {card.ruleset_id}@{card.ruleset_version} · 规则得分 {fmt(card.total)}（{card.grade}）")
         emit(findings(card.findings))
     counts = card.counts()
@@ -220,12 +220,12 @@ def check(file: str, ruleset_ref: str | None, strict: bool, output_format: str, 
 
 
 def _dumps(value: Any) -> str:
-    from engine.scorecard import dumps
+    from perfrules.engine.scorecard import dumps
     return dumps(value) + "\n"
 
 
 def _json(value: Any) -> None:
-    from engine.scorecard import dumps
+    from perfrules.engine.scorecard import dumps
     emit(dumps(value))
 
 
@@ -254,7 +254,7 @@ def rulesets_list(output_format: str, ruleset_dirs: tuple[str, ...]) -> None:
       perfrules rulesets list
       perfrules rulesets list --rulesets ./county-rules --format json
     """
-    from engine.ruleset import display, get_ruleset, scan, search_path
+    from perfrules.engine.ruleset import display, get_ruleset, scan, search_path
     dirs = search_path(ruleset_dirs)
     entries, broken = scan(dirs)
     items: list[dict[str, Any]] = []
@@ -277,7 +277,7 @@ def rulesets_list(output_format: str, ruleset_dirs: tuple[str, ...]) -> None:
     if output_format == "json":
         _json(items)
         return
-    from engine.textout import table
+    from perfrules.engine.textout import table
     emit(table(["ID", "版本", "标题", "适用", "文件"],
                [[i["id"], i["version"], i["title"] if not i["problem"] else "（有问题，见 perfrules rulesets check）",
                  i["applies_to"], i["file"]] for i in items]))
@@ -298,8 +298,8 @@ def rulesets_show(ref: str, resolved: bool, output_format: str, ruleset_dirs: tu
       perfrules rulesets show cn/unit-overall@2024.1
       perfrules rulesets show shaanxi/zizhou-unit-overall --resolved
     """
-    from engine.ruleset import get_ruleset, search_path
-    from engine.showrules import origins, raw_text
+    from perfrules.engine.ruleset import get_ruleset, search_path
+    from perfrules.engine.showrules import origins, raw_text
     rs = get_ruleset(ref, search_path(ruleset_dirs))
     if output_format == "json":
         _json({"id": rs.id, "version": rs.version, "extends": rs.parent, "file": rs.file, "sha256": rs.sha256,
@@ -308,7 +308,7 @@ def rulesets_show(ref: str, resolved: bool, output_format: str, ruleset_dirs: tu
     if not resolved:
         emit(raw_text(rs))
         return
-    from engine.textout import table
+    from perfrules.engine.textout import table
     emit(f"{rs.ref}（继承展开后；出处为提供该值的文件:行号）")
     emit(table(["路径", "出处", "值"], [[p, o, v] for p, v, o in origins(rs)]))
 
@@ -327,7 +327,7 @@ def rulesets_check(paths: tuple[str, ...], output_format: str, ruleset_dirs: tup
       perfrules rulesets check
       perfrules rulesets check rulesets/shaanxi/zizhou-unit-overall-2025.1.yaml
     """
-    from engine.showrules import check_rulesets
+    from perfrules.engine.showrules import check_rulesets
     results = check_rulesets(paths, ruleset_dirs)
     bad = sum(1 for _, problems in results if problems)
     if output_format == "json":
@@ -359,13 +359,13 @@ def test_cmd(paths: tuple[str, ...], verbose: bool, output_format: str, ruleset_
       perfrules test
       perfrules test rulesets/cn/unit-overall-2024.1.yaml -v
     """
-    from engine.ruleset import search_path
-    from engine.ruletest import discover, run_suite
+    from perfrules.engine.ruleset import search_path
+    from perfrules.engine.ruletest import discover, run_suite
     dirs = search_path(ruleset_dirs)
     files = discover(paths, dirs)
     suite = run_suite(files, dirs)
     if not suite.cases:   # nothing tested is not a pass
-        from engine.errors import error
+        from perfrules.engine.errors import error
         raise error("没有找到任何测试用例（规则集旁边的 *.test.yaml）", None,
                     "在规则集旁边新建 x.test.yaml 并写上 cases；见 docs/ruleset-guide.md“测试”一节", code="E-TEST")
     if output_format == "json":
@@ -401,8 +401,8 @@ def diff_cmd(a: str, b: str, output_format: str, ruleset_dirs: tuple[str, ...]) 
       perfrules diff cn/unit-overall@2024.1 shaanxi/zizhou-unit-overall@2025.1
       perfrules diff cn/unit-overall cn/project --format json
     """
-    from engine.diff import diff, text
-    from engine.ruleset import get_ruleset, search_path
+    from perfrules.engine.diff import diff, text
+    from perfrules.engine.ruleset import get_ruleset, search_path
     dirs = search_path(ruleset_dirs)
     ra, rb = get_ruleset(a, dirs), get_ruleset(b, dirs)
     changes = diff(ra, rb)
@@ -435,13 +435,13 @@ def replay(paths: tuple[str, ...], against: str, baseline: str | None, out: str 
       perfrules replay units/ --against cn/project@2020.1 --format csv > replay.csv
       perfrules replay units/ --against shaanxi/zizhou-unit-overall@2025.1 -o 对比.html
     """
-    from engine import replay as rp
+    from perfrules.engine import replay as rp
     after, rows = rp.replay(paths, against, baseline, ruleset_dirs, trust)
     if out:
         from pathlib import Path
 
-        from engine.errors import Location, error
-        from engine.files import atomic_write
+        from perfrules.engine.errors import Location, error
+        from perfrules.engine.files import atomic_write
         suffix = Path(out).suffix.lower()
         writers = {".html": lambda: rp.to_html(after, rows), ".htm": lambda: rp.to_html(after, rows),
                    ".csv": lambda: rp.to_csv(rows),
@@ -495,9 +495,9 @@ def batch(paths: tuple[str, ...], out: str, ruleset_ref: str | None, jobs: int, 
     """
     from pathlib import Path
 
-    from engine import batch as bt
-    from engine.errors import Location, error
-    from engine.files import atomic_write, check_output, collect
+    from perfrules.engine import batch as bt
+    from perfrules.engine.errors import Location, error
+    from perfrules.engine.files import atomic_write, check_output, collect
     make_sink = bt.SINKS.get(Path(out).suffix.lower())
     if make_sink is None:
         raise error(f"无法从扩展名 '{Path(out).suffix or '（无）'}' 判断汇总格式", Location(out),
@@ -548,7 +548,7 @@ def report(file: str, out: str, ruleset_ref: str | None, template_ref: str | Non
       perfrules report examples/zizhou-hrss-2024.yaml -o 自评报告.pdf
       perfrules report examples/zizhou-hrss-2024.yaml -o 自评报告.docx --template unit-overall@1
     """
-    from engine.api import report_file
+    from perfrules.engine.api import report_file
     used = report_file(file, out, ruleset_ref, template_ref, ruleset_dirs, template_dirs, force)
     if output_format == "json":
         _json({"ok": True, "output": out, "template": used})
@@ -579,9 +579,9 @@ def init_cmd(out: str, ruleset_ref: str | None, kind: str | None, year: int | No
     """
     from pathlib import Path
 
-    from engine.errors import Location, error
-    from engine.files import atomic_write
-    from engine.formats.convert import blank_form
+    from perfrules.engine.errors import Location, error
+    from perfrules.engine.files import atomic_write
+    from perfrules.engine.formats.convert import blank_form
     if Path(out).suffix.lower() != ".xlsx":
         raise error("自评表请用 .xlsx 结尾", Location(out), "例如 -o 自评表.xlsx", code="E-USAGE")
     atomic_write(Path(out), blank_form(ruleset_ref, kind, year, ruleset_dirs), (), force)
@@ -609,7 +609,7 @@ def convert_cmd(source: str, out: str, output_format: str, ruleset_dirs: tuple[s
     """
     from pathlib import Path
 
-    from engine.formats.convert import convert
+    from perfrules.engine.formats.convert import convert
     convert(Path(source), Path(out), ruleset_dirs)
     if output_format == "json":
         _json({"ok": True, "output": out})
@@ -636,9 +636,9 @@ def import_cmd(sources: tuple[str, ...], out: str, output_format: str, ruleset_d
     """
     from pathlib import Path
 
-    from engine.files import atomic_write
-    from engine.formats.docx_import import dump_import, import_document, import_legacy_doc
-    from engine.errors import Location, error
+    from perfrules.engine.files import atomic_write
+    from perfrules.engine.formats.docx_import import dump_import, import_document, import_legacy_doc
+    from perfrules.engine.errors import Location, error
     target = Path(out)
     many = len(sources) > 1 or target.is_dir()
     if many and not target.is_dir():
@@ -689,7 +689,7 @@ def templates_list(template_dirs: tuple[str, ...], output_format: str, ruleset_d
       perfrules templates list
       perfrules templates list --templates ./my-templates --format json
     """
-    from engine import render
+    from perfrules.engine import render
     dirs = render.template_dirs(template_dirs)
     items: list[dict[str, Any]] = []
     for ts in render.list_templates(dirs):
@@ -699,7 +699,7 @@ def templates_list(template_dirs: tuple[str, ...], output_format: str, ruleset_d
     if output_format == "json":
         _json(items)
         return
-    from engine.textout import table
+    from perfrules.engine.textout import table
     emit(table(["模板", "标题", "继承", "格式", "目录"],
                [[i["template"], i["title"], i["extends"] or "—", " ".join(i["formats"]), i["folder"]] for i in items]))
 

@@ -42,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 from bench.generate import generate  # noqa: E402
 from bench.handwritten import score as hand_score  # noqa: E402
 
-PERFRULES = [sys.executable, "-c", "import sys; from cli import main; sys.exit(main())"]
+PERFRULES = [sys.executable, "-c", "import sys; from perfrules.cli import main; sys.exit(main())"]
 
 
 def runs(fn, repeat: int = 5) -> dict:
@@ -66,11 +66,11 @@ def _ratio(a: dict, b: dict) -> dict:
 def engine_vs_handwritten(files: list[Path]) -> dict:
     import yaml
 
-    from engine.errors import PerfrulesError
-    from engine.ruleset import get_ruleset, search_path
-    from engine.scoring import score
-    from engine.submission import build
-    from engine.yamlio import load_file
+    from perfrules.engine.errors import PerfrulesError
+    from perfrules.engine.ruleset import get_ruleset, search_path
+    from perfrules.engine.scoring import score
+    from perfrules.engine.submission import build
+    from perfrules.engine.yamlio import load_file
 
     rs = get_ruleset("cn/unit-overall@2024.1", search_path())
     docs, raws = [], []
@@ -85,7 +85,7 @@ def engine_vs_handwritten(files: list[Path]) -> dict:
     mismatched = sum(score(build(d), rs).total != hand_score(r) for d, r in zip(docs, raws))
     # Like with like: both sides parse the target texts inside the loop; the schema validation that build()
     # does first is not scoring (the hand-written scorer trusts its input) and is measured as part of (b).
-    import engine.submission as submission_module
+    import perfrules.engine.submission as submission_module
     validate, submission_module.validate = submission_module.validate, (lambda *_a, **_k: [])
     gc.collect()
     gc.freeze()          # the loaded documents are never rescanned by the cyclic GC …
@@ -222,8 +222,8 @@ def startup() -> dict:
 
 
 def xlsx_vs_yaml() -> dict:
-    from engine.formats.convert import convert
-    from engine.submission import load_submission
+    from perfrules.engine.formats.convert import convert
+    from perfrules.engine.submission import load_submission
     seed = ROOT / "examples" / "zizhou-hrss-2024.yaml"
     with tempfile.TemporaryDirectory(prefix="perfrules-bench-xlsx-") as tmp:
         xlsx = Path(tmp) / "自评表.xlsx"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from cli import main
+from perfrules.cli import main
 
 from .conftest import DATA, SEED
 

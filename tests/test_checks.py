@@ -3,12 +3,12 @@
 
 import pytest
 
-from cli import main
-from engine.api import check, check_file
-from engine.errors import PerfrulesError
-from engine.ruleset import get_ruleset, search_path
-from engine.submission import build
-from engine.yamlio import load_text
+from perfrules.cli import main
+from perfrules.engine.api import check, check_file
+from perfrules.engine.errors import PerfrulesError
+from perfrules.engine.ruleset import get_ruleset, search_path
+from perfrules.engine.submission import build
+from perfrules.engine.yamlio import load_text
 
 from .conftest import ROOT, SEED
 

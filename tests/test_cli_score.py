@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from cli import main
+from perfrules.cli import main
 
 from .conftest import ROOT, SEED
 

@@ -6,8 +6,8 @@ import shlex
 import click
 import pytest
 
-from cli import main
-from engine import checks, methods
+from perfrules.cli import main
+from perfrules.engine import checks, methods
 
 from .conftest import ROOT
 

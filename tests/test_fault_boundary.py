@@ -23,9 +23,9 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from cli import main
-from engine import batch as batch_module
-from engine.limits import MAX_VALUE_CHARS
+from perfrules.cli import main
+from perfrules.engine import batch as batch_module
+from perfrules.engine.limits import MAX_VALUE_CHARS
 
 from . import hostile_office
 from .conftest import ROOT, SEED
@@ -293,7 +293,7 @@ def test_method_parameters_are_checked_when_the_ruleset_is(runner, tmp_path, pre
 # ------------------------------------------------------------------------------ 4. bounded time and memory
 def run_cli(args: list[str], timeout: float = 60, **kwargs) -> subprocess.CompletedProcess:
     """perfrules in its own process: a hang is a failed test after `timeout`, not a stuck suite."""
-    return subprocess.run([sys.executable, "-c", "import cli; cli.main()", *args], cwd=ROOT, capture_output=True,
+    return subprocess.run([sys.executable, "-c", "from perfrules.cli import main; main()", *args], cwd=ROOT, capture_output=True,
                           text=True, timeout=timeout, **kwargs)
 
 
@@ -334,7 +334,7 @@ EVIL_TEMPLATES = {
 
 @pytest.mark.parametrize("name", sorted(EVIL_TEMPLATES))
 def test_hostile_templates_end_inside_their_budget(runner, tmp_path, monkeypatch, name):
-    from engine import render
+    from perfrules.engine import render
     monkeypatch.setattr(render, "TEMPLATE_SECONDS", 2.0)
     folder = tmp_path / "t" / "evil" / "1"
     folder.mkdir(parents=True)
@@ -381,7 +381,7 @@ def test_os_errors_are_the_users_with_a_message(runner, tmp_path):
 
 
 def test_permission_denied_on_input_and_output(runner, tmp_path, monkeypatch):
-    import engine.files as files
+    import perfrules.engine.files as files
     real_open = os.open
 
     def denied(path, flags, *args):
@@ -401,14 +401,14 @@ def test_permission_denied_on_input_and_output(runner, tmp_path, monkeypatch):
 @pytest.mark.slow
 def test_stdout_to_a_full_device(tmp_path):
     with open("/dev/full", "w") as full:
-        result = subprocess.run([sys.executable, "-c", "import cli; cli.main()", "score", str(SEED)], cwd=ROOT,
+        result = subprocess.run([sys.executable, "-c", "from perfrules.cli import main; main()", "score", str(SEED)], cwd=ROOT,
                                 stdout=full, stderr=subprocess.PIPE, text=True, timeout=60)
     assert result.returncode == 1 and "磁盘空间已满" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_internal_errors_are_json_under_format_json(runner, monkeypatch):
-    import engine.api
-    monkeypatch.setattr(engine.api, "score", lambda sub, rs: (_ for _ in ()).throw(KeyError("bug")))
+    import perfrules.engine.api
+    monkeypatch.setattr(perfrules.engine.api, "score", lambda sub, rs: (_ for _ in ()).throw(KeyError("bug")))
     result = runner.invoke(main, ["score", str(SEED), "--format", "json"])
     assert result.exit_code == 3
     data = json.loads(result.output)
@@ -540,7 +540,7 @@ def test_batch_over_every_hostile_file_and_a_hundred_good_ones(runner, tmp_path)
 BUDGET_SCRIPT = r"""
 import json, resource, sys, time
 from click.testing import CliRunner
-from cli import main
+from perfrules.cli import main
 out = {}
 for path in sys.argv[1:]:
     started = time.perf_counter()

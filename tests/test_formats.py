@@ -22,11 +22,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from cli import main
-from engine.formats import layout as L
-from engine.formats.xlsx import write_workbook
-from engine.submission import load_submission
-from engine.yamlio import load_file
+from perfrules.cli import main
+from perfrules.engine.formats import layout as L
+from perfrules.engine.formats.xlsx import write_workbook
+from perfrules.engine.submission import load_submission
+from perfrules.engine.yamlio import load_file
 
 from .conftest import SEED
 from .test_metamorphic import meanings, write as write_meanings
@@ -193,7 +193,7 @@ def test_yaml_to_xlsx_to_yaml_gives_the_same_submission(tmp_path_factory, rows, 
 
 
 def load_file_bytes(raw: bytes) -> dict:
-    from engine.yamlio import load_bytes
+    from perfrules.engine.yamlio import load_bytes
     return load_bytes(raw, "g.yaml").data
 
 

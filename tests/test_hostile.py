@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from cli import main
-from engine.yamlio import MAX_DEPTH, MAX_FILE_BYTES
+from perfrules.cli import main
+from perfrules.engine.yamlio import MAX_DEPTH, MAX_FILE_BYTES
 
 from .conftest import SEED
 
@@ -168,11 +168,11 @@ def test_zero_targets_zero_budget_and_mixed_units_are_scored_or_said(runner, wri
 
 
 def test_internal_errors_exit_3_and_hide_the_traceback(runner, monkeypatch):
-    import engine.api
+    import perfrules.engine.api
 
     def boom(*args, **kwargs):
         raise RuntimeError("simulated bug")
-    monkeypatch.setattr(engine.api, "score_file", boom)
+    monkeypatch.setattr(perfrules.engine.api, "score_file", boom)
     result = runner.invoke(main, ["score", str(SEED)])
     assert result.exit_code == 3
     assert "内部错误" in result.output and "Traceback" not in result.output

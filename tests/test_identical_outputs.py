@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from bench.generate import generate
-from engine.api import check, ruleset_for
-from engine.errors import PerfrulesError
-from engine.scorecard import dumps
-from engine.submission import load_submission
+from perfrules.engine.api import check, ruleset_for
+from perfrules.engine.errors import PerfrulesError
+from perfrules.engine.scorecard import dumps
+from perfrules.engine.submission import load_submission
 
 from .conftest import SEED
 

@@ -16,12 +16,12 @@ from decimal import Decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.api import check
-from engine.errors import PerfrulesError
-from engine.methods import REGISTRY
-from engine.ruleset import get_ruleset, index, search_path
-from engine.submission import build
-from engine.yamlio import load_bytes
+from perfrules.engine.api import check
+from perfrules.engine.errors import PerfrulesError
+from perfrules.engine.methods import REGISTRY
+from perfrules.engine.ruleset import get_ruleset, index, search_path
+from perfrules.engine.submission import build
+from perfrules.engine.yamlio import load_bytes
 
 from .conftest import DATA
 

@@ -4,9 +4,9 @@ from decimal import Decimal as D
 
 import pytest
 
-from engine import methods
-from engine.methods import MethodInput, ParamError, Unscorable
-from engine.targets import parse_value
+from perfrules.engine import methods
+from perfrules.engine.methods import MethodInput, ParamError, Unscorable
+from perfrules.engine.targets import parse_value
 
 
 def run(name, params=None, points=10, target=None, actual=None, self_score=None, op=None, raw_actual=None, facts=None):

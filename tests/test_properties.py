@@ -6,12 +6,12 @@ from decimal import Decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.api import check
-from engine.errors import PerfrulesError
-from engine.ruleset import get_ruleset, search_path
-from engine.submission import build
-from engine.targets import ValueError_, parse_value
-from engine.yamlio import load_bytes
+from perfrules.engine.api import check
+from perfrules.engine.errors import PerfrulesError
+from perfrules.engine.ruleset import get_ruleset, search_path
+from perfrules.engine.submission import build
+from perfrules.engine.targets import ValueError_, parse_value
+from perfrules.engine.yamlio import load_bytes
 
 from .conftest import SEED
 
@@ -139,7 +139,7 @@ def test_total_does_not_depend_on_row_order(points, rnd):
 # ------------------------------------------------------------------ rulesets and templates, through the CLI
 from click.testing import CliRunner  # noqa: E402
 
-from cli import main  # noqa: E402
+from perfrules.cli import main  # noqa: E402
 
 from .conftest import ROOT  # noqa: E402
 
@@ -196,9 +196,9 @@ TEMPLATE_PIECES = ["{{ r.unit }}", "{{ r.total_score }}", "{% for x in r.indicat
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(pieces=st.lists(st.sampled_from(TEMPLATE_PIECES), min_size=1, max_size=4))
 def test_generated_templates_render_or_are_refused_never_crash(tmp_path_factory, pieces):
-    import engine.render
-    old = engine.render.TEMPLATE_SECONDS
-    engine.render.TEMPLATE_SECONDS = 2.0
+    import perfrules.engine.render
+    old = perfrules.engine.render.TEMPLATE_SECONDS
+    perfrules.engine.render.TEMPLATE_SECONDS = 2.0
     try:
         root = tmp_path_factory.mktemp("tpl")
         folder = root / "fuzz" / "1"
@@ -208,6 +208,6 @@ def test_generated_templates_render_or_are_refused_never_crash(tmp_path_factory,
         result = CliRunner().invoke(main, ["report", str(SEED), "-o", str(root / "r.md"), "--templates", str(root),
                                            "--template", "fuzz@1"])
     finally:
-        engine.render.TEMPLATE_SECONDS = old
+        perfrules.engine.render.TEMPLATE_SECONDS = old
     assert result.exit_code in (0, 1), result.output
     assert "Traceback" not in result.output and "内部错误" not in result.output

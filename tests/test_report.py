@@ -8,10 +8,10 @@ import pytest
 from docx import Document
 from pypdf import PdfReader
 
-from cli import main
-from engine import render
-from engine.api import report_file
-from engine.errors import PerfrulesError
+from perfrules.cli import main
+from perfrules.engine import render
+from perfrules.engine.api import report_file
+from perfrules.engine.errors import PerfrulesError
 
 from .conftest import DATA, SEED
 

@@ -19,8 +19,8 @@ import pytest
 from docx import Document
 from docx.oxml.ns import qn
 
-from engine.api import report_file
-from engine.yamlio import load_file
+from perfrules.engine.api import report_file
+from perfrules.engine.yamlio import load_file
 
 from .conftest import SEED
 
@@ -107,7 +107,7 @@ def test_no_local_path_and_one_date_style(seed_pdf):
 
 
 def test_the_cover_omits_lines_without_a_value(tmp_path):
-    from engine.api import report_file as render
+    from perfrules.engine.api import report_file as render
     text = (SEED.read_text(encoding="utf-8").replace("  method: 单位绩效自评\n", "  method: null\n"))
     source = tmp_path / "s.yaml"
     source.write_text(text, encoding="utf-8")

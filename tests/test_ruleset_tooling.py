@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from cli import main
-from engine.errors import PerfrulesError
-from engine.ruleset import SHIPPED_DIR, get_ruleset, search_path
-from engine.ruletest import discover, run_suite
+from perfrules.cli import main
+from perfrules.engine.errors import PerfrulesError
+from perfrules.engine.ruleset import SHIPPED_DIR, get_ruleset, search_path
+from perfrules.engine.ruletest import discover, run_suite
 
 from .conftest import ROOT, SEED
 

@@ -9,7 +9,7 @@ import pytest
 
 @pytest.mark.parametrize("name", ["submission-v1", "ruleset-v1"])
 def test_schema_is_valid_against_its_meta_schema(name):
-    schema = json.loads(resources.files("engine.schemas").joinpath(f"{name}.schema.json").read_text(encoding="utf-8"))
+    schema = json.loads(resources.files("perfrules.engine.schemas").joinpath(f"{name}.schema.json").read_text(encoding="utf-8"))
     jsonschema.validators.validator_for(schema).check_schema(schema)
 
 
@@ -47,7 +47,7 @@ _VALUES = st.sampled_from([None, 0, 1, -1, _D("2.5"), "", "文字", "≥90%", Tr
 def mutated_documents(draw, name):
     """A shipped document's data with a few values replaced, keys removed or unknown keys added, anywhere."""
     if name not in _BASES:
-        from engine.yamlio import load_file
+        from perfrules.engine.yamlio import load_file
         _BASES[name] = load_file(Path(__file__).parent.parent / _BASE_FILES[name]).data
     data = copy.deepcopy(_BASES[name])
     for _ in range(draw(st.integers(1, 4))):
@@ -80,7 +80,7 @@ def mutated_documents(draw, name):
 def test_fast_and_full_validators_agree(case):
     from fastjsonschema import JsonSchemaException
 
-    from engine.schema import fast_validator, validator
+    from perfrules.engine.schema import fast_validator, validator
     name, data = case
     fast = fast_validator(name)
     try:

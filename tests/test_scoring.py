@@ -3,12 +3,12 @@ from decimal import Decimal as D
 
 import pytest
 
-from engine.api import score_file
-from engine.errors import PerfrulesError
-from engine.ruleset import get_ruleset, search_path
-from engine.scoring import score
-from engine.yamlio import load_text
-from engine.submission import build
+from perfrules.engine.api import score_file
+from perfrules.engine.errors import PerfrulesError
+from perfrules.engine.ruleset import get_ruleset, search_path
+from perfrules.engine.scoring import score
+from perfrules.engine.yamlio import load_text
+from perfrules.engine.submission import build
 
 from .conftest import SEED
 

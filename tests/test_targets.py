@@ -2,7 +2,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from engine.targets import ValueError_, parse_value
+from perfrules.engine.targets import ValueError_, parse_value
 
 # Every notation of DOMAIN.md "How target values are written": (cell, op, number, unit, qualitative)
 CASES = [
@@ -77,7 +77,7 @@ import time as _time
 
 from hypothesis import given, settings, strategies as st
 
-from engine import targets as _t
+from perfrules.engine import targets as _t
 
 _OLD_QUANT = _re.compile(
     rf"^(?P<label>.*?)\s*(?P<op>{'|'.join(_re.escape(w) for w, _ in _t._OPERATOR_WORDS)})?\s*"
@@ -114,7 +114,7 @@ def test_long_values_parse_fast_or_are_refused(text):
 
 
 def test_a_value_longer_than_the_limit_is_refused():
-    from engine.limits import MAX_VALUE_CHARS
+    from perfrules.engine.limits import MAX_VALUE_CHARS
     with pytest.raises(ValueError_) as info:
         parse_value("≥" + "9" * 20000)
     assert f"上限 {MAX_VALUE_CHARS}" in info.value.message

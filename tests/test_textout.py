@@ -1,6 +1,6 @@
 """Terminal tables align by display width: a Chinese character takes two columns."""
 
-from engine.textout import table, width
+from perfrules.engine.textout import table, width
 
 
 def test_width_counts_chinese_as_two_columns():

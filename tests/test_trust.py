@@ -14,12 +14,12 @@ from decimal import Decimal
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from cli import main
-from engine.api import check
-from engine.errors import PerfrulesError
-from engine.ruleset import get_ruleset, index, search_path
-from engine.submission import build
-from engine.yamlio import load_bytes
+from perfrules.cli import main
+from perfrules.engine.api import check
+from perfrules.engine.errors import PerfrulesError
+from perfrules.engine.ruleset import get_ruleset, index, search_path
+from perfrules.engine.submission import build
+from perfrules.engine.yamlio import load_bytes
 
 from .conftest import SEED
 from .test_properties import submissions
@@ -85,7 +85,7 @@ def test_points_are_conserved_under_every_shipped_ruleset(raw):
 
 
 def test_the_seed_conserves_points_under_every_shipped_ruleset():
-    from engine.submission import load_submission
+    from perfrules.engine.submission import load_submission
     sub = load_submission(SEED)
     for rs in SHIPPED:
         conserved(check(sub, rs))
@@ -312,8 +312,8 @@ def test_batch_scores_with_the_bureaus_ruleset_not_the_one_a_unit_names(runner, 
 
 
 def test_batch_and_replay_say_when_a_named_ruleset_was_ignored(runner, tmp_path):
-    from engine.api import choose_ruleset
-    from engine.submission import load_submission
+    from perfrules.engine.api import choose_ruleset
+    from perfrules.engine.submission import load_submission
     path = tmp_path / "a.yaml"
     path.write_text(LENIENT, encoding="utf-8")
     rs, notes = choose_ruleset(load_submission(path), None, (), trust_submission=False)

@@ -3,8 +3,8 @@ from decimal import Decimal as D
 
 import pytest
 
-from engine.errors import PerfrulesError
-from engine.yamlio import MAX_DEPTH, load_bytes, load_text
+from perfrules.engine.errors import PerfrulesError
+from perfrules.engine.yamlio import MAX_DEPTH, load_bytes, load_text
 
 
 def test_floats_become_decimal_from_source_text():
