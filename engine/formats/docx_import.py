@@ -473,7 +473,9 @@ def dump_import(result: ImportResult, source: str) -> str:
         out += [f"#   - {p}" for p in result.problems]
     for number, line in enumerate(lines, start=1):
         indent = line[: len(line) - len(line.lstrip())]
-        for note in dict.fromkeys(comments.get(number, [])):
-            out.append(f"{indent}# {note}")
+        notes = list(dict.fromkeys(comments.get(number, [])))
+        for note in notes:
+            if not any(other != note and other.startswith(note) for other in notes):   # "表 1 第 2 行" is in the longer one
+                out.append(f"{indent}# {note}")
         out.append(line)
     return "\n".join(out) + "\n"
