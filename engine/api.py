@@ -10,7 +10,7 @@ from .files import atomic_write, check_output
 from .ruleset import Ruleset, choose, get_ruleset, parse_ref, search_path
 from .scorecard import Finding, Scorecard
 from .scoring import score
-from .submission import Submission, load_submission
+from .submission import KIND_LABELS, Submission, load_submission
 
 
 def choose_ruleset(sub: Submission, ref: str | None, dirs: Iterable[str | FsPath] = (),
@@ -51,7 +51,7 @@ def _same_ruleset(named: str, rs: Ruleset) -> bool:
 
 
 def _kind_cn(kind: str) -> str:
-    return {"unit-overall": "部门整体", "project": "项目"}.get(kind, kind)
+    return KIND_LABELS.get(kind, kind)
 
 
 def scope_text(rs: Ruleset) -> str:

@@ -25,8 +25,8 @@ from .files import Collected, display_path, inert
 from .limits import install_context
 from .ruleset import forget_lookups, remember_lookups
 from .methods import fmt
-from .scorecard import dumps
-from .submission import load_submission
+from .scorecard import SEVERITY_LABELS, dumps
+from .submission import KIND_LABELS, load_submission
 
 COLUMNS = [("unit", "单位"), ("year", "年度"), ("kind", "类型"), ("ruleset", "规则集"), ("total", "规则总分"),
            ("grade", "等级"), ("stated_total", "自报总分"), ("difference", "差异（自报−规则）"),
@@ -34,7 +34,6 @@ COLUMNS = [("unit", "单位"), ("year", "年度"), ("kind", "类型"), ("ruleset
            ("file", "文件")]
 ERROR_COLUMNS = [("file", "文件"), ("line", "行"), ("message", "错误"), ("hint", "提示")]
 TOP = 10
-KINDS_CN = {"unit-overall": "部门整体", "project": "项目"}
 
 
 Job = tuple[str, "str | None", tuple[str, ...], bool]
@@ -51,7 +50,7 @@ def score_one(job: Job) -> dict[str, Any]:
         sub = load_submission(file, name)
         rs, notes = choose_ruleset(sub, ref, dirs, trust)
         card = with_notes(check(sub, rs), notes)
-        return _row(name, sub, card)
+        return _row(name, sub, card, rs)
     except PerfrulesError as exc:
         d = exc.first
         return {"file": name, "error": True, "line": d.location.line, "message": d.message, "hint": d.hint or ""}
@@ -60,16 +59,17 @@ def score_one(job: Job) -> dict[str, Any]:
                 "hint": "这是 perfrules 的缺陷；请用 perfrules score --debug 重新运行该文件并报告"}
 
 
-SEVERITY_CN = {"error": "错误", "warning": "警告", "info": "提示"}
 DETAIL = ("findings", "categories", "own_grade")   # for the workbook's and the review page's sheets only
 
 
-def _row(name: str, sub: Any, card: Any) -> dict[str, Any]:
+def _row(name: str, sub: Any, card: Any, rs: Any) -> dict[str, Any]:
     stated = _stated_total(sub.data.get("stated") or {})
     counts = card.counts()
     block = sub.data.get("stated") or {}
     own_grade = (block.get("table") or {}).get("grade") or (block.get("narrative") or {}).get("grade")
-    own_grade = None if own_grade is None else _grade_label(card, str(own_grade))
+    if own_grade is not None:   # by the ruleset's label when it is one of its aliases (优秀 → 优)
+        named = rs.grade_named(str(own_grade))
+        own_grade = named.label if named is not None else str(own_grade)
     return {
         "file": name, "error": False, "unit": sub.unit, "year": sub.year, "kind": sub.kind,
         "ruleset": f"{card.ruleset_id}@{card.ruleset_version}", "total": card.total, "grade": card.grade,
@@ -77,7 +77,7 @@ def _row(name: str, sub: Any, card: Any) -> dict[str, Any]:
         "errors": counts["error"], "warnings": counts["warning"],
         "budget": sub.budget_total("budget"), "rate": _rate(sub),
         "own_grade": own_grade,
-        "findings": [(SEVERITY_CN[f.severity], f.code, f.message, _where(f.location)) for f in card.findings],
+        "findings": [(SEVERITY_LABELS[f.severity], f.code, f.message, _where(f.location)) for f in card.findings],
         "categories": [(c.label, c.points, c.score, c.self_score) for c in card.categories],
     }
 
@@ -85,14 +85,6 @@ def _row(name: str, sub: Any, card: Any) -> dict[str, Any]:
 def _rate(sub: Any) -> Decimal | None:
     budget, spent = sub.budget_total("budget"), sub.budget_total("spent")
     return (spent / budget).quantize(Decimal("0.0001")) if budget and spent is not None else None
-
-
-def _grade_label(card: Any, text: str) -> str:
-    """A stated grade by the ruleset's label (优秀 → 优) when it is one of its aliases."""
-    return GRADE_ALIASES.get(text, text)
-
-
-GRADE_ALIASES = {"优秀": "优", "良好": "良", "中等": "中", "合格": "中", "较差": "差", "不合格": "差"}
 
 
 def _where(location: Any) -> str:
@@ -234,7 +226,7 @@ class CsvSink:
             self.writer.writerow([""] * (len(COLUMNS) - 1) + [_cell(err["file"]), _cell(where + err["message"])])
         for (unit, year, kind), files in summary.duplicates.items():
             for file in files:
-                self.writer.writerow([""] * (len(COLUMNS) - 1) + [_cell(file), _cell(f"重复提交：{unit} {year} 年度 {KINDS_CN.get(kind, kind)}")])
+                self.writer.writerow([""] * (len(COLUMNS) - 1) + [_cell(file), _cell(f"重复提交：{unit} {year} 年度 {KIND_LABELS.get(kind, kind)}")])
         for file, reason in summary.skipped:
             self.writer.writerow([""] * (len(COLUMNS) - 1) + [_cell(file), _cell("未读取：" + reason)])
         # A BOM so that Excel and WPS open the Chinese headers as UTF-8.
@@ -272,7 +264,6 @@ CATEGORY_COLUMNS = [("unit", "单位"), ("category", "类别"), ("points", "分�
 SCORE_FORMAT, RATE_FORMAT, MONEY_FORMAT = "0.00", "0.00%", "#,##0.00"
 _FORMATS = {"total": SCORE_FORMAT, "stated_total": SCORE_FORMAT, "difference": SCORE_FORMAT, "points": SCORE_FORMAT,
             "score": SCORE_FORMAT, "own": SCORE_FORMAT, "rate": RATE_FORMAT, "budget": MONEY_FORMAT}
-GRADE_ORDER = ["优", "良", "中", "差"]
 
 
 def relative_to_roots(file: str, roots: list[FsPath]) -> str:
@@ -354,7 +345,7 @@ class XlsxSink:
 
     def add(self, row: dict[str, Any]) -> None:
         file = relative_to_roots(row["file"], self.roots)
-        shown = {**row, "kind": KINDS_CN.get(row["kind"], row["kind"]), "file": file}
+        shown = {**row, "kind": KIND_LABELS.get(row["kind"], row["kind"]), "file": file}
         self._append(self.main, [shown[k] for k, _ in COLUMNS])
         for severity, code, message, where in row.get("findings", []):
             self._append(self.findings, [row["unit"], severity, code, message, where, file])
@@ -387,7 +378,7 @@ class XlsxSink:
             dup = self._sheet("重复提交", [("unit", "单位"), ("year", "年度"), ("kind", "类型"), ("file", "文件")])
             for (unit, year, kind), files in summary.duplicates.items():
                 for file in files:
-                    self._append(dup, [unit, year, KINDS_CN.get(kind, kind), relative_to_roots(file, self.roots)])
+                    self._append(dup, [unit, year, KIND_LABELS.get(kind, kind), relative_to_roots(file, self.roots)])
             dup.auto_filter.ref = f"A1:D{sum(len(f) for f in summary.duplicates.values()) + 1}"
         skipped = self._sheet("未读取的文件", [("file", "文件"), ("message", "原因")])
         for file, reason in summary.skipped:
@@ -405,9 +396,8 @@ class XlsxSink:
         scatter of own total against rule total (read from the 评分汇总 sheet)."""
         from openpyxl.chart import BarChart, Reference, ScatterChart, Series
         ws = self._sheet("等级分布", [("grade", "等级"), ("own", "单位自评（单位数）"), ("count", "按规则复核（单位数）")])
-        rule = summary.grades()
-        labels = [g for g in GRADE_ORDER if g in rule or g in self.own_grades]
-        labels += [g for g in list(rule) + list(self.own_grades) if g not in labels]
+        rule = summary.grades()   # the rulesets' grades, best first
+        labels = list(dict.fromkeys(list(rule) + sorted(self.own_grades)))
         for grade in labels:
             self._append(ws, [grade, self.own_grades.get(grade, 0), rule.get(grade, 0)])
         ws.auto_filter.ref = f"A1:C{len(labels) + 1}"
@@ -488,7 +478,7 @@ def text_summary(summary: Summary) -> str:
         lines += [f"  {e['file']}" + (f":{e['line']}" if e["line"] else "") + f"：{e['message']}" for e in summary.errors]
     if summary.duplicates:
         lines += ["", "同一单位、年度、类型提交了不止一份（均已评分，请核实以哪一份为准）："]
-        lines += [f"  {u}（{y} 年度，{KINDS_CN.get(k, k)}）：{'、'.join(files)}" for (u, y, k), files in summary.duplicates.items()]
+        lines += [f"  {u}（{y} 年度，{KIND_LABELS.get(k, k)}）：{'、'.join(files)}" for (u, y, k), files in summary.duplicates.items()]
     if summary.skipped:
         lines += ["", f"未读取的文件 {len(summary.skipped)} 个："]
         lines += [f"  {file}：{reason}" for file, reason in summary.skipped]

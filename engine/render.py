@@ -143,7 +143,7 @@ class BudgetedEnvironment(SandboxedEnvironment):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.deadline = float("inf")
+        self.deadline: float | None = None   # monotonic seconds; none until a render starts
         self.globals["range"] = self._range
         for name in ("center", "indent", "wordwrap", "format", "replace", "truncate", "join"):
             self.filters[name] = self._bounded_filter(self.filters[name], name)
@@ -152,7 +152,7 @@ class BudgetedEnvironment(SandboxedEnvironment):
         self.deadline = time.monotonic() + TEMPLATE_SECONDS
 
     def tick(self) -> None:
-        if time.monotonic() > self.deadline:
+        if self.deadline is not None and time.monotonic() > self.deadline:
             raise TemplateBudgetError(f"模板运行超过 {TEMPLATE_SECONDS:g} 秒，已停止（可能有过大的循环）")
 
     def _range(self, *args: Any) -> Iterator[int]:

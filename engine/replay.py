@@ -131,15 +131,11 @@ def to_html(after: Ruleset, rows: list[Row]) -> str:
         if r.error is not None:
             continue
         change = r.change
-        units.append([r.unit or "", r.file, r.before_ruleset or "", fmt(r.after_total), _float(r.after_total),
-                      r.after_grade or "", fmt(r.before_total), _float(r.before_total), r.before_grade or "",
-                      signed(change), _float(change), 1 if r.crossed else 0, 0,
+        units.append([r.unit or "", r.file, r.before_ruleset or "", fmt(r.after_total), r.after_total,
+                      r.after_grade or "", fmt(r.before_total), r.before_total, r.before_grade or "",
+                      signed(change), change, 1 if r.crossed else 0, 0,
                       [["提示", "等级变化", f"{r.before_grade} → {r.after_grade}", ""]] if r.crossed else [],
                       [], f"{r.before_ruleset} → {after.ref}"])
     failed = [[r.file, r.error or ""] for r in rows if r.error is not None]
-    return page(f"规则集变更对比：按 {after.ref} 重新评分", units, failed, [],
-                replay={"against": after.ref})
-
-
-def _float(value: Decimal | None) -> float | None:
-    return None if value is None else float(value)
+    order = [g.label for g in sorted(after.grades, key=lambda g: g.min, reverse=True)]
+    return page(f"规则集变更对比：按 {after.ref} 重新评分", units, failed, [], order, replay={"against": after.ref})

@@ -15,10 +15,10 @@ from typing import Any
 from . import __version__
 from .methods import fmt
 from .ruleset import Ruleset
-from .scorecard import CategoryResult, IndicatorResult, Scorecard
+from .scorecard import SEVERITY_LABELS, CategoryResult, IndicatorResult, Scorecard
 from .submission import Submission
 
-_SEVERITY = {"error": "错误", "warning": "警告", "info": "提示"}
+_SEVERITY = SEVERITY_LABELS
 KIND_TITLE = {"unit-overall": "单位整体支出", "project": "项目支出"}
 
 
@@ -32,12 +32,12 @@ def rendering_date() -> dt.date:
 
 def date_cn(value: Any) -> str:
     """One date style throughout a report: 2025年3月12日 (text that is no date is shown as written)."""
-    from .dates import parse_date
+    from .dates import cn_date, parse_date
     if isinstance(value, dt.date):
         day: dt.date | None = value
     else:
         day = parse_date(str(value)) if value else None
-    return f"{day.year}年{day.month}月{day.day}日" if day else _text(value)
+    return cn_date(day) if day else _text(value)
 
 
 def _iso(value: Any) -> str:

@@ -11,21 +11,17 @@ findings). Printed, it fits A4 landscape.
 from __future__ import annotations
 
 import html
-import json
 from decimal import Decimal
 from pathlib import Path as FsPath
 from typing import Any, Iterable
 
 from .methods import fmt
 from .reportview import date_cn, rendering_date
+from .scorecard import dumps
+from .submission import KIND_LABELS
 
-GRADES = ["优", "良", "中", "差"]
 MAX_FINDINGS_PER_UNIT = 60
-
-
-def _num(value: Any) -> float | None:
-    """For the page's script only (sorting and drawing); every figure shown is the exact text beside it."""
-    return None if value is None else float(value)
+ONE_PLACE = Decimal("0.1")
 
 
 class HtmlSink:
@@ -43,11 +39,11 @@ class HtmlSink:
     def add(self, row: dict[str, Any]) -> None:
         findings = [list(f) for f in row.get("findings", [])]
         self.units.append([
-            row["unit"], self.relative(row["file"], self.roots), {"unit-overall": "部门整体", "project": "项目"}.get(row["kind"], row["kind"]),
-            fmt(row["total"]), _num(row["total"]), row["grade"],
-            fmt(row["stated_total"]) if row["stated_total"] is not None else "", _num(row["stated_total"]),
+            row["unit"], self.relative(row["file"], self.roots), KIND_LABELS.get(row["kind"], row["kind"]),
+            fmt(row["total"]), row["total"], row["grade"],
+            fmt(row["stated_total"]) if row["stated_total"] is not None else "", row["stated_total"],
             row.get("own_grade") or "", fmt(row["difference"]) if row["difference"] is not None else "",
-            _num(row["difference"]), len(findings), row["errors"], findings[:MAX_FINDINGS_PER_UNIT],
+            row["difference"], len(findings), row["errors"], findings[:MAX_FINDINGS_PER_UNIT],
             [[label, fmt(points), fmt(score), fmt(own) if own is not None else ""] for label, points, score, own in row.get("categories", [])],
             row["ruleset"],
         ])
@@ -55,7 +51,7 @@ class HtmlSink:
     def finish(self, summary: Any) -> bytes:
         failed = [[self.relative(e["file"], self.roots), e["message"]] for e in summary.errors]
         skipped = [[self.relative(f, self.roots), r] for f, r in summary.skipped]
-        return page("绩效自评复核汇总", self.units, failed, skipped).encode("utf-8")
+        return page("绩效自评复核汇总", self.units, failed, skipped, list(summary.grades())).encode("utf-8")
 
 
 # Column order of a unit record in the page's data (kept in step with the script below).
@@ -64,23 +60,26 @@ FIELDS = ["unit", "file", "kind", "total", "total_n", "grade", "own", "own_n", "
 
 
 def page(title: str, units: list[list[Any]], failed: list[list[str]], skipped: list[list[str]],
-         replay: dict[str, Any] | None = None) -> str:
+         grade_order: list[str], replay: dict[str, Any] | None = None) -> str:
+    """The page. Figures stay Decimal: written into the data as exact numbers, drawn with Decimal arithmetic.
+    `grade_order` is the ruleset's, best first (the labels are the ruleset's, not fixed here)."""
     scored = len(units)
     diffs = [u[10] for u in units if u[10] is not None]
-    mean = (Decimal(str(sum(diffs))) / len(diffs)).quantize(Decimal("0.01")) if diffs else None
+    mean = (sum(diffs, Decimal(0)) / len(diffs)).quantize(Decimal("0.01")) if diffs else None
     rule_grades = _count([u[5] for u in units])
     own_grades = _count([u[8] for u in units if u[8]])
+    order = list(dict.fromkeys(grade_order + sorted(set(rule_grades) | set(own_grades))))
     cards = [("单位", f"{scored + len(failed)}"), ("已评分", f"{scored}"), ("无法评分", f"{len(failed)}"),
              ("平均差异（自评−规则）", "—" if mean is None else (f"+{mean}" if mean > 0 else f"{mean}")),
              ("未读取的文件", f"{len(skipped)}")]
     charts = [
-        _bars("等级分布", [(g, own_grades.get(g, 0), rule_grades.get(g, 0)) for g in _grade_order(rule_grades, own_grades)],
-              ("单位自评", "按规则复核")),
+        _bars("等级分布", [(g, own_grades.get(g, 0), rule_grades.get(g, 0)) for g in order
+                           if g in rule_grades or g in own_grades], ("单位自评", "按规则复核")),
         _scatter([(u[4], u[7], u[0]) for u in units if u[4] is not None and u[7] is not None]),
         _top([(u[0], u[10]) for u in units if u[10]]),
     ]
-    data = json.dumps({"fields": FIELDS, "units": units, "failed": failed, "skipped": skipped, "replay": replay},
-                      ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
+    data = dumps({"fields": FIELDS, "units": units, "failed": failed, "skipped": skipped, "grades": order,
+                  "replay": replay}, indent=None).replace("<", "\\u003c")
     cards_html = "".join(f'<div class="card"><div class="v">{html.escape(v)}</div><div class="k">{html.escape(k)}</div></div>'
                          for k, v in cards)
     return TEMPLATE.format(title=html.escape(title), date=html.escape(date_cn(rendering_date())), cards=cards_html,
@@ -92,11 +91,6 @@ def _count(values: list[str]) -> dict[str, int]:
     for value in values:
         out[value] = out.get(value, 0) + 1
     return out
-
-
-def _grade_order(*counts: dict[str, int]) -> list[str]:
-    seen = [g for g in GRADES if any(g in c for c in counts)]
-    return seen + sorted({g for c in counts for g in c} - set(seen))
 
 
 def _svg(width: int, height: int, body: str, label: str) -> str:
@@ -123,47 +117,48 @@ def _bars(label: str, rows: list[tuple[str, int, int]], series: tuple[str, str])
     return _svg(width, height, "".join(body), label)
 
 
-def _scatter(points: list[tuple[float, float, str]]) -> str:
+def _scatter(points: list[tuple[Decimal, Decimal, str]]) -> str:
     width, height, pad = 360, 220, 32
-    values = [v for p in points for v in p[:2]] or [0.0, 100.0]
-    low, high = min(min(values), 50.0), max(max(values), 100.0)
-    span = (high - low) or 1.0
+    values = [v for p in points for v in p[:2]]
+    low, high = min(values + [Decimal(50)]), max(values + [Decimal(100)])
+    span = (high - low) or Decimal(1)
 
-    def sx(v: float) -> float:
-        return pad + (width - pad - 10) * (v - low) / span
+    def sx(v: Decimal) -> Decimal:
+        return (pad + (width - pad - 10) * (v - low) / span).quantize(ONE_PLACE)
 
-    def sy(v: float) -> float:
-        return height - pad - (height - pad - 10) * (v - low) / span
-    body = [f'<line x1="{sx(low):.1f}" y1="{sy(low):.1f}" x2="{sx(high):.1f}" y2="{sy(high):.1f}" class="diag"/>',
+    def sy(v: Decimal) -> Decimal:
+        return (height - pad - (height - pad - 10) * (v - low) / span).quantize(ONE_PLACE)
+    body = [f'<line x1="{sx(low)}" y1="{sy(low)}" x2="{sx(high)}" y2="{sy(high)}" class="diag"/>',
             f'<line x1="{pad}" y1="{height - pad}" x2="{width - 5}" y2="{height - pad}" class="axis"/>',
             f'<line x1="{pad}" y1="10" x2="{pad}" y2="{height - pad}" class="axis"/>',
-            f'<text x="{width / 2:.0f}" y="{height - 6}" class="l">按规则复核总分</text>',
-            f'<text x="10" y="{height / 2:.0f}" class="l" transform="rotate(-90 10 {height / 2:.0f})">单位自评总分</text>',
-            f'<text x="{pad}" y="{height - pad + 12}" class="n">{low:g}</text><text x="{width - 20}" y="{height - pad + 12}" class="n">{high:g}</text>']
+            f'<text x="{width // 2}" y="{height - 6}" class="l">按规则复核总分</text>',
+            f'<text x="10" y="{height // 2}" class="l" transform="rotate(-90 10 {height // 2})">单位自评总分</text>',
+            f'<text x="{pad}" y="{height - pad + 12}" class="n">{fmt(low)}</text>'
+            f'<text x="{width - 20}" y="{height - pad + 12}" class="n">{fmt(high)}</text>']
     for rule, own, unit in points[:5000]:   # enough to see the cloud; every unit is in the table
-        body.append(f'<circle cx="{sx(rule):.1f}" cy="{sy(own):.1f}" r="2.5" class="dot"><title>{html.escape(unit)}：'
-                    f'自评 {own:g}，复核 {rule:g}</title></circle>')
+        body.append(f'<circle cx="{sx(rule)}" cy="{sy(own)}" r="2.5" class="dot"><title>{html.escape(unit)}：'
+                    f'自评 {fmt(own)}，复核 {fmt(rule)}</title></circle>')
     return _svg(width, height, "".join(body), "单位自评总分与按规则复核总分（对角线上两者相同）")
 
 
-def _top(diffs: list[tuple[str, float]]) -> str:
+def _top(diffs: list[tuple[str, Decimal]]) -> str:
     largest = sorted(diffs, key=lambda d: (-abs(d[1]), d[0]))[:10]
     width, row, names, mid, reach = 360, 20, 138, 250, 80
     height = 24 + row * max(1, len(largest))
-    top = max([abs(d) for _, d in largest] + [1.0])
+    top = max([abs(d) for _, d in largest] + [Decimal(1)])
     body = [f'<line x1="{mid}" y1="4" x2="{mid}" y2="{height - 4}" class="axis"/>']
     for i, (unit, diff) in enumerate(largest):
         y = 10 + i * row
-        w = reach * abs(diff) / top
+        w = (reach * abs(diff) / top).quantize(ONE_PLACE)
         x = mid if diff > 0 else mid - w
         name = unit if len(unit) <= 11 else unit[:10] + "…"
-        value = f"{diff:+g}"
+        value = ("+" if diff > 0 else "") + fmt(diff)
         body.append(f'<text x="{names}" y="{y + 12}" class="r">{html.escape(name)}</text>'
-                    f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{row - 6}" class="{"pos" if diff > 0 else "neg"}">'
+                    f'<rect x="{x}" y="{y}" width="{w}" height="{row - 6}" class="{"pos" if diff > 0 else "neg"}">'
                     f'<title>{html.escape(unit)}：{value}</title></rect>'
-                    f'<text x="{(mid + w + 3) if diff > 0 else mid + 3:.1f}" y="{y + 12}" class="n">{value}</text>')
+                    f'<text x="{(mid + w + 3) if diff > 0 else mid + 3}" y="{y + 12}" class="n">{value}</text>')
     if not largest:
-        body.append(f'<text x="{width / 2:.0f}" y="20" class="l">没有差异</text>')
+        body.append(f'<text x="{width // 2}" y="20" class="l">没有差异</text>')
     return _svg(width, height, "".join(body), "差异最大的十个单位（自评−规则）")
 
 
@@ -282,8 +277,8 @@ SCRIPT = r"""
   $("next").addEventListener("click", function () { state.page++; render(); });
   $("p-close").addEventListener("click", function () { $("panel").hidden = true; });
   var grades = {}; DATA.units.forEach(function (u) { grades[u[F.grade]] = true; });
-  ["优", "良", "中", "差"].concat(Object.keys(grades)).forEach(function (g) {
-    if (!grades[g]) return; delete grades[g]; var o = document.createElement("option"); o.value = g; o.textContent = g; $("grade").appendChild(o);
+  DATA.grades.forEach(function (g) {   // the ruleset's grades, best first
+    if (!grades[g]) return; var o = document.createElement("option"); o.value = g; o.textContent = g; $("grade").appendChild(o);
   });
   lists(); filter();
   document.body.dataset.ready = "true";

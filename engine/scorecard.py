@@ -10,6 +10,7 @@ from typing import Any
 from .errors import Location
 
 SEVERITIES = ("error", "warning", "info")
+SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
 
 
 @dataclass(frozen=True)
@@ -140,9 +141,22 @@ class Scorecard:
         }
 
 
-def dumps(value: Any, indent: int = 2) -> str:
-    """JSON with Decimals written as exact numbers (no float round trip, no float noise)."""
-    return _dump(value, indent, 0)
+def dumps(value: Any, indent: int | None = 2) -> str:
+    """JSON with Decimals written as exact numbers (no float round trip, no float noise); compact (one line,
+    no spaces) with indent=None."""
+    return _compact(value) if indent is None else _dump(value, indent, 0)
+
+
+def _compact(value: Any) -> str:
+    if isinstance(value, Decimal):
+        return _decimal(value)
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{json.dumps(str(k), ensure_ascii=False)}:{_compact(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(_compact(v) for v in value) + "]"
+    if hasattr(value, "to_json"):
+        return _compact(value.to_json())
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _dump(value: Any, indent: int, level: int) -> str:

@@ -13,6 +13,7 @@ from .targets import UNITS, ValueError_, Value, decimal_or_none, normalise, pars
 from .yamlio import Document, load_bytes, load_file
 
 SUPPORTED_SCHEMA_VERSIONS = (1,)
+KIND_LABELS = {"unit-overall": "部门整体", "project": "项目"}   # how the two kinds are said to people
 DIRECTIONS = {"越大越好": "higher", "正向": "higher", "higher": "higher", "越小越好": "lower", "反向": "lower", "lower": "lower"}
 
 

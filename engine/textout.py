@@ -8,9 +8,9 @@ from decimal import Decimal
 from typing import Sequence
 
 from .methods import fmt
-from .scorecard import CategoryResult, Finding, Scorecard
+from .scorecard import SEVERITY_LABELS, CategoryResult, Finding, Scorecard
 
-_SEVERITY = {"error": "错误", "warning": "警告", "info": "提示"}
+_SEVERITY = SEVERITY_LABELS
 
 
 def _wide_classes() -> tuple[str, ...]:

@@ -23,7 +23,8 @@ import yaml
 
 from .errors import Location, Path, PerfrulesError, error
 from .files import read_input
-from .limits import MAX_ABS_NUMBER, MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES, NumberError, parse_number
+from .limits import (MAX_ABS_NUMBER, MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES, MAX_NUMBER_CHARS, NumberError, parse_number,
+                     short)
 
 __all__ = ["MAX_ABS_NUMBER", "MAX_DEPTH", "MAX_FILE_BYTES", "MAX_NODES", "Document", "load_file", "load_bytes",
            "load_text", "decode"]
@@ -309,8 +310,8 @@ class _Walker:
     def _int(self, node: yaml.Node, path: Path) -> int:
         # Bounded before int() is called: a 5,000-digit integer is the user's error, not ValueError.
         text = node.value.replace("_", "")
-        if len(text) > 40:
-            raise self._number_error(NumberError(f"数值 '{text[:20]}…' 位数过多（共 {len(text)} 个字符）",
+        if len(text) > MAX_NUMBER_CHARS:   # 0x1F and 0o17 are YAML ints too, so parse_number comes after int()
+            raise self._number_error(NumberError(f"数值 '{short(text)}' 位数过多（上限 {MAX_NUMBER_CHARS} 个字符）",
                                                  "请检查是否多写了位数"), path)
         value = _SCALAR.construct_yaml_int(node)
         try:

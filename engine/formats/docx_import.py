@@ -20,7 +20,6 @@ import re
 import shutil
 import subprocess
 import tempfile
-import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path as FsPath
@@ -28,7 +27,6 @@ from typing import Any
 
 from ..errors import Location, Path, PerfrulesError, error
 from ..files import display_path
-from ..limits import NumberError, parse_number
 from ..targets import ValueError_, parse_value
 from ..yamlio import Document
 from . import layout as L
@@ -438,14 +436,12 @@ def _walk(sections: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _number(text: str) -> int | Decimal | None:
-    clean = unicodedata.normalize("NFKC", text).replace(",", "").replace("分", "").replace(" ", "").strip()
-    if not clean or clean in ("—", "-", "/"):
+    if text.strip() in _BLANKS:
         return None
-    try:
-        value = parse_number(clean)
-    except NumberError:
+    value = L.number_in_text(text, "分")
+    if value is None:
         return None
-    return int(value) if value == value.to_integral_value() and "." not in clean else value
+    return int(value) if value == value.to_integral_value() and "." not in text else value
 
 
 def _plain_number(value: int | Decimal) -> str:

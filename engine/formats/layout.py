@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from decimal import Decimal
+
+from ..limits import NumberError, parse_number
+from ..submission import KIND_LABELS
 
 # Key-value sheets: (dotted path in the submission, label in column A).
 BASIC = "基本信息"
@@ -18,7 +22,7 @@ BASIC_FIELDS: list[tuple[str, str]] = [
     ("evaluation.method", "评价方式"), ("evaluation.organ", "评价机构"), ("report_date", "报告日期"),
     ("money_unit", "金额单位"), ("ruleset", "评分规则集"),
 ]
-KINDS = {"unit-overall": "部门整体", "project": "项目"}
+KINDS = KIND_LABELS
 KIND_WORDS = {"部门整体": "unit-overall", "单位整体": "unit-overall", "部门（单位）整体": "unit-overall",
               "整体支出": "unit-overall", "unit-overall": "unit-overall", "项目": "project", "项目支出": "project",
               "project": "project"}
@@ -109,6 +113,18 @@ def field_of(text: object, synonyms: dict[str, tuple[str, ...]]) -> str | None:
         if any(key.startswith(header_key(w)) for w in words if len(header_key(w)) >= 2):
             return field
     return None
+
+
+def number_in_text(text: str, unit: str = "") -> Decimal | None:
+    """A number as a clerk types it into a table cell, or None: full-width digits, thousands separators and
+    spaces are allowed, and a trailing unit word (分) when given."""
+    clean = unicodedata.normalize("NFKC", text).replace(",", "").replace(" ", "").strip()
+    if unit:
+        clean = clean.removesuffix(unit)
+    try:
+        return parse_number(clean)
+    except NumberError:
+        return None
 
 
 def get_path(data: dict[str, object], dotted: str) -> object:

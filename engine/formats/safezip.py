@@ -21,6 +21,9 @@ MAX_PART = 30 * 1024 * 1024                  # one XML part (a sheet or the docu
 MAX_RATIO = 200                              # inflated / stored, per part
 MAX_PARTS = 2_000
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"   # encrypted OOXML, .xls, .doc, .et, .wps
+# What zipfile raises on a damaged archive besides BadZipFile: a truncated member (EOFError, OSError), a bad
+# header field (ValueError), a compression method it does not implement (NotImplementedError).
+DAMAGED_ZIP = (OSError, EOFError, ValueError, NotImplementedError)
 
 
 def check_office_file(path: FsPath, name: str, kind: str) -> None:
@@ -47,7 +50,7 @@ def check_office_file(path: FsPath, name: str, kind: str) -> None:
     except zipfile.BadZipFile:
         raise error(f"{kind}已损坏或不完整（不是有效的 Office 文件）", where,
                     "重新下载或重新保存该文件；如果是从邮件或网页保存的，请确认已完整下载", code="E-FORMAT") from None
-    except (OSError, EOFError, ValueError, NotImplementedError):
+    except DAMAGED_ZIP:
         raise error(f"{kind}已损坏或不完整", where, "用 Excel、WPS 或 Word 打开后重新保存", code="E-FORMAT") from None
 
 
@@ -76,7 +79,7 @@ def zip_has(path: FsPath, member: str, needle: bytes) -> bool:
     try:
         with zipfile.ZipFile(path) as archive, archive.open(member) as part:
             return needle in part.read(65536)
-    except (OSError, KeyError, zipfile.BadZipFile, ValueError, EOFError, NotImplementedError):
+    except (KeyError, zipfile.BadZipFile, *DAMAGED_ZIP):   # no such member, or not a sound zip: not ours
         return False
 
 

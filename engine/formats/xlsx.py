@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 import unicodedata
 from decimal import Decimal
 from pathlib import Path as FsPath
@@ -27,7 +28,7 @@ import yaml
 
 from ..errors import Location, Path, PerfrulesError, error
 from ..files import display_path
-from ..limits import NumberError, check_number, parse_number
+from ..limits import NumberError, check_number
 from ..yamlio import Document, load_text
 from . import layout as L
 from .safezip import check_office_file
@@ -357,21 +358,20 @@ class _Reader:
         if not text:
             return None
         if kind in ("number", "int"):
-            candidate = text.replace(",", "").replace(" ", "")
-            try:
-                number = parse_number(candidate)
-            except NumberError:
+            typed = L.number_in_text(text)
+            if typed is None:
                 return str(value).strip()   # text where a number belongs: the schema says so, at this cell
-            return int(number) if kind == "int" and number == number.to_integral_value() else number
+            return int(typed) if kind == "int" and typed == typed.to_integral_value() else typed
         return text
 
     def _number(self, value: int | float, where: str) -> int | Decimal:
         try:
             if isinstance(value, int):
                 return int(check_number(value, str(value)))
-            if value != value or value in (float("inf"), float("-inf")):
+            if not math.isfinite(value):
                 raise NumberError(f"单元格 {where} 的数值不是有限的数", "请填写具体数值")
-            # Excel stores a double; its shortest decimal text is what was typed (Excel keeps 15 digits).
+            # Excel stores a double; its shortest decimal text is what was typed (Excel keeps 15 digits). The
+            # double is turned into a Decimal here, at the edge, from that text: no float goes further.
             return check_number(Decimal(repr(value)), repr(value))
         except NumberError as exc:
             raise error(exc.message, Location(self.name, cell=where), exc.hint, code="E-NUMBER") from None
