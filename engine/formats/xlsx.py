@@ -249,7 +249,7 @@ class _Writer:
         for r, (path, value) in enumerate(leftovers, start=3):
             self.put(ws.cell(r, 1), path)
             self.put(ws.cell(r, 2), yaml.safe_dump(_plain(value), allow_unicode=True, sort_keys=False,
-                                                   default_flow_style=False).strip())
+                                                   default_flow_style=False).rstrip("\n"))   # strip() would eat a trailing NBSP
         self.protect(ws)
 
     def help(self, ruleset_ref: str | None) -> None:
@@ -630,7 +630,8 @@ class _Reader:
         if ws is None:
             return
         for row in self.rows(ws, 3):
-            path, text = self.value(ws, row, 1), self.value(ws, row, 2)
+            path, text = self.value(ws, row, 1), ws.cell(row, 2).value   # YAML text as stored: stripping it
+            # would turn a value such as a lone non-breaking space into null
             if not path or text is None:
                 continue
             where = self.where(ws, row, 2)
