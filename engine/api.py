@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path as FsPath
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from .checks import Context, run_checks
 from .files import atomic_write, check_output
@@ -11,6 +11,9 @@ from .ruleset import Ruleset, choose, get_ruleset, parse_ref, search_path
 from .scorecard import Finding, Scorecard
 from .scoring import score
 from .submission import KIND_LABELS, Submission, load_submission
+
+if TYPE_CHECKING:
+    from .render import TemplateSet
 
 
 def choose_ruleset(sub: Submission, ref: str | None, dirs: Iterable[str | FsPath] = (),
@@ -95,7 +98,6 @@ def report_file(file: str | FsPath, out: str | FsPath, ref: str | None = None, t
     """Render the report of one submission to OUT (format from its extension). Returns the template used."""
     from . import render
     from .errors import Location, error
-    from .reportview import build as build_view
     out = FsPath(out)
     fmt = render.FORMATS.get(out.suffix.lower())
     if fmt is None:
@@ -107,17 +109,29 @@ def report_file(file: str | FsPath, out: str | FsPath, ref: str | None = None, t
     rs, notes = choose_ruleset(sub, ref, dirs)
     inputs.append(FsPath(rs.file))
     tdirs = render.template_dirs(template_dirs)
+    ts = report_template(rs, template, tdirs)
+    data = render_report(sub, with_notes(check(sub, rs), notes), rs, fmt, ts, tdirs)
+    atomic_write(out, data, inputs + [ts.folder / name for name in render.SOURCE_FILE.values()], force)
+    return ts.ref
+
+
+def report_template(rs: Ruleset, template: str | None, tdirs: list[FsPath]) -> "TemplateSet":
+    """The template set named by `template` (SET@VERSION), else the one the ruleset names."""
+    from . import render
+    from .errors import error
     ref_t = template or (f"{rs.template['set']}@{rs.template['version']}" if rs.template else None)
     if ref_t is None:
         raise error(f"规则集 {rs.ref} 没有指定报告模板", None, "用 --template SET@VERSION 指定", code="E-TEMPLATE")
-    ts = render.find_template(ref_t, tdirs)
-    card = with_notes(check(sub, rs), notes)
+    return render.find_template(ref_t, tdirs)
+
+
+def render_report(sub: Submission, card: Scorecard, rs: Ruleset, fmt: str, ts: "TemplateSet",
+                  tdirs: list[FsPath]) -> bytes | str:
+    """The report of a checked scorecard in `fmt` (md, html, pdf, docx): bytes for pdf/docx, text otherwise."""
+    from . import render
+    from .reportview import build as build_view
     view = build_view(sub, card, rs, ts.ref)
-    data: bytes | str
     if fmt == "docx":
-        data = render.render_docx(ts, view, tdirs)
-    else:
-        text = render.render_text(ts, fmt, view, tdirs)
-        data = render.render_pdf(text, ts.folder) if fmt == "pdf" else text
-    atomic_write(out, data, inputs + [ts.folder / name for name in render.SOURCE_FILE.values()], force)
-    return ts.ref
+        return render.render_docx(ts, view, tdirs)
+    text = render.render_text(ts, fmt, view, tdirs)
+    return render.render_pdf(text, ts.folder) if fmt == "pdf" else text

@@ -1,0 +1,171 @@
+"""The server's records, through SQLAlchemy: SQLite in the data folder by default, PostgreSQL by URL.
+
+The schema is created and upgraded by Alembic (web/migrations); `open_database` runs the migrations to the
+newest revision before the server answers, so an upgraded perfrules upgrades its database on first start.
+
+Scores are kept as text (Decimal's own digits), never as a float column. A Scoring row is written once and
+never changed: a new ruleset version gives a new row beside the old one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path as FsPath
+from typing import Any
+
+from sqlalchemy import (Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, create_engine,
+                        event)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+
+
+def now() -> dt.datetime:
+    """Times are stored in UTC without a zone (the same on SQLite and PostgreSQL) and shown in local time."""
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Unit(Base):
+    """A budget unit (预算单位) of the county; it has one account and takes part in rounds."""
+    __tablename__ = "units"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    region: Mapped[str] = mapped_column(String(200), default="")
+    contact: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=now)
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))           # bureau | unit
+    label: Mapped[str] = mapped_column(String(50))          # 财政局 / 复核机构 / 预算单位
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), nullable=True)
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0)   # bumped at logout: old cookies stop working
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=now)
+
+
+class Round(Base):
+    """A self-evaluation round (年度自评): year, kind, the ruleset pinned as id@version, a deadline."""
+    __tablename__ = "rounds"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    year: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(40))
+    ruleset_ref: Mapped[str] = mapped_column(String(200))
+    ruleset_sha256: Mapped[str] = mapped_column(String(64))
+    deadline: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=now)
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+
+class Entry(Base):
+    """One unit in one round: where its submission stands."""
+    __tablename__ = "entries"
+    __table_args__ = (UniqueConstraint("round_id", "unit_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    state: Mapped[str] = mapped_column(String(20), default="open")   # open | submitted | returned | reviewed
+    comment: Mapped[str] = mapped_column(Text, default="")            # the bureau's comment when returning
+    submitted_upload_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=now)
+
+
+class Blob(Base):
+    """An uploaded file's bytes, kept once by sha256 under the data folder (blobs/ab/abcdef…)."""
+    __tablename__ = "blobs"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=now)
+
+
+class Upload(Base):
+    """One version of a unit's file for a round; every version is kept, the latest counts."""
+    __tablename__ = "uploads"
+    __table_args__ = (UniqueConstraint("entry_id", "version"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    filename: Mapped[str] = mapped_column(String(200))       # as the unit named it: shown, never used as a path
+    suffix: Mapped[str] = mapped_column(String(10))
+    sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"))
+    size: Mapped[int] = mapped_column(Integer)
+    uploaded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=now)
+
+
+class Scoring(Base):
+    """One scoring of one upload under one ruleset. Written once, never updated."""
+    __tablename__ = "scorings"
+    __table_args__ = (UniqueConstraint("upload_id", "ruleset_ref", "ruleset_sha256", "engine_version"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    upload_id: Mapped[int] = mapped_column(ForeignKey("uploads.id"), index=True)
+    input_sha256: Mapped[str] = mapped_column(String(64))
+    ruleset_ref: Mapped[str] = mapped_column(String(200))
+    ruleset_sha256: Mapped[str] = mapped_column(String(64))
+    engine_version: Mapped[str] = mapped_column(String(40))
+    scored_at: Mapped[dt.datetime] = mapped_column(DateTime, default=now)
+    ok: Mapped[bool] = mapped_column(Boolean)                  # read and scored (it may still have findings)
+    total: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    grade: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    errors: Mapped[int] = mapped_column(Integer, default=0)
+    warnings: Mapped[int] = mapped_column(Integer, default=0)
+    result: Mapped[str] = mapped_column(Text)                  # JSON: the batch row and the scorecard, or the error
+
+
+class Audit(Base):
+    """Who did what when: login, upload, submit, return, review, export, …; read by the bureau."""
+    __tablename__ = "audit"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=now, index=True)
+    user_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    username: Mapped[str] = mapped_column(String(100), default="")
+    action: Mapped[str] = mapped_column(String(40))
+    round_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    entry_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    detail: Mapped[str] = mapped_column(Text, default="")
+    address: Mapped[str] = mapped_column(String(64), default="")
+
+
+def database_url(data: FsPath, url: str | None) -> str:
+    return url or f"sqlite:///{(data / 'perfrules.sqlite3').resolve()}"
+
+
+def open_database(url: str) -> tuple[Engine, Any]:
+    """Connect, upgrade the schema to the newest migration, and return the engine and a session factory."""
+    engine = create_engine(url, future=True, pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(conn: Any, _record: Any) -> None:   # pragma: no cover - run by SQLAlchemy
+            cur = conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA journal_mode=WAL")     # readers do not wait for the writer
+            cur.execute("PRAGMA busy_timeout=10000")
+            cur.close()
+    upgrade(engine)
+    return engine, sessionmaker(engine, expire_on_commit=False)
+
+
+def upgrade(engine: Engine) -> None:
+    from alembic import command
+    with engine.begin() as conn:
+        cfg = alembic_config()
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+def alembic_config(url: str | None = None) -> Any:
+    from alembic.config import Config
+    cfg = Config()
+    cfg.set_main_option("script_location", str(FsPath(__file__).parent / "migrations"))
+    if url:
+        cfg.set_main_option("sqlalchemy.url", url)
+    return cfg

@@ -1,0 +1,117 @@
+"""Passwords, login throttling, CSRF tokens and response headers for perfrules serve.
+
+- Passwords: argon2id through argon2-cffi (its default parameters), rehashed on login when they change.
+- Throttling: after 5 failed logins for one account, or 30 from one address, within 15 minutes, logins for
+  it are refused until the window has passed. Kept in memory: one server process (waitress' threads).
+- CSRF: a random token per session, in every form as a hidden field; every POST must carry it.
+- Headers: a Content-Security-Policy with no inline script (the review pages carry one script, allowed by
+  its hash), nosniff, no framing, no referrer, no caching of pages with a unit's data.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+from collections import deque
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+_HASHER = PasswordHasher()
+_DUMMY = _HASHER.hash("perfrules-no-such-user")
+# Readable passwords for accounts the bureau creates: no 0/O, 1/l/I.
+_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def hash_password(password: str) -> str:
+    return _HASHER.hash(password)
+
+
+def verify_password(stored: str | None, password: str) -> bool:
+    """Whether `password` matches; a missing account costs the same time as a wrong password."""
+    try:
+        return _HASHER.verify(stored or _DUMMY, password) and stored is not None
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(stored: str) -> bool:
+    return _HASHER.check_needs_rehash(stored)
+
+
+def new_password(length: int = 12) -> str:
+    return "".join(secrets.choice(_ALPHABET) for _ in range(length))
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def same_token(a: str | None, b: str | None) -> bool:
+    return bool(a) and bool(b) and hmac.compare_digest(str(a), str(b))
+
+
+class Throttle:
+    """Failed logins per account and per address in a sliding window."""
+
+    def __init__(self, per_account: int = 5, per_address: int = 30, window: float = 15 * 60):
+        self.per_account, self.per_address, self.window = per_account, per_address, window
+        self._fails: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        q = self._fails.setdefault(key, deque())
+        while q and q[0] <= now - self.window:
+            q.popleft()
+        return q
+
+    def blocked_for(self, account: str, address: str) -> int:
+        """Seconds until a login may be tried again (0: now)."""
+        now = time.monotonic()
+        with self._lock:
+            waits = []
+            for key, limit in (("a:" + account.lower(), self.per_account), ("ip:" + address, self.per_address)):
+                q = self._recent(key, now)
+                if len(q) >= limit:
+                    waits.append(int(q[0] + self.window - now) + 1)
+            return max(waits, default=0)
+
+    def failed(self, account: str, address: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            for key in ("a:" + account.lower(), "ip:" + address):
+                self._recent(key, now).append(now)
+            if len(self._fails) > 100_000:   # bounded memory under a flood of made-up names
+                self._fails = {k: v for k, v in self._fails.items() if v and v[-1] > now - self.window}
+
+    def succeeded(self, account: str) -> None:
+        with self._lock:
+            self._fails.pop("a:" + account.lower(), None)
+
+
+def script_hash(script: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii") + "'"
+
+
+PAGE_CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; "
+            "frame-ancestors 'none'")
+
+
+def review_csp() -> str:
+    """The review page (engine/review.py) is one self-contained document with one inline script."""
+    from perfrules.engine.review import SCRIPT
+    return (f"default-src 'none'; script-src {script_hash(SCRIPT)}; style-src 'unsafe-inline'; img-src data:; "
+            "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+
+
+def headers(csp: str, private: bool) -> dict[str, str]:
+    out = {"Content-Security-Policy": csp, "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
+           "Referrer-Policy": "no-referrer", "Cross-Origin-Opener-Policy": "same-origin",
+           "Permissions-Policy": "camera=(), microphone=(), geolocation=()"}
+    if private:
+        out["Cache-Control"] = "no-store"
+    return out

@@ -1,0 +1,204 @@
+"""What the server does with files, without the web: keep uploads, score them, render reports, export a
+round, replay it under another ruleset. Everything here goes through the engine exactly as the CLI does,
+so an upload gets the same score and the same messages as `perfrules check` of the same file.
+
+The file a unit uploads is written, for the engine to read, to a private temporary folder under a fixed
+name (`submission.xlsx`): the name the unit gave is shown, never used as a path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import re
+import tempfile
+import zipfile
+from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path as FsPath
+from typing import Any, Iterator
+
+from perfrules.engine import __version__ as ENGINE_VERSION
+from perfrules.engine.errors import PerfrulesError, internal_message
+from perfrules.engine.formats import SUBMISSION_SUFFIXES
+from perfrules.engine.limits import MAX_FILE_BYTES, install_context
+
+UPLOAD_SUFFIXES = tuple(s for s in SUBMISSION_SUFFIXES)   # what the engine reads, old binary formats included
+DECIMAL_KEYS = ("total", "stated_total", "difference", "budget", "rate")
+
+
+class BlobStore:
+    """Uploaded bytes kept once each, named by their sha256 (blobs/ab/abcdef…)."""
+
+    def __init__(self, root: FsPath):
+        self.root = root
+        (root / "tmp").mkdir(parents=True, exist_ok=True)
+
+    def path(self, sha: str) -> FsPath:
+        if not re.fullmatch(r"[0-9a-f]{64}", sha):
+            raise ValueError("not a sha256")
+        return self.root / sha[:2] / sha
+
+    def put(self, data: bytes) -> str:
+        sha = hashlib.sha256(data).hexdigest()
+        target = self.path(sha)
+        if target.exists():
+            return sha
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.root / "tmp")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+        return sha
+
+    def get(self, sha: str) -> bytes:
+        return self.path(sha).read_bytes()
+
+
+def shown_name(name: str | None) -> str:
+    """An upload's name as the unit gave it, for display only: the last path part, no control characters,
+    at most 100 characters."""
+    base = re.split(r"[\\/]", name or "")[-1]
+    base = "".join(ch for ch in base if ch.isprintable()).strip() or "未命名文件"
+    return base[-100:]
+
+
+def suffix_of(name: str) -> str:
+    return FsPath(name).suffix.lower()
+
+
+@contextmanager
+def as_file(data: bytes, suffix: str) -> Iterator[FsPath]:
+    """The bytes as a file the engine can read, under a fixed name in a private folder, removed after."""
+    with tempfile.TemporaryDirectory(prefix="perfrules-upload-") as folder:
+        path = FsPath(folder) / f"submission{suffix}"
+        path.write_bytes(data)
+        yield path
+
+
+def ruleset(ref: str, dirs: tuple[str, ...] = ()) -> Any:
+    from perfrules.engine.ruleset import get_ruleset, search_path
+    return get_ruleset(ref, search_path(dirs))
+
+
+def score_upload(data: bytes, suffix: str, name: str, ref: str, dirs: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Score and check one upload under the round's ruleset (`ref`, id@version), as `perfrules check` would.
+
+    Returns the record to store: ok, total, grade, counts, and `result` (JSON text: the batch row and the
+    scorecard, or the diagnostics of a file that could not be read). Never raises for a user's file."""
+    from perfrules.engine.api import check, choose_ruleset, with_notes
+    from perfrules.engine.batch import _row
+    from perfrules.engine.scorecard import dumps
+    from perfrules.engine.submission import load_submission
+    install_context()
+    rs = ruleset(ref, dirs)
+    base = {"input_sha256": hashlib.sha256(data).hexdigest(), "ruleset_ref": rs.ref, "ruleset_sha256": rs.sha256,
+            "engine_version": ENGINE_VERSION}
+    try:
+        if len(data) > MAX_FILE_BYTES:
+            from perfrules.engine.errors import Location, error
+            raise error(f"文件过大（{len(data):,} 字节，上限 {MAX_FILE_BYTES:,} 字节）", Location(name),
+                        "自评数据不会这么大：请确认选择了正确的文件", code="E-FILE")
+        with as_file(data, suffix) as path:
+            sub = load_submission(path, name)
+            rs, notes = choose_ruleset(sub, ref, dirs, trust_submission=False)
+            card = with_notes(check(sub, rs), notes)
+        row = _row(name, sub, card, rs)
+        counts = card.counts()
+        result = dumps({"row": row, "card": card.to_json()}, indent=None)
+        return {**base, "ok": True, "total": str(card.total), "grade": card.grade, "errors": counts["error"],
+                "warnings": counts["warning"], "result": result}
+    except PerfrulesError as exc:
+        problems = [{"message": d.message, "hint": d.hint or "", "where": str(d.location), "code": d.code}
+                    for d in exc.diagnostics]
+        return {**base, "ok": False, "total": None, "grade": None, "errors": len(problems), "warnings": 0,
+                "result": json.dumps({"problems": problems}, ensure_ascii=False)}
+    except Exception as exc:  # noqa: BLE001 - one upload's fate: a bug in perfrules must not take the server down
+        problems = [{"message": internal_message(exc), "where": name, "code": "E-INTERNAL",
+                     "hint": "这是 perfrules 的缺陷，请把该文件交给管理员报告"}]
+        return {**base, "ok": False, "total": None, "grade": None, "errors": 1, "warnings": 0,
+                "result": json.dumps({"problems": problems}, ensure_ascii=False)}
+
+
+def load_result(text: str) -> dict[str, Any]:
+    """A stored result with its figures as Decimal again (as the engine made them)."""
+    data = json.loads(text, parse_float=Decimal)
+    row = data.get("row")
+    if row:
+        for key in DECIMAL_KEYS:
+            if isinstance(row.get(key), int):
+                row[key] = Decimal(row[key])
+        row["findings"] = [tuple(f) for f in row.get("findings", [])]
+        row["categories"] = [(c[0], *(None if v is None else Decimal(v) for v in c[1:])) for c in row.get("categories", [])]
+    return data
+
+
+def blank_form(ref: str, unit: str, year: int, region: str | None, dirs: tuple[str, ...] = ()) -> bytes:
+    """The round's 自评表, filled in with the unit, the year and the ruleset's categories."""
+    from perfrules.engine.formats.convert import categories_of
+    from perfrules.engine.formats.xlsx import write_workbook
+    rs = ruleset(ref, dirs)
+    kinds = rs.applies_to.get("kinds") or ["unit-overall"]
+    data: dict[str, Any] = {"kind": kinds[0], "year": year, "unit": unit, "ruleset": rs.ref, "money_unit": "万元"}
+    if region:
+        data["region"] = region
+    return write_workbook(data, categories=categories_of(rs), ruleset_ref=rs.ref)
+
+
+def report(data: bytes, suffix: str, name: str, ref: str, fmt: str, dirs: tuple[str, ...] = ()) -> bytes:
+    """The official report of an upload (docx or pdf), as `perfrules report` writes it. Raises PerfrulesError."""
+    from perfrules.engine import render
+    from perfrules.engine.api import check, choose_ruleset, render_report, report_template, with_notes
+    from perfrules.engine.submission import load_submission
+    install_context()
+    with as_file(data, suffix) as path:
+        sub = load_submission(path, name)
+        rs, notes = choose_ruleset(sub, ref, dirs, trust_submission=False)
+        tdirs = render.template_dirs()
+        out = render_report(sub, with_notes(check(sub, rs), notes), rs, fmt, report_template(rs, None, tdirs), tdirs)
+    return out.encode("utf-8") if isinstance(out, str) else out
+
+
+def safe_member(name: str) -> str:
+    """A zip member name from a unit's name: no folders, no characters Windows refuses, never empty."""
+    clean = re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", name).strip(" .") or "单位"
+    return clean[:80]
+
+
+def county_outputs(rows: list[dict[str, Any]], failed: list[dict[str, Any]], kind: str) -> bytes:
+    """The county workbook (kind 'xlsx') or review page (kind 'html') of stored rows, as `batch` writes them."""
+    from perfrules.engine.batch import SINKS, Summary
+    summary = Summary()
+    sink = SINKS[".xlsx" if kind == "xlsx" else ".html"]()
+    try:
+        for row in rows:
+            summary.add(row)
+            sink.add(row)
+        summary.errors = failed
+        return sink.finish(summary)
+    finally:
+        sink.close()
+
+
+def export_zip(workbook: bytes, members: list[tuple[str, bytes]]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("县级汇总.xlsx", workbook)
+        used: set[str] = set()
+        for name, data in members:
+            unique, n = name, 2
+            while unique in used:
+                stem, dot, ext = name.rpartition(".")
+                unique, n = f"{stem}（{n}）.{ext}", n + 1
+            used.add(unique)
+            zf.writestr(unique, data)
+    return buf.getvalue()
