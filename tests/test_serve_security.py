@@ -16,7 +16,7 @@ from .hostile_office import write_all
 from .servekit import DATABASES, as_bureau, as_unit, county, make_app, post, seed_for, token
 
 HOSTILE = Path(__file__).parent / "hostile" / "submissions"
-PUBLIC = {"index", "login", "static"}
+PUBLIC = {"index", "login", "static", "favicon"}
 
 
 @pytest.fixture(params=DATABASES)

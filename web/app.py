@@ -197,8 +197,11 @@ def _message(status: int, title: str, text: str) -> Any:
     return render_template("message.html", title=title, text=text), status
 
 
-def _login_page(status: int, note: str = "") -> Any:
-    return render_template("login.html", note=note, next=_safe_next(request.full_path)), status
+def _login_page(status: int, note: str = "", back: str | None = None) -> Any:
+    """The login form; after logging in, back to the page that asked for it (a GET page of this server)."""
+    if back is None:
+        back = request.full_path if request.method == "GET" and request.endpoint != "login" else ""
+    return render_template("login.html", note=note, next=_safe_next(back)), status
 
 
 def _safe_next(target: str | None) -> str:
@@ -288,22 +291,27 @@ def index() -> Any:
 
 
 @access("public")
+def favicon() -> Any:
+    return Response(status=204)   # browsers ask for it on every page; nothing to show
+
+
+@access("public")
 def login() -> Any:
     if request.method == "GET":
-        return _login_page(200)
+        return _login_page(200, back=request.args.get("next", ""))
     name = (request.form.get("username") or "").strip()[:100]
     password = request.form.get("password") or ""
     throttle: security.Throttle = _ext()["throttle"]
     address = request.remote_addr or ""
     wait = throttle.blocked_for(name, address)
     if wait:
-        return _login_page(429, f"登录失败次数过多，请 {max(1, wait // 60)} 分钟后再试。")
+        return _login_page(429, f"登录失败次数过多，请 {max(1, wait // 60)} 分钟后再试。", request.form.get("next", ""))
     user = db().scalars(select(User).where(User.username == name)).first() if name else None
     if user is None or not user.active or not security.verify_password(user.password_hash, password):
         throttle.failed(name, address)
         audit("login-failed", f"账号 {name}")
         db().commit()
-        return _login_page(401, "账号或密码不正确。")
+        return _login_page(401, "账号或密码不正确。", request.form.get("next", ""))
     throttle.succeeded(name)
     if security.needs_rehash(user.password_hash):
         user.password_hash = security.hash_password(password)
@@ -793,6 +801,7 @@ def audit_view() -> Any:
 
 ROUTES: list[tuple[str, str, Callable[..., Any], list[str]]] = [
     ("/", "index", index, ["GET"]),
+    ("/favicon.ico", "favicon", favicon, ["GET"]),
     ("/login", "login", login, ["GET", "POST"]),
     ("/logout", "logout", logout, ["POST"]),
     ("/password", "password", password, ["GET", "POST"]),

@@ -1,0 +1,212 @@
+"""perfrules serve in a real browser (Debian's chromium through playwright's executable_path; nothing
+downloads a browser), against the real server (waitress on a free loopback port):
+
+- the bureau opens a round, adds units from a list, returns one submission, reviews another, exports;
+- a unit logs in, downloads its form, uploads the filled form, sees a finding with the cell it points to,
+  fixes it, submits, and downloads its report.
+
+Pages must load with no console errors and fetch nothing from elsewhere. Screenshots go to test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import threading
+import zipfile
+
+import pytest
+
+from .conftest import ROOT
+from .servekit import ROUND_RULESET, clean_for, seed_for
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+try:
+    from playwright.sync_api import sync_playwright
+except ImportError:   # pragma: no cover - the test extra installs it
+    sync_playwright = None
+
+pytestmark = [
+    pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install chromium)"),
+    pytest.mark.skipif(sync_playwright is None, reason="playwright is not installed (pip install -e '.[test]')"),
+    pytest.mark.slow,
+]
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def _xlsx(yaml_bytes: bytes) -> bytes:
+    """A filled 自评表, as a unit would have it: the submission written into the official workbook."""
+    import yaml
+
+    from perfrules.engine.formats.convert import categories_of
+    from perfrules.engine.formats.xlsx import write_workbook
+    from perfrules.web.work import ruleset
+    data = yaml.safe_load(yaml_bytes.decode("utf-8"))
+    return write_workbook(_plain(data), categories=categories_of(ruleset(ROUND_RULESET)), ruleset_ref=ROUND_RULESET)
+
+
+def _plain(value):
+    import datetime as dt
+    from decimal import Decimal
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, float):
+        return Decimal(str(value))
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    from waitress import create_server
+
+    from perfrules.web.app import create_app, ensure_first_account
+    folder = tmp_path_factory.mktemp("serve")
+    app = create_app(folder / "data")
+    password = ensure_first_account(app)
+    srv = create_server(app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    yield {"url": f"http://127.0.0.1:{srv.effective_port}", "password": password, "folder": folder}
+    srv.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu",
+                                                                     "--disable-background-networking"])
+        yield instance
+        instance.close()
+
+
+class Watched:
+    def __init__(self, browser, base: str):
+        self.context = browser.new_context(viewport={"width": 1300, "height": 900}, accept_downloads=True)
+        self.page = self.context.new_page()
+        self.problems: list[str] = []
+        self.elsewhere: list[str] = []
+        self.page.on("console", lambda m: self.problems.append(m.text) if m.type in ("error", "warning") else None)
+        self.page.on("pageerror", lambda e: self.problems.append(str(e)))
+        self.page.on("request", lambda r: self.elsewhere.append(r.url) if not r.url.startswith(base) else None)
+        self.base = base
+
+    def login(self, username: str, password: str) -> None:
+        self.page.goto(self.base + "/login")
+        self.page.fill("input[name=username]", username)
+        self.page.fill("input[name=password]", password)
+        self.page.click("button[type=submit]")
+
+    def shot(self, name: str) -> None:
+        ARTIFACTS.mkdir(exist_ok=True)
+        self.page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+
+    def close(self) -> None:
+        assert self.problems == [], self.problems
+        assert self.elsewhere == [], self.elsewhere
+        self.context.close()
+
+
+def test_bureau_and_unit_paths(server, browser, tmp_path):
+    base = server["url"]
+    bureau = Watched(browser, base)
+    bureau.login("admin", server["password"])
+    assert bureau.page.url.endswith("/rounds")
+
+    # Open a round.
+    form = bureau.page.locator("#new-round")
+    form.locator("input[name=title]").fill("2024 年度部门整体支出绩效自评")
+    form.locator("input[name=year]").fill("2024")
+    form.locator("select[name=ruleset]").select_option(ROUND_RULESET)
+    form.locator("input[name=deadline]").fill("2025-03-31")
+    form.locator("button").click()
+    assert re.search(r"/rounds/\d+$", bureau.page.url)
+    round_url = bureau.page.url
+
+    # Add units from a list.
+    listing = tmp_path / "名单.csv"
+    listing.write_text("单位名称,地区,联系人\n甲单位,子洲县,张三\n乙单位,子洲县,李四\n", encoding="utf-8-sig")
+    bureau.page.set_input_files("#import-units input[type=file]", str(listing))
+    bureau.page.click("#import-units button")
+    accounts = {r[0]: (r[1], r[2]) for r in (row.locator("td").all_text_contents()
+                                               for row in bureau.page.locator("#accounts tbody tr").all())}
+    assert set(accounts) == {"甲单位", "乙单位"}
+    bureau.shot("serve-accounts.png")
+
+    # Each unit: download the form, upload the filled form, see a finding and where it is, fix, submit.
+    for name in ("甲单位", "乙单位"):
+        unit = Watched(browser, base)
+        unit.login(*accounts[name])
+        assert unit.page.url.endswith("/my")
+        unit.page.click("text=填报与结果")
+        with unit.page.expect_download() as download:
+            unit.page.click("text=下载本轮自评表（.xlsx）")
+        blank = download.value.path().read_bytes()
+        assert name in _cell_values(blank)
+        filled = tmp_path / f"{name}-自评表.xlsx"
+        filled.write_bytes(_xlsx(seed_for(name)))
+        unit.page.set_input_files("#upload input[type=file]", str(filled))
+        unit.page.click("#upload button")
+        assert unit.page.locator("#status").text_content() == "有错误"
+        first_error = unit.page.locator("#findings tr.sev-错误").first.locator("td").all_text_contents()
+        assert re.fullmatch(r"[^!]+![A-Z]+\d+", first_error[1]), first_error   # the cell it points to: 自评结论!B6
+        assert unit.page.locator("#submit").count() == 0
+        if name == "甲单位":
+            unit.shot("serve-unit-finding.png")
+        fixed = tmp_path / f"{name}-自评表-改.xlsx"
+        fixed.write_bytes(_xlsx(clean_for(name)))
+        unit.page.set_input_files("#upload input[type=file]", str(fixed))
+        unit.page.click("#upload button")
+        assert unit.page.locator("#status").text_content() == "待送审"
+        unit.page.click("#submit button")
+        assert unit.page.locator("#status").text_content() == "已送审"
+        with unit.page.expect_download() as download:
+            unit.page.click("text=评价报告（Word）")
+        assert download.value.path().read_bytes()[:2] == b"PK"
+        if name == "甲单位":
+            unit.shot("serve-unit-submitted.png")
+        unit.close()
+
+    # The bureau: progress, return one with a comment, review the other, export.
+    bureau.page.goto(round_url)
+    assert "已送审 2" in bureau.page.locator("#counts").text_content().replace("\n", " ").replace("  ", " ")
+    bureau.page.click("#entries >> text=甲单位")
+    bureau.page.fill("#return textarea", "满意度调查请附样本量")
+    bureau.page.click("#return button")
+    assert bureau.page.locator("#status").text_content() == "已退回"
+    bureau.page.goto(round_url)
+    bureau.page.click("#entries >> text=乙单位")
+    bureau.page.click("#mark-reviewed button")
+    assert bureau.page.locator("#status").text_content() == "已复核"
+    bureau.page.goto(round_url)
+    counts = bureau.page.locator("#counts").text_content()
+    assert re.search(r"已退回\s*1", counts) and re.search(r"已复核\s*1", counts)
+    bureau.shot("serve-round.png")
+    with bureau.page.expect_download() as download:
+        bureau.page.click("text=导出汇总表与全部报告（.zip）")
+    names = zipfile.ZipFile(io.BytesIO(download.value.path().read_bytes())).namelist()
+    assert "县级汇总.xlsx" in names and "评价报告/甲单位.docx" in names
+
+    # The county review page, live, in the browser: its one script runs under the server's CSP.
+    bureau.page.goto(round_url + "/review")
+    bureau.page.wait_for_selector("body[data-ready=true]")
+    assert "甲单位" in bureau.page.locator("#rows").text_content()
+    bureau.shot("serve-review.png")
+    bureau.close()
+
+    # The unit whose submission was returned sees the comment.
+    unit = Watched(browser, base)
+    unit.login(*accounts["甲单位"])
+    unit.page.click("text=填报与结果")
+    assert "满意度调查请附样本量" in unit.page.locator("#comment").text_content()
+    unit.close()
+
+
+def _cell_values(xlsx: bytes) -> set[str]:
+    from openpyxl import load_workbook
+    wb = load_workbook(io.BytesIO(xlsx))
+    return {str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value is not None}
