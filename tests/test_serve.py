@@ -347,3 +347,40 @@ def test_json_result_keeps_exact_decimals(round_):
     s = _records(round_.app, Scoring)[0]
     stored = json.loads(s.result, parse_float=str)
     assert isinstance(stored["row"]["total"], (str, int)) and s.total == str(_cli_card(seed_for(name), ROUND_RULESET).total)
+
+
+def test_migrations_build_exactly_the_models(tmp_path):
+    """A model changed without a migration (or the reverse) fails here: the schema Alembic builds must be
+    the one the code expects."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from perfrules.web.db import Base, open_database
+    engine, _ = open_database(f"sqlite:///{tmp_path / 'm.sqlite3'}")
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    engine.dispose()
+    assert diff == []
+
+
+def test_bureau_adds_a_reviewer_who_can_decide(round_):
+    bureau = as_bureau(round_)
+    resp = post(bureau, "/staff", {"username": "fuhe01", "label": "复核机构"})
+    assert resp.status_code == 200
+    password = re.search(r'class="password">([^<]+)<', resp.text).group(1)
+    reviewer = round_.app.test_client()
+    login(reviewer, "fuhe01", password)
+    assert "复核机构" in reviewer.get(f"/rounds/{round_.round_id}").text
+    assert post(bureau, "/staff", {"username": "fuhe01", "label": "复核机构"}).status_code == 409
+    assert post(bureau, "/staff", {"username": "../x", "label": "复核机构"}).status_code == 400
+    unit = as_unit(round_, "甲单位")
+    assert unit.get("/staff").status_code == 403
+
+
+def test_pdf_report_of_an_upload(round_):
+    name = "甲单位"
+    unit = as_unit(round_, name)
+    _upload(unit, round_.units[name]["entry_id"], "a.yaml", clean_for(name))
+    upload_id = int(re.search(r"/uploads/(\d+)/report.pdf", unit.get(f"/entries/{round_.units[name]['entry_id']}").text).group(1))
+    resp = unit.get(f"/uploads/{upload_id}/report.pdf")
+    assert resp.status_code == 200 and resp.data[:5] == b"%PDF-" and resp.mimetype == "application/pdf"

@@ -481,7 +481,7 @@ def entry_submit(eid: int) -> Any:
     scoring = scoring_of(upload.id, rnd.ruleset_ref) if upload else None
     if rnd.closed_at is not None or entry.state not in ("open", "returned"):
         return _message(409, "不能送审", "本轮已结束，或已送审。")
-    if scoring is None or not scoring.ok or scoring.errors:
+    if upload is None or scoring is None or not scoring.ok or scoring.errors:
         return _message(409, "还有错误，不能送审", "请按页面上的错误修改自评表后重新上传。")
     entry.state, entry.submitted_upload_id, entry.updated_at = "submitted", upload.id, now()
     audit("submit", f"送审 v{upload.version}（规则总分 {scoring.total}，{scoring.grade}）", rnd.id, entry.id)
@@ -563,7 +563,7 @@ def round_units(rid: int) -> Any:
         if not name:
             return _message(400, "请填写单位名称", "")
         wanted = [(name[:200], (request.form.get("region") or "").strip()[:200], (request.form.get("contact") or "").strip()[:200])]
-    accounts = []
+    accounts: list[dict[str, Any]] = []
     for name, region, contact in wanted:
         unit = db().scalars(select(Unit).where(Unit.name == name)).first()
         if unit is None:
@@ -782,11 +782,38 @@ def round_replay(rid: int) -> Any:
         elif not (before and before.ok and later.ok):
             row.error = f"{r['unit'].name}：无法评分"
         else:
-            row.before_total, row.before_grade = Decimal(before.total), before.grade
-            row.after_total, row.after_grade = Decimal(later.total), later.grade
+            row.before_total, row.before_grade = Decimal(before.total or "0"), before.grade
+            row.after_total, row.after_grade = Decimal(later.total or "0"), later.grade   # ok: total is set
         rows.append(row)
     g.csp = security.review_csp()
     return Response(to_html(after, rows), mimetype="text/html")
+
+
+@access("bureau")
+def staff() -> Any:
+    """The bureau's own accounts: another 财政局 user, or the 复核机构 (third-party reviewers) it hires. Both
+    see and decide everything in every round; the label says who they are in the audit log."""
+    if request.method == "POST":
+        username = (request.form.get("username") or "").strip()
+        label = request.form.get("label") or ""
+        if not username or len(username) > 50 or not all(ch.isascii() and (ch.isalnum() or ch in "-_.") for ch in username):
+            return _message(400, "账号名不合适", "账号用字母、数字和 - _ .，不超过 50 个字符。")
+        if label not in ("财政局", "复核机构"):
+            abort(400)
+        if db().scalars(select(User).where(User.username == username)).first() is not None:
+            return _message(409, "账号已存在", f"已有账号 {username}。")
+        password = security.new_password()
+        db().add(User(username=username, password_hash=security.hash_password(password), role="bureau", label=label,
+                      session_epoch=0, active=True))
+        audit("account", f"建立{label}账号 {username}")
+        db().commit()
+        return render_template("staff.html", users=_staff(), created={"username": username, "password": password,
+                                                                      "label": label})
+    return render_template("staff.html", users=_staff(), created=None)
+
+
+def _staff() -> list[User]:
+    return list(db().scalars(select(User).where(User.role == "bureau").order_by(User.id)).all())
 
 
 @access("bureau")
@@ -822,5 +849,6 @@ ROUTES: list[tuple[str, str, Callable[..., Any], list[str]]] = [
     ("/rounds/<int:rid>/export", "round_export", round_export, ["GET"]),
     ("/rounds/<int:rid>/replay", "round_replay", round_replay, ["GET", "POST"]),
     ("/rounds/<int:rid>/close", "round_close", round_close, ["POST"]),
+    ("/staff", "staff", staff, ["GET", "POST"]),
     ("/audit", "audit_view", audit_view, ["GET"]),
 ]
