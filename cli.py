@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import sys
-import traceback
 from typing import Any, Callable
 
 import click
@@ -82,6 +81,7 @@ def handled(func: Callable[..., Any]) -> Callable[..., Any]:
         except Exception as exc:  # noqa: BLE001 - the last line of defence: a bug, said as one
             from perfrules.engine.errors import internal_message
             if debug:
+                import traceback
                 traceback.print_exc()
             if fmt == "json":
                 from perfrules.engine.scorecard import dumps

@@ -7,7 +7,6 @@ escapes the engine is a bug (exit 3).
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
@@ -115,6 +114,7 @@ def human(value: object) -> str:
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """`did you mean 'ratio'? (known: a, b, c)` in Chinese, for a name that is not known."""
     known = sorted(set(choices))
+    import difflib
     close = difflib.get_close_matches(word, known, n=1, cutoff=0.5)
     text = f"是否想写 '{close[0]}'？" if close else ""
     return text + f"可选：{', '.join(known)}"

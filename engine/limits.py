@@ -87,3 +87,17 @@ def _short(text: str) -> str:
 def short(text: str) -> str:
     """A long value cut for a message."""
     return _short(text)
+
+
+try:   # CPython's built-in SHA-256: the digest hashlib gives, without loading OpenSSL at every start (5 ms)
+    from _sha256 import sha256 as _sha256   # type: ignore[import-not-found]   # Python 3.11
+except ImportError:   # pragma: no cover - other Pythons
+    try:
+        from _sha2 import sha256 as _sha256   # type: ignore[import-not-found,no-redef]   # Python 3.12+
+    except ImportError:
+        from hashlib import sha256 as _sha256   # type: ignore[assignment]
+
+
+def sha256_hex(data: bytes) -> str:
+    """The sha256 of `data` in hex, as recorded in provenance lines and the server's records."""
+    return str(_sha256(data).hexdigest())

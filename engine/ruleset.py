@@ -7,7 +7,6 @@ A compiled `Ruleset` is immutable and reused for every submission it scores.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -21,6 +20,7 @@ from . import methods
 from .checks import CompiledCheck, compile_check
 from .errors import Diagnostic, Location, Path, PerfrulesError, did_you_mean, error, human
 from .inherit import Merger
+from .limits import sha256_hex
 from .schema import validate
 from .targets import ValueError_, label_key, normalise, parse_value
 from .yamlio import Document, load_file
@@ -467,7 +467,7 @@ def _slug(label: str, path: Path) -> str:
 def content_hash(data: Any) -> str:
     """A hash of the ruleset's meaning (not its formatting), for provenance."""
     text = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return sha256_hex(text.encode("utf-8"))
 
 
 # ------------------------------------------------------------------------------------------ search path

@@ -27,12 +27,13 @@ _TYPES = {"string": "文字", "number": "数值", "integer": "整数", "object":
 
 
 @lru_cache(maxsize=None)
-def fast_validator(name: str) -> Callable[[Any], Any] | None:
+def fast_validator(name: str) -> tuple[Callable[[Any], Any], type[Exception]] | None:
+    """The generated validator of a schema and the exception it raises for an invalid document."""
     try:
         module = importlib.import_module(f"{__package__}.schemas.fast_{name.replace('-', '_')}")
     except ImportError:   # pragma: no cover - the generated modules ship with the package
         return None
-    return module.validate   # type: ignore[no-any-return]
+    return module.validate, module.JsonSchemaValueException
 
 
 @lru_cache(maxsize=None)
@@ -70,11 +71,11 @@ def schema_json(name: str) -> dict[str, Any]:
 def validate(doc: Document, name: str, code: str = "E-SCHEMA") -> list[Diagnostic]:
     fast = fast_validator(name)
     if fast is not None:
-        from fastjsonschema import JsonSchemaException
+        check, invalid = fast
         try:
-            fast(doc.data)
+            check(doc.data)
             return []
-        except JsonSchemaException:
+        except invalid:
             pass   # jsonschema explains (and has the last word)
     errors = sorted(validator(name).iter_errors(doc.data), key=lambda e: (list(map(str, e.absolute_path))))
     return [_diagnostic(doc, e, code) for e in _leaves(errors)]

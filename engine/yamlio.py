@@ -12,7 +12,6 @@ JSON is read by the same walker: a JSON document is a YAML document.
 from __future__ import annotations
 
 import codecs
-import hashlib
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -24,7 +23,7 @@ import yaml
 from .errors import Location, Path, PerfrulesError, error
 from .files import read_input
 from .limits import (MAX_ABS_NUMBER, MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES, MAX_NUMBER_CHARS, NumberError, parse_number,
-                     short)
+                     sha256_hex, short)
 
 __all__ = ["MAX_ABS_NUMBER", "MAX_DEPTH", "MAX_FILE_BYTES", "MAX_NODES", "Document", "load_file", "load_bytes",
            "load_text", "decode"]
@@ -133,7 +132,7 @@ def load_bytes(raw: bytes, name: str) -> Document:
         raise _too_large(name, len(raw))
     text, encoding = decode(raw, name)
     doc = load_text(text, name)
-    doc.sha256 = hashlib.sha256(raw).hexdigest()
+    doc.sha256 = sha256_hex(raw)
     doc.encoding = encoding
     return doc
 

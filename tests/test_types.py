@@ -9,3 +9,12 @@ def test_mypy_passes(monkeypatch):
     monkeypatch.chdir(ROOT)
     out, err, status = api.run(["--config-file", str(ROOT / "pyproject.toml"), "--no-incremental"])
     assert status == 0, out + err
+
+
+def test_the_built_in_sha256_is_hashlibs():
+    import hashlib
+    import os
+
+    from perfrules.engine.limits import sha256_hex
+    for data in (b"", b"abc", os.urandom(100_000), "自评".encode("utf-8")):
+        assert sha256_hex(data) == hashlib.sha256(data).hexdigest()

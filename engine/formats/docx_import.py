@@ -87,8 +87,8 @@ def import_document(path: FsPath, name: str) -> ImportResult:
                     "用 Word 或 WPS 打开后另存为 .docx 再试", code="E-FORMAT") from None
     importer = _Importer(word, display_path(name))
     result = importer.run()
-    import hashlib
-    result.document.sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+    from ..limits import sha256_hex
+    result.document.sha256 = sha256_hex(path.read_bytes())
     result.document.encoding = "docx"
     return result
 

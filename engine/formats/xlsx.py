@@ -312,8 +312,8 @@ def read_workbook(path: FsPath, name: str) -> Document:
                     "用 Excel、WPS 或 LibreOffice 打开后另存为 .xlsx 再试", code="E-FORMAT") from None
     reader = _Reader(wb, path, display_path(name))
     doc = reader.read()
-    import hashlib
-    doc.sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+    from ..limits import sha256_hex
+    doc.sha256 = sha256_hex(path.read_bytes())
     doc.encoding = "xlsx"
     return doc
 
