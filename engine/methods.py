@@ -50,11 +50,18 @@ class Note:
 @dataclass(slots=True)
 class Outcome:
     score: Decimal
-    explanation: str
-    inputs: dict[str, str] = field(default_factory=dict)
+    # The sentence that explains the score, and the inputs as text: a string, or a function that builds it
+    # from the parts when it is first shown (most scores in a batch are never explained); see `text`.
+    explanation: "str | Callable[[], str]"
+    inputs: "dict[str, str] | Callable[[], dict[str, str]]" = field(default_factory=dict)
     met: bool | None = None
     notes: tuple[Note, ...] = ()
     share: Decimal | None = None   # actual / target, for methods where more is better (偏离度 is judged on it)
+
+
+def text(explanation: "str | Callable[[], str]") -> str:
+    """An explanation as text, built now if it was deferred."""
+    return explanation if isinstance(explanation, str) else explanation()
 
 
 class Unscorable(Exception):
@@ -247,43 +254,44 @@ def _inputs(target: Decimal, actual: Decimal, unit: str | None) -> dict[str, str
 
 def ratio(inp: MethodInput, p: Mapping[str, Any]) -> Outcome:
     target, actual, unit = _numbers(inp)
-    inputs = _inputs(target, actual, unit)
+    points = inp.points
+    inputs = lambda: _inputs(target, actual, unit)  # noqa: E731 - deferred: built when shown
     notes: tuple[Note, ...] = ()
     if target <= 0:
         met = actual >= target
-        score = inp.points if met else ZERO
         why = "目标值不大于 0，" + ("实际达到目标，得满分" if met else "实际未达到目标，得 0 分")
-        return Outcome(score, why, inputs, met)
+        return Outcome(points if met else ZERO, why, inputs, met)
     share = actual / target
     if share >= 1:
-        score, met = inp.points, True
-        why = f"实际 {_show(actual, unit)} 达到目标 {_show(target, unit)}，得满分 {fmt(inp.points)} 分"
         at, cut, minus = p["deviation_at"], p["deviation_deduct"], p["deviation_points"]
         if at is not None and share >= at and (cut > 0 or minus > 0):
-            score = max(ZERO, inp.points * (ONE - cut) - minus)
-            how = f"扣 {fmt(cut * 100)}%" if cut > 0 else f"扣 {fmt(minus)} 分"
-            why += f"；但超出目标 {fmt((share - 1) * 100)}%（≥{fmt((at - 1) * 100)}%），按偏离度{how}，计 {fmt(score)} 分"
+            deducted = max(ZERO, points * (ONE - cut) - minus)
             notes = (Note("W-DEVIATION", "warning", "实际值远超目标（指标偏离），已按规则扣分"),)
-        return Outcome(score, why, inputs, met, notes, share)
-    capped = max(ZERO, min(share, p["cap"]))
-    score = inp.points * capped
-    why = (f"实际 {_show(actual, unit)} 未达到目标 {_show(target, unit)}，按完成比例 "
-           f"{fmt(actual)}/{fmt(target)} × {fmt(inp.points)} 计 {fmt(score)} 分")
-    return Outcome(score, why, inputs, False, share=share)
+            return Outcome(deducted, lambda: (
+                f"实际 {_show(actual, unit)} 达到目标 {_show(target, unit)}，得满分 {fmt(points)} 分"
+                f"；但超出目标 {fmt((share - 1) * 100)}%（≥{fmt((at - 1) * 100)}%），按偏离度"
+                f"{f'扣 {fmt(cut * 100)}%' if cut > 0 else f'扣 {fmt(minus)} 分'}，计 {fmt(deducted)} 分"),
+                inputs, True, notes, share)
+        return Outcome(points, lambda: f"实际 {_show(actual, unit)} 达到目标 {_show(target, unit)}，得满分 {fmt(points)} 分",
+                       inputs, True, notes, share)
+    score = points * max(ZERO, min(share, p["cap"]))
+    return Outcome(score, lambda: (f"实际 {_show(actual, unit)} 未达到目标 {_show(target, unit)}，按完成比例 "
+                                   f"{fmt(actual)}/{fmt(target)} × {fmt(points)} 计 {fmt(score)} 分"),
+                   inputs, False, share=share)
 
 
 def _reverse(inp: MethodInput, formula: Callable[[Decimal, Decimal], Decimal], name: str) -> Outcome:
     target, actual, unit = _numbers(inp)
-    inputs = _inputs(target, actual, unit)
+    points = inp.points
+    inputs = lambda: _inputs(target, actual, unit)  # noqa: E731 - deferred: built when shown
     if actual <= target:
-        why = f"实际 {_show(actual, unit)} 不高于目标 {_show(target, unit)}，得满分 {fmt(inp.points)} 分"
-        return Outcome(inp.points, why, inputs, True)
+        return Outcome(points, lambda: f"实际 {_show(actual, unit)} 不高于目标 {_show(target, unit)}，得满分 {fmt(points)} 分",
+                       inputs, True)
     if target <= 0:
-        return Outcome(ZERO, f"目标为 {_show(target, unit)}，实际 {_show(actual, unit)} 超出，得 0 分", inputs, False)
-    share = max(ZERO, formula(target, actual))
-    score = inp.points * share
-    why = f"实际 {_show(actual, unit)} 超出目标 {_show(target, unit)}，按{name}计 {fmt(score)} 分"
-    return Outcome(score, why, inputs, False)
+        return Outcome(ZERO, lambda: f"目标为 {_show(target, unit)}，实际 {_show(actual, unit)} 超出，得 0 分", inputs, False)
+    score = points * max(ZERO, formula(target, actual))
+    return Outcome(score, lambda: f"实际 {_show(actual, unit)} 超出目标 {_show(target, unit)}，按{name}计 {fmt(score)} 分",
+                   inputs, False)
 
 
 def reverse_linear(inp: MethodInput, p: Mapping[str, Any]) -> Outcome:
@@ -379,23 +387,25 @@ def _in_band(score: Decimal, low: Decimal, high: Decimal, high_inclusive: bool) 
 def tiers(inp: MethodInput, p: Mapping[str, Any]) -> Outcome:
     tier = _tier_of(inp, p["tiers"])
     met = tier is p["tiers"][0]
+    said = inp.actual.text if inp.actual else ""
     if "score" in tier:   # absolute points per level, as some platforms write them ("达到 计 2 分")
-        score = min(Decimal(tier["score"]), inp.points)
-        return Outcome(score, f"实际“{inp.actual.text if inp.actual else ''}”属于“{tier['label']}”档，按规则计 {fmt(score)} 分",
-                       {"actual": inp.actual.text if inp.actual else "", "tier": tier["label"]}, met)
+        fixed = min(Decimal(tier["score"]), inp.points)
+        return Outcome(fixed, lambda: f"实际“{said}”属于“{tier['label']}”档，按规则计 {fmt(fixed)} 分",
+                       {"actual": said, "tier": tier["label"]}, met)
     low = inp.points * Decimal(tier["min"])
     high = inp.points * Decimal(tier["max"])
     inclusive = bool(tier.get("max_inclusive", False))
-    band = f"[{fmt(low)}, {fmt(high)}{']' if inclusive else ')'}"
+    band = lambda: f"[{fmt(low)}, {fmt(high)}{']' if inclusive else ')'}"  # noqa: E731 - deferred
     default = inp.points * Decimal(tier.get("default", tier["max"] if inclusive else tier["min"]))
-    inputs = {"actual": inp.actual.text if inp.actual else "", "tier": tier["label"], "band": band}
-    head = f"实际“{inp.actual.text if inp.actual else ''}”属于“{tier['label']}”档，分值区间 {band}"
-    if inp.self_score is not None and _in_band(inp.self_score, low, high, inclusive):
-        return Outcome(inp.self_score, f"{head}，采用单位自评分 {fmt(inp.self_score)} 分", inputs, met)
-    if inp.self_score is None:
-        return Outcome(default, f"{head}，单位未自评，按规则取 {fmt(default)} 分", inputs, met)
-    note = Note("E-TIER-BAND", "error", f"自评分 {fmt(inp.self_score)} 不在“{tier['label']}”档的区间 {band} 内")
-    return Outcome(default, f"{head}，自评分 {fmt(inp.self_score)} 不在区间内，按规则取 {fmt(default)} 分",
+    inputs = lambda: {"actual": said, "tier": tier["label"], "band": band()}  # noqa: E731 - deferred
+    head = lambda: f"实际“{said}”属于“{tier['label']}”档，分值区间 {band()}"  # noqa: E731 - deferred
+    own = inp.self_score
+    if own is not None and _in_band(own, low, high, inclusive):
+        return Outcome(own, lambda: f"{head()}，采用单位自评分 {fmt(own)} 分", inputs, met)
+    if own is None:
+        return Outcome(default, lambda: f"{head()}，单位未自评，按规则取 {fmt(default)} 分", inputs, met)
+    note = Note("E-TIER-BAND", "error", f"自评分 {fmt(own)} 不在“{tier['label']}”档的区间 {band()} 内")
+    return Outcome(default, lambda: f"{head()}，自评分 {fmt(own)} 不在区间内，按规则取 {fmt(default)} 分",
                    inputs, met, (note,))
 
 
@@ -420,14 +430,13 @@ def execution_rate(inp: MethodInput, p: Mapping[str, Any]) -> Outcome:
     if denominator <= 0:
         raise Unscorable(f"预算数为 {fmt(denominator)}，无法计算预算执行率")
     rate = spent / denominator
-    inputs = {"budget": fmt(denominator), "spent": fmt(spent), "rate": f"{fmt(rate * 100)}%"}
-    if p["zero_below"] is not None and rate < p["zero_below"]:
-        why = f"执行率 {fmt(rate * 100)}% 低于 {fmt(p['zero_below'] * 100)}%，得 0 分{source}"
-        return Outcome(ZERO, why, inputs, False)
-    score = inp.points * min(rate, p["cap"])
-    why = (f"执行数 {fmt(spent)} / {which} {fmt(denominator)} = 执行率 {fmt(rate * 100)}%，"
-           f"× {fmt(inp.points)} 分计 {fmt(score)} 分{source}")
-    return Outcome(score, why, inputs, rate >= 1)
+    points, below = inp.points, p["zero_below"]
+    inputs = lambda: {"budget": fmt(denominator), "spent": fmt(spent), "rate": f"{fmt(rate * 100)}%"}  # noqa: E731
+    if below is not None and rate < below:
+        return Outcome(ZERO, lambda: f"执行率 {fmt(rate * 100)}% 低于 {fmt(below * 100)}%，得 0 分{source}", inputs, False)
+    score = points * min(rate, p["cap"])
+    return Outcome(score, lambda: (f"执行数 {fmt(spent)} / {which} {fmt(denominator)} = 执行率 {fmt(rate * 100)}%，"
+                                   f"× {fmt(points)} 分计 {fmt(score)} 分{source}"), inputs, rate >= 1)
 
 
 def _check_bands(p: Mapping[str, Any]) -> None:

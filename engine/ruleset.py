@@ -530,16 +530,23 @@ def index(dirs: Iterable[FsPath]) -> list[Entry]:
 _REMEMBERED: dict[tuple[str, ...], list[Entry]] | None = None
 
 
+# In the same runs, the ruleset chosen for a (kind, year, region) and the one a reference names are found
+# once: every later file of the run gets the same compiled ruleset without a scan or a stat.
+_CHOSEN: dict[tuple[Any, ...], "Ruleset"] = {}
+
+
 def remember_lookups() -> None:
     """From now on in this process, scan each ruleset search path once (batch workers call it)."""
     global _REMEMBERED
     if _REMEMBERED is None:
         _REMEMBERED = {}
+        _CHOSEN.clear()
 
 
 def forget_lookups() -> None:
     global _REMEMBERED
     _REMEMBERED = None
+    _CHOSEN.clear()
 
 
 @lru_cache(maxsize=256)
@@ -599,6 +606,9 @@ def get_ruleset(ref: str, dirs: Iterable[FsPath], allow_path: bool = True) -> Ru
     add up, gaps between bands, two grades at one minimum) is refused with the check's messages: it is
     never used to score."""
     dirs = list(dirs)
+    remembered = ("ref", ref, tuple(map(str, dirs)), allow_path)
+    if _REMEMBERED is not None and remembered in _CHOSEN:
+        return _CHOSEN[remembered]
     entry = find(ref, dirs, allow_path)
     key = (str(entry.path.resolve()), entry.path.stat().st_mtime)
     if key not in _COMPILED:
@@ -610,6 +620,8 @@ def get_ruleset(ref: str, dirs: Iterable[FsPath], allow_path: bool = True) -> Ru
                                              (d.hint + "；" if d.hint else "") + "用 perfrules rulesets check 查看全部问题",
                                              d.code) for d in problems])
         _COMPILED[key] = ruleset
+    if _REMEMBERED is not None:
+        _CHOSEN[remembered] = _COMPILED[key]
     return _COMPILED[key]
 
 
@@ -619,6 +631,9 @@ def choose(kind: str, year: int, region: str | None, dirs: Iterable[FsPath]) -> 
     Only the chosen ruleset is compiled; the others are read (and merged with their parents) just far
     enough to know what they apply to."""
     dirs = list(dirs)
+    remembered = ("scope", kind, year, region, tuple(map(str, dirs)))
+    if _REMEMBERED is not None and remembered in _CHOSEN:
+        return _CHOSEN[remembered]
     candidates = []
     for entry in index(dirs):
         applies_to, priority = _scope(entry, dirs)
@@ -627,7 +642,10 @@ def choose(kind: str, year: int, region: str | None, dirs: Iterable[FsPath]) -> 
     if not candidates:
         raise error(f"没有适用于 {kind}、{year} 年度的规则集", None,
                     "用 --ruleset 指定一个，或用 perfrules rulesets list 查看全部", code="E-RULESET-UNKNOWN")
-    return get_ruleset(str(max(candidates, key=lambda c: c[:3])[3].path), dirs)
+    chosen = get_ruleset(str(max(candidates, key=lambda c: c[:3])[3].path), dirs)
+    if _REMEMBERED is not None:
+        _CHOSEN[remembered] = chosen
+    return chosen
 
 
 def _scope(entry: Entry, dirs: list[FsPath]) -> tuple[dict[str, Any], int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Callable
 
 from .errors import Location
 
@@ -38,15 +38,29 @@ class IndicatorResult:
     score: Decimal | None        # the rule's score, rounded; None when it could not be scored
     self_score: Decimal | None
     method: str | None
-    explanation: str
+    # The explanation and the method's inputs, as text: built from their parts the first time they are
+    # read (a batch that writes totals only never formats them). Read them as `explanation` and `inputs`.
+    explanation_: "str | Callable[[], str]"
     target: str | None
     actual: str | None
-    inputs: dict[str, str]
+    inputs_: "dict[str, str] | Callable[[], dict[str, str]]"
     status: str                 # scored | unscorable | not-applicable
     source: str                 # unit | ruleset
     location: Location
     met: bool | None = None
     share: Decimal | None = None   # actual / target where the method computed it
+
+    @property
+    def explanation(self) -> str:
+        if not isinstance(self.explanation_, str):
+            self.explanation_ = self.explanation_()
+        return self.explanation_
+
+    @property
+    def inputs(self) -> dict[str, str]:
+        if not isinstance(self.inputs_, dict):
+            self.inputs_ = self.inputs_()
+        return self.inputs_
 
     def to_json(self) -> dict[str, Any]:
         return {

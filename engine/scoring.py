@@ -15,7 +15,7 @@ from typing import Any
 from . import __version__
 from .errors import Location, PerfrulesError, did_you_mean, error
 from . import methods
-from .methods import MethodInput, Outcome, Unscorable, fmt
+from .methods import MethodInput, Outcome, Unscorable, fmt, text
 from .ruleset import Category, FixedIndicator, MethodRef, Ruleset
 from .scorecard import CategoryResult, Finding, IndicatorResult, Scorecard, Stated
 from .submission import Row, Submission
@@ -428,7 +428,7 @@ class _Scorer:
             raise error(f"指标“{name}”的数值无法计算（{type(exc).__name__}）", row.location,
                         "检查该行的年度指标值、实际完成值和分值是否过大、过小或为 0", code="E-NUMBER") from None
         if inp.readings:   # an interpretation the ruleset allowed: said where the score is explained
-            outcome.explanation += "（" + "；".join(inp.readings) + "）"
+            outcome.explanation = text(outcome.explanation) + "（" + "；".join(inp.readings) + "）"
             self._finding("info", "I-READING", f"指标“{name}”：" + "；".join(inp.readings), row.location, name)
         return self._scored(cat, row, name, ref, outcome, source)
 
@@ -444,7 +444,7 @@ class _Scorer:
         if row.self_score is not None and row.self_score != score_:
             self._finding("warning", "W-SELF-SCORE",
                           f"指标“{name}”：单位自评 {fmt(row.self_score)} 分，按规则应得 {fmt(score_)} 分"
-                          f"（{outcome.explanation}）", row.location, name)
+                          f"（{result.explanation}）", row.location, name)
         return result
 
     def _unscorable(self, cat: Category, row: Row, ref: MethodRef | None, reason: str, source: str,
@@ -457,13 +457,13 @@ class _Scorer:
                             f"无法评分：{reason}", "unscorable", source, {}, None)
 
     def _result(self, cat: Category, row: Row, name: str, method: str | None, score_: Decimal | None,
-                explanation: str, status: str, source: str, inputs: dict[str, str], met: bool | None) -> IndicatorResult:
+                explanation: Any, status: str, source: str, inputs: Any, met: bool | None) -> IndicatorResult:
         return IndicatorResult(
             name=name, category=cat.label, category_path=cat.label_path, points=row.points, score=score_,
-            self_score=row.self_score, method=method, explanation=explanation,
+            self_score=row.self_score, method=method, explanation_=explanation,
             target=row.target.text if row.target else _raw_text(row.raw_target),
             actual=row.actual.text if row.actual else _raw_text(row.raw_actual),
-            inputs=inputs, status=status, source=source, location=row.location, met=met,
+            inputs_=inputs, status=status, source=source, location=row.location, met=met,
         )
 
     # ------------------------------------------------------------------ stated figures

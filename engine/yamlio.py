@@ -47,6 +47,12 @@ class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
         return super().resolve(kind, value, implicit)
 _TAG = "tag:yaml.org,2002:"
 _SCALAR = yaml.constructor.SafeConstructor()
+# Numbers as written → their value, for the texts that recur (points, scores, amounts); only values that
+# passed the limits are kept. A plain integer is 1–15 decimal digits without a leading 0 (YAML 1.1 reads
+# 0755 as octal and 1:30 as sexagesimal: those take the full path).
+_PLAIN_INT = re.compile(r"[1-9][0-9]{0,14}|0")
+_PLAIN_INTS: dict[str, int] = {}
+_DECIMALS: dict[str, Decimal] = {}
 
 
 @dataclass
@@ -307,6 +313,14 @@ class _Walker:
         raise self._bad_tag(node, path)
 
     def _int(self, node: yaml.Node, path: Path) -> int:
+        plain = node.value
+        if plain in _PLAIN_INTS:   # 5, 10, 2024: the same few integers in every file
+            return _PLAIN_INTS[plain]
+        if _PLAIN_INT.fullmatch(plain):   # decimal digits, no sign, no leading 0, below 10^15: int() is exact
+            value = int(plain)
+            if len(_PLAIN_INTS) < 50_000:
+                _PLAIN_INTS[plain] = value
+            return value
         # Bounded before int() is called: a 5,000-digit integer is the user's error, not ValueError.
         text = node.value.replace("_", "")
         if len(text) > MAX_NUMBER_CHARS:   # 0x1F and 0o17 are YAML ints too, so parse_number comes after int()
@@ -321,12 +335,18 @@ class _Walker:
 
     def _decimal(self, node: yaml.Node, path: Path) -> Decimal:
         text = node.value
+        known = _DECIMALS.get(text)   # Decimal is immutable: one value per text, checked once
+        if known is not None:
+            return known
         if text.lstrip("+-").lower() in (".inf", ".nan"):   # YAML's spellings of Infinity and NaN
             text = text.replace(".", "")
         try:
-            return parse_number(text)
+            value = parse_number(text)
         except NumberError as exc:
             raise self._number_error(exc, path) from None
+        if len(_DECIMALS) < 50_000:
+            _DECIMALS[node.value] = value
+        return value
 
     def _number_error(self, exc: NumberError, path: Path) -> PerfrulesError:
         return error(exc.message, self.doc.loc(path), exc.hint, code="E-NUMBER")

@@ -1,7 +1,11 @@
 import codecs
+import os
+from decimal import Decimal
 from decimal import Decimal as D
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from perfrules.engine.errors import PerfrulesError
 from perfrules.engine.yamlio import MAX_DEPTH, load_bytes, load_text
@@ -91,3 +95,23 @@ def test_binary_is_refused():
 def test_json_is_read_as_yaml():
     doc = load_text('{"a": 1.10, "b": [1, 2]}', "x.json")
     assert doc.data == {"a": D("1.10"), "b": [1, 2]}
+
+
+@settings(max_examples=int(os.environ.get("PERFRULES_FUZZ_EXAMPLES", "150")) * 2, deadline=None)
+@given(st.one_of(st.from_regex(r"\A[+-]?[0-9_]{1,18}\Z"), st.from_regex(r"\A[0-9]{1,3}\.[0-9]{0,4}\Z"),
+                 st.integers(min_value=0, max_value=10 ** 16).map(str)))
+def test_memoised_numbers_read_as_yaml_reads_them(text):
+    """The fast paths for numbers (plain integers, repeated texts) give PyYAML's value, twice in a row."""
+    import yaml
+    expected = yaml.safe_load(f"v: {text}")["v"]
+    for _ in range(2):
+        try:
+            got = load_text(f"v: {text}\n", "t.yaml").data["v"]
+        except PerfrulesError:
+            assert not isinstance(expected, (int, float)) or isinstance(expected, bool) or abs(expected) >= 10 ** 15 \
+                or len(text) > 40 or (isinstance(expected, float) and len(text.split(".")[-1]) > 12)
+            continue
+        if isinstance(expected, float):
+            assert got == Decimal(text), (text, got)
+        else:
+            assert got == expected and type(got) is type(expected), (text, got, expected)
