@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path as FsPath
 from typing import TYPE_CHECKING, Iterable
 
-from .checks import Context, run_checks
 from .files import atomic_write, check_output
 from .ruleset import Ruleset, choose, get_ruleset, parse_ref, search_path
 from .scorecard import Finding, Scorecard
@@ -81,6 +80,7 @@ def with_notes(card: Scorecard, notes: list[Finding]) -> Scorecard:
 
 def check(sub: Submission, rs: Ruleset) -> Scorecard:
     """Score, then run the ruleset's consistency checks; the findings of both, sorted by location."""
+    from .checks import Context, run_checks
     card = score(sub, rs)
     ctx = Context(sub, card, rs.tolerance, rs.grade_of, rs.grade_named, rs.category_named)
     card.findings = sorted(card.findings + run_checks(rs.checks, ctx), key=Finding.sort_key)

@@ -12,12 +12,14 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from .dates import cn_date, parse_date
 from .errors import did_you_mean, human
-from .expressions import Expression, ExpressionError, compile_expression
 from .targets import UNITS, Value, convertible, format_number, normalise, to_unit
+
+if TYPE_CHECKING:   # expressions (and simpleeval) load only for a ruleset that uses them
+    from .expressions import Expression
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
@@ -155,6 +157,7 @@ def _convert(method: str, p: Param, value: Any) -> Any:
             raise ParamError(f"{where} 只能是 {', '.join(p.choices)}，实际是 '{human(value)}'")
         return value
     if p.kind == "expression":
+        from .expressions import ExpressionError, compile_expression
         try:
             return compile_expression(str(value), EXPRESSION_NAMES)
         except ExpressionError as exc:
@@ -642,6 +645,7 @@ EXPRESSION_NAMES = frozenset({"points", "target", "actual", "self_score", "rate"
 
 
 def expression(inp: MethodInput, p: Mapping[str, Any]) -> Outcome:
+    from .expressions import ExpressionError
     expr: Expression = p["expr"]
     names: dict[str, Any] = {"points": inp.points, "self_score": inp.self_score}
     names["target"] = inp.target.number if inp.target and inp.target.is_number else None

@@ -10,20 +10,23 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from functools import cached_property, lru_cache
 from pathlib import Path as FsPath
-from typing import Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from . import methods
-from .checks import CompiledCheck, compile_check
 from .errors import Diagnostic, Location, Path, PerfrulesError, did_you_mean, error, human
 from .inherit import Merger
-from .limits import sha256_hex
+from .limits import MAX_FILE_BYTES, sha256_hex
 from .schema import validate
 from .targets import ValueError_, label_key, normalise, parse_value
 from .yamlio import Document, load_file
+
+if TYPE_CHECKING:   # checks load when a ruleset's checks are first compiled (not for `score`)
+    from .checks import CompiledCheck
 
 SUPPORTED_SCHEMA_VERSIONS = (1,)
 SHIPPED_DIR = FsPath(__file__).resolve().parent.parent / "rulesets"
@@ -175,7 +178,10 @@ class Ruleset:
     rate_names: tuple[str, ...]    # name endings that make an indicator a rate (…率, 满意度)
     by_operator: dict[str, MethodRef]
     categories: list[Category]
-    checks: list[CompiledCheck]
+    # The consistency checks as written, with their paths; compiled (by `checks`) when first run. A ruleset
+    # is compiled whole, checks included, until this engine has once compiled its content without a problem
+    # (the verdict is kept in the disk cache): a ruleset whose checks are broken is never used.
+    check_specs: list[tuple[Mapping[str, Any], Path]]
     file: str
     sha256: str
     doc: Document = field(repr=False)
@@ -248,6 +254,10 @@ class Ruleset:
     def applies(self, kind: str, year: int, region: str | None) -> bool:
         return _applies(self.applies_to, kind, year, region)
 
+    @cached_property
+    def checks(self) -> list["CompiledCheck"]:
+        return compile_checks(self.check_specs, [c.key for c in self.walk()], self.doc)
+
 
 # ------------------------------------------------------------------------------------------ loading
 
@@ -304,6 +314,38 @@ def compile_document(doc: Document) -> Ruleset:
     return ruleset
 
 
+def compile_checks(specs: list[tuple[Mapping[str, Any], Path]], keys: list[str], doc: Document) -> list["CompiledCheck"]:
+    """A ruleset's checks, compiled; the problems of all of them at once."""
+    compiler = _Compiler(doc)
+    compiled = [c for c in (compiler._check(raw, path, keys) for raw, path in specs) if c is not None]
+    if compiler.problems:
+        raise PerfrulesError(compiler.problems)
+    return compiled
+
+
+def _verdict_key(sha: str) -> str:
+    """A ruleset's content and the code that compiles checks: a changed engine decides again."""
+    engine = FsPath(__file__).resolve().parent
+    stamps = []
+    for name in ("checks.py", "expressions.py", "methods.py", "ruleset.py", "lint.py"):
+        try:
+            stamps.append(str((engine / name).stat().st_mtime_ns))
+        except OSError:
+            stamps.append("-")
+    return sha + ":" + ",".join(stamps)
+
+
+def _verdict(sha: str) -> bool:
+    """Whether this engine has compiled and checked a ruleset of this content without a problem before."""
+    from . import diskcache
+    return diskcache.get("verdict", _verdict_key(sha)) is True
+
+
+def remember_verdict(sha: str) -> None:
+    from . import diskcache
+    diskcache.put("verdict", _verdict_key(sha), True)
+
+
 def _check_version(doc: Document) -> None:
     if not isinstance(doc.data, dict):
         raise error(f"规则集应是一个映射（键: 值），实际是{_kind(doc.data)}", doc.loc(),
@@ -346,11 +388,15 @@ class _Compiler:
         grades = [Grade(g["label"], Decimal(g["min"]), tuple(normalise(a) for a in g.get("aliases", [])))
                   for g in d["grades"]]
         keys = [c.key for root in categories for c in root.walk()]
-        checks = [c for c in (self._check(raw, ("checks", i), keys) for i, raw in enumerate(d.get("checks") or []))
-                  if c is not None]
+        specs: list[tuple[Mapping[str, Any], Path]] = [(raw, ("checks", i)) for i, raw in enumerate(d.get("checks") or [])]
+        sha = content_hash(d)
+        checked = _verdict(sha)
+        compiled = None
+        if not checked:   # compiled now, with every other problem of the file reported together
+            compiled = [c for c in (self._check(raw, path, keys) for raw, path in specs) if c is not None]
         if self.problems:
             raise PerfrulesError(self.problems)
-        return Ruleset(
+        ruleset = Ruleset(
             id=d["id"], version=d["version"], title=d["title"], description=d.get("description", ""),
             basis=list(d.get("basis") or []), priority=d.get("priority", 0), applies_to=d.get("applies_to") or {},
             template=d.get("template"), rounding=rounding, grades=grades,
@@ -362,9 +408,12 @@ class _Compiler:
             flat_category=defaults.get("flat_category"),
             direction_words={k: tuple(label_key(w) for w in v) for k, v in (defaults.get("direction_words") or {}).items()},
             rate_names=tuple(normalise(n) for n in defaults.get("rate_names", RATE_NAMES)),
-            by_operator=by_operator, categories=categories, checks=checks,
-            file=self.doc.file, sha256=content_hash(d), doc=self.doc,
+            by_operator=by_operator, categories=categories, check_specs=specs,
+            file=self.doc.file, sha256=sha, doc=self.doc,
         )
+        if compiled is not None:
+            ruleset.__dict__["checks"] = compiled
+        return ruleset
 
     def _category(self, raw: Any, path: Path, parent: Category | None) -> Category:
         if isinstance(raw, str):
@@ -430,7 +479,8 @@ class _Compiler:
                 self._problem(exc.message, path, exc.hint)
             return None
 
-    def _check(self, raw: Mapping[str, Any], path: Path, keys: list[str]) -> CompiledCheck | None:
+    def _check(self, raw: Mapping[str, Any], path: Path, keys: list[str]) -> "CompiledCheck | None":
+        from .checks import compile_check
         try:
             return compile_check(raw, keys)
         except methods.ParamError as exc:
@@ -549,24 +599,50 @@ def forget_lookups() -> None:
     _CHOSEN.clear()
 
 
+def _file_sha(path: FsPath) -> str | None:
+    """The sha256 of a ruleset file's bytes, or None when it cannot be read (a dangling symlink, a folder)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    if not stat.S_ISREG(st.st_mode):   # a FIFO or a device is never opened (it could block or never end)
+        return None
+    return _file_sha_cached(str(path), st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+@lru_cache(maxsize=1024)
+def _file_sha_cached(path: str, mtime_ns: int, size: int, inode: int) -> str | None:
+    try:
+        with open(path, "rb") as fh:
+            return sha256_hex(fh.read(MAX_FILE_BYTES + 1))
+    except OSError:
+        return None
+
+
 @lru_cache(maxsize=256)
-def _header_cached(path: str, mtime: float) -> tuple[str, str] | None:
+def _header_cached(path: str, sha: str) -> tuple[str, str] | None:
+    from . import diskcache
+    known = diskcache.get("header", sha)
+    if known is not diskcache.MISSING:
+        return (known[0], known[1]) if known else None
     try:
         doc = load_file(path)
     except PerfrulesError:
+        diskcache.put("header", sha, None)
         return None
     data = doc.data
+    header = None
     if isinstance(data, dict) and isinstance(data.get("id"), str) and isinstance(data.get("version"), str):
-        return data["id"], data["version"]
-    return None
+        header = (data["id"], data["version"])
+    diskcache.put("header", sha, list(header) if header else None)
+    return header
 
 
 def _header(path: FsPath) -> tuple[str, str] | None:
-    try:
-        mtime = path.stat().st_mtime
-    except OSError:   # a dangling or looping symlink
+    sha = _file_sha(path)
+    if sha is None:   # a dangling or looping symlink
         return None
-    return _header_cached(str(path), mtime)
+    return _header_cached(str(path), sha)
 
 
 def parse_ref(ref: str) -> tuple[str, str | None]:
@@ -619,6 +695,8 @@ def get_ruleset(ref: str, dirs: Iterable[FsPath], allow_path: bool = True) -> Ru
             raise PerfrulesError([Diagnostic(f"规则集 {ruleset.ref} 没有通过检查：{d.message}", d.location,
                                              (d.hint + "；" if d.hint else "") + "用 perfrules rulesets check 查看全部问题",
                                              d.code) for d in problems])
+        if "checks" in ruleset.__dict__:   # compiled whole just now, and it passed: say so for next time
+            remember_verdict(ruleset.sha256)
         _COMPILED[key] = ruleset
     if _REMEMBERED is not None:
         _CHOSEN[remembered] = _COMPILED[key]
@@ -635,8 +713,9 @@ def choose(kind: str, year: int, region: str | None, dirs: Iterable[FsPath]) -> 
     if _REMEMBERED is not None and remembered in _CHOSEN:
         return _CHOSEN[remembered]
     candidates = []
+    fingerprint = _fingerprint(dirs)
     for entry in index(dirs):
-        applies_to, priority = _scope(entry, dirs)
+        applies_to, priority = _scope(entry, dirs, fingerprint)
         if _applies(applies_to, kind, year, region):
             candidates.append((priority, version_key(entry.version), entry.id, entry))
     if not candidates:
@@ -648,18 +727,34 @@ def choose(kind: str, year: int, region: str | None, dirs: Iterable[FsPath]) -> 
     return chosen
 
 
-def _scope(entry: Entry, dirs: list[FsPath]) -> tuple[dict[str, Any], int]:
-    return _scope_cached(str(entry.path), entry.path.stat().st_mtime, tuple(map(str, dirs)))
+def _scope(entry: Entry, dirs: list[FsPath], fingerprint: str | None = None) -> tuple[dict[str, Any], int]:
+    return _scope_cached(str(entry.path), fingerprint or _fingerprint(dirs), tuple(map(str, dirs)))
+
+
+def _fingerprint(dirs: list[FsPath]) -> str:
+    """The sha256 of every ruleset file on the search path (path and content): a scope depends on the file
+    and on the parents it extends, which are found on the same path."""
+    parts = []
+    for d in dirs:
+        if d.is_dir():
+            parts += [f"{p}\0{_file_sha(p)}" for p in ruleset_files(d)]
+    return sha256_hex("\n".join(parts).encode("utf-8", "surrogateescape"))
 
 
 @lru_cache(maxsize=256)
-def _scope_cached(path: str, mtime: float, dirs: tuple[str, ...]) -> tuple[dict[str, Any], int]:
+def _scope_cached(path: str, fingerprint: str, dirs: tuple[str, ...]) -> tuple[dict[str, Any], int]:
+    from . import diskcache
+    key = f"{fingerprint}:{path}"
+    known = diskcache.get("scope", key)
+    if known is not diskcache.MISSING:
+        return known[0], known[1]
     try:
         data = resolve_document(path, [FsPath(d) for d in dirs]).data
     except PerfrulesError:
         return {"kinds": []}, 0   # a broken ruleset applies to nothing; `rulesets check` says why
     applies = data.get("applies_to") if isinstance(data.get("applies_to"), dict) else {}
     priority = data.get("priority") if isinstance(data.get("priority"), int) else 0
+    diskcache.put("scope", key, [applies, priority])
     return applies, priority
 
 
