@@ -181,6 +181,13 @@ def _identity(path: FsPath) -> tuple[int, int] | None:
     return info.st_dev, info.st_ino
 
 
+def _resolved(path: FsPath) -> FsPath | None:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return None
+
+
 def _is_batch_summary(path: FsPath) -> bool:
     try:
         if not path.is_file():
@@ -208,9 +215,22 @@ def same_file(a: FsPath, b: FsPath) -> bool:
 
 
 def check_output(out: FsPath, inputs: Iterable[FsPath] = (), force: bool = False) -> None:
-    """Refuse, before any work is done, an output that is one of the inputs or cannot be written."""
+    """Refuse, before any work is done, an output that is one of the inputs or cannot be written.
+
+    One stat per input: when the output exists, a file is the same as it exactly when it has its device
+    and inode (hard links, symlinks and `u/./b.json` included); a path that does not exist (a dangling
+    symlink, say) is compared by where it resolves to."""
+    out_id = _identity(out)
+    out_real: FsPath | None = None
     for source in inputs:
-        if same_file(out, source):
+        source_id = _identity(source)
+        if out_id is not None and source_id is not None:
+            same = out_id == source_id
+        else:
+            if out_real is None:
+                out_real = _resolved(out)
+            same = out_real is not None and _resolved(source) == out_real
+        if same:
             raise error(f"输出文件就是输入文件 {display_path(source)}，不能覆盖输入", Location(display_path(out)),
                         "换一个输出文件名（或放到输入目录之外）", code="E-IO")
     try:
