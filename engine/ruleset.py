@@ -144,6 +144,11 @@ class Category:
         return (self,) + (self.parent.lineage() if self.parent is not None else ())
 
     @cached_property
+    def inherited_bare_operator(self) -> str | None:
+        """The operator a bare target means here: this category's or its nearest ancestor's setting."""
+        return next((node.bare_operator for node in self.lineage() if node.bare_operator), None)
+
+    @cached_property
     def label_path(self) -> list[str]:
         return [c.label for c in reversed(self.lineage())]
 
@@ -198,8 +203,28 @@ class Ruleset:
 
     def is_rate(self, name: str) -> bool:
         """Whether an indicator is a rate by its name (its values may be written as 0.95 or as 95%)."""
-        text = normalise(name)
-        return any(word in text for word in self.rate_names)
+        known = self._rate_memo.get(name)
+        if known is None:
+            text = normalise(name)
+            known = self._rate_memo[name] = any(word in text for word in self.rate_names)
+        return known
+
+    @cached_property
+    def _rate_memo(self) -> dict[str, bool]:   # the same indicator names recur in every submission
+        return {}
+
+    def direction_of(self, name: str) -> str | None:
+        """higher / lower when an indicator's name says it (越大越好 words), else None."""
+        memo = self._direction_memo
+        if name not in memo:
+            key = label_key(name)
+            memo[name] = next((d for d in ("lower", "higher") if any(w in key for w in self.direction_words.get(d, ()))),
+                              None)
+        return memo[name]
+
+    @cached_property
+    def _direction_memo(self) -> dict[str, str | None]:
+        return {}
 
     @cached_property
     def _all(self) -> list[Category]:

@@ -365,22 +365,10 @@ class _Scorer:
             return "qualitative"
         if target.op:
             return target.op
-        direction = self._direction(row) if row is not None else None
+        direction = (row.direction or self.rs.direction_of(row.name)) if row is not None else None
         if direction is not None:   # 越大越好 / 越小越好, from the column or the indicator's name
             return ">=" if direction == "higher" else "<="
-        for node in cat.lineage():
-            if node.bare_operator:
-                return node.bare_operator
-        return self.rs.bare_operator
-
-    def _direction(self, row: Row) -> str | None:
-        if row.direction:
-            return row.direction
-        name = label_key(row.name)
-        for direction in ("lower", "higher"):
-            if any(word in name for word in self.rs.direction_words.get(direction, ())):
-                return direction
-        return None
+        return cat.inherited_bare_operator or self.rs.bare_operator
 
     def _method_for(self, cat: Category, explicit: MethodRef | None, op: str) -> MethodRef | None:
         if explicit:

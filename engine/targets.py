@@ -212,6 +212,7 @@ _WEIGHT = re.compile(r"\s*\(\s*(\d+(?:\.\d+)?)\s*分\s*\)\s*$")
 _QUOTES = str.maketrans("", "", "\"'“”‘’「」『』《》")
 
 
+@lru_cache(maxsize=16384)
 def split_weight(label: str) -> tuple[str, Decimal | None]:
     """`产出指标(50分)` → (`产出指标`, 50); a label that carries no weight → (label, None)."""
     text = normalise(label)
