@@ -41,7 +41,7 @@ class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
             tag = _RESOLVED.get(value)
             if tag is None:
                 tag = super().resolve(kind, value, implicit)
-                if len(_RESOLVED) < 200_000:
+                if len(_RESOLVED) < 20_000:
                     _RESOLVED[value] = tag
             return tag
         return super().resolve(kind, value, implicit)
@@ -318,7 +318,7 @@ class _Walker:
             return _PLAIN_INTS[plain]
         if _PLAIN_INT.fullmatch(plain):   # decimal digits, no sign, no leading 0, below 10^15: int() is exact
             value = int(plain)
-            if len(_PLAIN_INTS) < 50_000:
+            if len(_PLAIN_INTS) < 4096:
                 _PLAIN_INTS[plain] = value
             return value
         # Bounded before int() is called: a 5,000-digit integer is the user's error, not ValueError.
@@ -344,7 +344,7 @@ class _Walker:
             value = parse_number(text)
         except NumberError as exc:
             raise self._number_error(exc, path) from None
-        if len(_DECIMALS) < 50_000:
+        if len(_DECIMALS) < 4096:
             _DECIMALS[node.value] = value
         return value
 
