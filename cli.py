@@ -254,6 +254,7 @@ def rulesets_list(output_format: str, ruleset_dirs: tuple[str, ...]) -> None:
       perfrules rulesets list
       perfrules rulesets list --rulesets ./county-rules --format json
     """
+    from perfrules.engine.api import scope_text
     from perfrules.engine.ruleset import display, get_ruleset, scan, search_path
     dirs = search_path(ruleset_dirs)
     entries, broken = scan(dirs)
@@ -265,11 +266,7 @@ def rulesets_list(output_format: str, ruleset_dirs: tuple[str, ...]) -> None:
             items.append({"id": entry.id, "version": entry.version, "title": "", "applies_to": "",
                           "extends": None, "file": display(entry.path), "problem": str(exc.first)})
             continue
-        a = rs.applies_to
-        years = a.get("years") or {}
-        scope = "、".join(a.get("kinds") or ["全部类型"]) + f" {years.get('from', '')}–{years.get('to', '')}".rstrip("–") \
-            + (" " + "、".join(a["regions"]) if a.get("regions") else "")
-        items.append({"id": rs.id, "version": rs.version, "title": rs.title, "applies_to": scope.strip(),
+        items.append({"id": rs.id, "version": rs.version, "title": rs.title, "applies_to": scope_text(rs),
                       "extends": rs.parent, "file": display(entry.path), "problem": None})
     for path in broken:
         items.append({"id": "？", "version": "", "title": "", "applies_to": "", "extends": None,

@@ -60,10 +60,18 @@ def scope_text(rs: Ruleset) -> str:
     """applies_to in words: 部门整体、项目 2020– 陕西省榆林市."""
     a = rs.applies_to
     years = a.get("years") or {}
-    span = f"{years.get('from', '')}–{years.get('to', '')}" if years else ""
+    start, end = years.get("from"), years.get("to")
+    if start is not None and end is not None:
+        span = f"{start}–{end} 年度" if start != end else f"{start} 年度"
+    elif start is not None:
+        span = f"{start} 年度起"
+    elif end is not None:
+        span = f"至 {end} 年度"
+    else:
+        span = ""
     kinds = "、".join(_kind_cn(k) for k in (a.get("kinds") or [])) or "全部类型"
     regions = "、".join(map(str, a.get("regions") or []))
-    return " ".join(part for part in (kinds, span + (" 年度" if span else ""), regions) if part)
+    return " ".join(part for part in (kinds, span, regions) if part)
 
 
 def score_file(file: str | FsPath, ref: str | None = None, dirs: Iterable[str | FsPath] = ()) -> Scorecard:
