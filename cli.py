@@ -721,12 +721,14 @@ if __name__ == "__main__":
 @click.option("--host", default="127.0.0.1", show_default=True, help="监听地址；内网访问用本机内网 IP 或 0.0.0.0。")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="端口。")
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64), help="处理请求的线程数。")
+@click.option("--workers", type=click.IntRange(0, 64), default=None,
+              help="评分用的工作进程数；默认为 CPU 核数（0：在请求线程中评分）。")
 @click.option("--secure-cookies", is_flag=True, help="会话 Cookie 只经 HTTPS 发送（在 HTTPS 反向代理之后时使用）。")
 @click.option("--rulesets", "ruleset_dirs", multiple=True, type=click.Path(file_okay=False),
               help="额外的规则集目录（可重复；优先于 PERFRULES_PATH 和内置目录）。")
 @handled
-def serve_cmd(data_dir: str, db_url: str | None, host: str, port: int, threads: int, secure_cookies: bool,
-              ruleset_dirs: tuple[str, ...]) -> None:
+def serve_cmd(data_dir: str, db_url: str | None, host: str, port: int, threads: int, workers: int | None,
+              secure_cookies: bool, ruleset_dirs: tuple[str, ...]) -> None:
     """在本机运行评价平台：财政局建立轮次、加入单位；单位下载自评表、上传、查看评分、送审；
     财政局复核、退回、导出。首次启动时建立财政局账号 admin，密码只显示这一次。
 
@@ -743,10 +745,16 @@ def serve_cmd(data_dir: str, db_url: str | None, host: str, port: int, threads: 
     from perfrules.web.app import create_app, ensure_first_account
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    app = create_app(data_dir, db_url, ruleset_dirs, secure_cookies=secure_cookies)
+    import os
+    app = create_app(data_dir, db_url, ruleset_dirs, secure_cookies=secure_cookies,
+                     workers=(os.cpu_count() or 1) if workers is None else workers)
     password = ensure_first_account(app)
+    app.extensions["perfrules"]["scorer"].start()
     emit(f"perfrules 评价平台：http://{host}:{port}/  （数据目录 {data_dir}；按 Ctrl+C 停止）")
     if password:
         emit(f"已建立财政局账号 admin，初始密码：{password}")
         emit("此密码只显示这一次：请登录后在“修改密码”中改掉。")
-    serve(app, host=host, port=port, threads=threads, ident="perfrules", max_request_body_size=16 * 1024 * 1024)
+    try:
+        serve(app, host=host, port=port, threads=threads, ident="perfrules", max_request_body_size=16 * 1024 * 1024)
+    finally:
+        app.extensions["perfrules"]["scorer"].close()

@@ -8,7 +8,7 @@ escapes the engine is a bug (exit 3).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 PathPart = str | int
 Path = tuple[PathPart, ...]
@@ -83,6 +83,10 @@ class PerfrulesError(Exception):
     @property
     def first(self) -> Diagnostic:
         return self.diagnostics[0]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt from its diagnostics when it crosses a process boundary (the server's scoring workers).
+        return (type(self), (self.diagnostics,))
 
 
 def _sort_key(d: Diagnostic) -> tuple[str, int]:

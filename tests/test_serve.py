@@ -399,3 +399,30 @@ def test_pages_are_sandboxed_and_escaped(round_):
     assert hostile not in page and "&lt;script&gt;" in page and "<b>r</b>" not in page
     review = bureau.get(f"/rounds/{round_.round_id}/review").text
     assert hostile not in review
+
+
+@pytest.mark.slow
+def test_scoring_in_worker_processes_gives_the_same_record(tmp_path):
+    """`perfrules serve` scores in worker processes (one per core): the record and the messages are the
+    ones the request thread makes, a user's error included, and reports come back whole."""
+    from perfrules.web.app import create_app, ensure_first_account
+    from perfrules.web.db import Scoring
+    from .servekit import county as make_county
+    app = create_app(tmp_path / "data", workers=1)
+    try:
+        c = make_county(app, ensure_first_account(app), names=("甲单位",))
+        unit = as_unit(c, "甲单位")
+        entry = c.units["甲单位"]["entry_id"]
+        assert _upload(unit, entry, "a.yaml", clean_for("甲单位")).status_code == 302
+        assert _upload(unit, entry, "b.yaml", b"unit: [").status_code == 302
+        pooled = sorted((s.ok, s.total, s.result) for s in _records(app, Scoring))
+        from perfrules.web import work
+        direct = sorted((r["ok"], r["total"], r["result"]) for r in (
+            work.score_upload(clean_for("甲单位"), ".yaml", "a.yaml", ROUND_RULESET),
+            work.score_upload(b"unit: [", ".yaml", "b.yaml", ROUND_RULESET)))
+        assert pooled == direct
+        upload_id = int(re.search(r"/uploads/(\d+)/report.docx", unit.get(f"/entries/{entry}?version=1").text).group(1))
+        assert unit.get(f"/uploads/{upload_id}/report.docx").data[:2] == b"PK"
+    finally:
+        app.extensions["perfrules"]["scorer"].close()
+        app.extensions["perfrules"]["engine"].dispose()

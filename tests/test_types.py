@@ -18,3 +18,12 @@ def test_the_built_in_sha256_is_hashlibs():
     from perfrules.engine.limits import sha256_hex
     for data in (b"", b"abc", os.urandom(100_000), "自评".encode("utf-8")):
         assert sha256_hex(data) == hashlib.sha256(data).hexdigest()
+
+
+def test_a_user_error_crosses_a_process_boundary_whole():
+    import pickle
+
+    from perfrules.engine.errors import Location, error
+    exc = error("第 3 行的值无法识别", Location("自评.yaml", 3, ("indicators", 0)), "写成 98%", code="E-TARGET")
+    again = pickle.loads(pickle.dumps(exc))
+    assert again.diagnostics == exc.diagnostics and str(again) == str(exc)

@@ -61,7 +61,7 @@ def access(level: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
 
 
 def create_app(data_dir: str | os.PathLike[str], db_url: str | None = None, ruleset_dirs: tuple[str, ...] = (),
-               secure_cookies: bool = False, testing: bool = False) -> App:
+               secure_cookies: bool = False, testing: bool = False, workers: int = 0) -> App:
     data = FsPath(data_dir)
     data.mkdir(parents=True, exist_ok=True)
     engine, Session = open_database(database_url(data, db_url))
@@ -76,7 +76,8 @@ def create_app(data_dir: str | os.PathLike[str], db_url: str | None = None, rule
     )
     app.jinja_env.autoescape = True
     app.extensions["perfrules"] = {"engine": engine, "Session": Session, "blobs": work.BlobStore(data / "blobs"),
-                                   "dirs": tuple(ruleset_dirs), "throttle": security.Throttle(), "data": data}
+                                   "dirs": tuple(ruleset_dirs), "throttle": security.Throttle(), "data": data,
+                                   "scorer": work.Scorer(workers)}
     _install(app)
     return app
 
@@ -401,8 +402,8 @@ def upload_report(uid: int, fmt: str) -> Any:
         abort(404)
     rnd, unit = db().get(Round, entry.round_id), db().get(Unit, entry.unit_id)
     try:
-        data = work.report(_ext()["blobs"].get(upload.sha256), upload.suffix, upload.filename, rnd.ruleset_ref, fmt,
-                           _ext()["dirs"])
+        data = _ext()["scorer"].run(work.report, _ext()["blobs"].get(upload.sha256), upload.suffix, upload.filename,
+                                    rnd.ruleset_ref, fmt, _ext()["dirs"])
     except PerfrulesError as exc:
         return _message(422, "无法生成报告", str(exc.first))
     audit("report", f"下载报告 v{upload.version} .{fmt}", entry.round_id, entry.id)
@@ -448,7 +449,7 @@ def entry_upload(eid: int) -> Any:
         return _message(400, f"不接受“{suffix or '无扩展名'}”文件",
                         "请上传自评表（.xlsx）、评价报告（.docx）或 YAML/JSON 格式的自评数据。")
     data = file.stream.read(2 * MAX_FILE_BYTES + 1)
-    record = work.score_upload(data, suffix, name, rnd.ruleset_ref, _ext()["dirs"])
+    record = _ext()["scorer"].run(work.score_upload, data, suffix, name, rnd.ruleset_ref, _ext()["dirs"])
     sha = _ext()["blobs"].put(data)
     for _attempt in range(3):   # two uploads at once by the same unit: the second takes the next version
         try:
@@ -764,7 +765,8 @@ def round_replay(rid: int) -> Any:
             up = r["upload"]
             if up is None or scoring_of(up.id, after.ref) is not None:
                 continue
-            record = work.score_upload(_ext()["blobs"].get(up.sha256), up.suffix, up.filename, after.ref, _ext()["dirs"])
+            record = _ext()["scorer"].run(work.score_upload, _ext()["blobs"].get(up.sha256), up.suffix, up.filename,
+                                          after.ref, _ext()["dirs"])
             db().add(Scoring(upload_id=up.id, **record))
             made += 1
         audit("replay", f"按 {after.ref} 重新评分 {made} 份（原 {rnd.ruleset_ref}）", rnd.id)

@@ -29,6 +29,61 @@ UPLOAD_SUFFIXES = tuple(s for s in SUBMISSION_SUFFIXES)   # what the engine read
 DECIMAL_KEYS = ("total", "stated_total", "difference", "budget", "rate")
 
 
+class Scorer:
+    """Where scoring runs: in the request's thread, or (`workers` > 0) in a pool of worker processes, so
+    that concurrent uploads use every core instead of sharing one interpreter. The pool starts on first
+    use with the spawn method (the same on Windows and Linux, and safe beside the server's threads); a
+    broken pool is replaced, and the upload that met it is scored in the thread."""
+
+    def __init__(self, workers: int = 0):
+        import threading
+        self.workers = workers
+        self._pool: Any = None
+        self._lock = threading.Lock()
+
+    def _executor(self) -> Any:
+        with self._lock:
+            if self._pool is None:
+                import multiprocessing
+                from concurrent.futures import ProcessPoolExecutor
+                self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+            return self._pool
+
+    def run(self, func: Any, *args: Any) -> Any:
+        if self.workers <= 0:
+            return func(*args)
+        from concurrent.futures.process import BrokenProcessPool
+        pool = self._executor()
+        try:
+            return pool.submit(func, *args).result()
+        except BrokenProcessPool:
+            with self._lock:
+                if self._pool is pool:
+                    self._pool = None
+            return func(*args)
+
+    def start(self) -> None:
+        """Start the workers now and load the engine in each, so the first uploads do not wait for it."""
+        if self.workers > 0:
+            pool = self._executor()
+            for future in [pool.submit(_warm) for _ in range(self.workers)]:
+                future.result()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._pool is not None:
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = None
+
+
+def _warm() -> None:
+    """In a worker: import what scoring and reports need (and let the ruleset caches fill on first use)."""
+    import perfrules.engine.api  # noqa: F401
+    import perfrules.engine.checks  # noqa: F401
+    import perfrules.engine.formats.xlsx  # noqa: F401
+    import perfrules.engine.submission  # noqa: F401
+
+
 class BlobStore:
     """Uploaded bytes kept once each, named by their sha256 (blobs/ab/abcdef…)."""
 
