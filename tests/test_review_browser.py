@@ -13,20 +13,10 @@ import pytest
 
 from perfrules.cli import main
 
-from .conftest import DATA, ROOT, SEED
+from .browserkit import ARTIFACTS, BROWSER_TESTS, CHROMIUM, sync_playwright
+from .conftest import DATA, SEED
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-try:
-    from playwright.sync_api import sync_playwright
-except ImportError:   # pragma: no cover - the test extra installs it
-    sync_playwright = None
-
-pytestmark = [
-    pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install chromium)"),
-    pytest.mark.skipif(sync_playwright is None, reason="playwright is not installed (pip install -e '.[test]')"),
-    pytest.mark.slow,
-]
-ARTIFACTS = ROOT / "test-artifacts"
+pytestmark = BROWSER_TESTS
 
 
 @pytest.fixture(scope="module")

@@ -12,27 +12,15 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 import threading
 import zipfile
 
 import pytest
 
-from .conftest import ROOT
+from .browserkit import ARTIFACTS, BROWSER_TESTS, CHROMIUM, sync_playwright
 from .servekit import ROUND_RULESET, clean_for, seed_for
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-try:
-    from playwright.sync_api import sync_playwright
-except ImportError:   # pragma: no cover - the test extra installs it
-    sync_playwright = None
-
-pytestmark = [
-    pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install chromium)"),
-    pytest.mark.skipif(sync_playwright is None, reason="playwright is not installed (pip install -e '.[test]')"),
-    pytest.mark.slow,
-]
-ARTIFACTS = ROOT / "test-artifacts"
+pytestmark = BROWSER_TESTS
 
 
 def _xlsx(yaml_bytes: bytes) -> bytes:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import re
 import tempfile
 import zipfile
@@ -89,7 +88,7 @@ class BlobStore:
 
     def __init__(self, root: FsPath):
         self.root = root
-        (root / "tmp").mkdir(parents=True, exist_ok=True)
+        root.mkdir(parents=True, exist_ok=True)
 
     def path(self, sha: str) -> FsPath:
         if not re.fullmatch(r"[0-9a-f]{64}", sha):
@@ -97,22 +96,12 @@ class BlobStore:
         return self.root / sha[:2] / sha
 
     def put(self, data: bytes) -> str:
+        from perfrules.engine.files import atomic_write
         sha = hashlib.sha256(data).hexdigest()
         target = self.path(sha)
-        if target.exists():
-            return sha
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.root / "tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        if not target.exists():   # written once, whole (temporary file, fsync, rename), never changed
+            target.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(target, data)
         return sha
 
     def get(self, sha: str) -> bytes:
