@@ -739,6 +739,7 @@ def serve_cmd(data_dir: str, db_url: str | None, host: str, port: int, threads: 
       perfrules serve --db postgresql+psycopg://perfrules:密码@127.0.0.1/perfrules
     """
     import logging
+    import signal
 
     from waitress import serve
 
@@ -754,7 +755,13 @@ def serve_cmd(data_dir: str, db_url: str | None, host: str, port: int, threads: 
     if password:
         emit(f"已建立财政局账号 admin，初始密码：{password}")
         emit("此密码只显示这一次：请登录后在“修改密码”中改掉。")
+    def stop(_signum: int, _frame: Any) -> None:   # a service manager's SIGTERM ends it as Ctrl+C does
+        raise KeyboardInterrupt
+    if hasattr(signal, "SIGTERM"):
+        signal.signal(signal.SIGTERM, stop)
     try:
         serve(app, host=host, port=port, threads=threads, ident="perfrules", max_request_body_size=16 * 1024 * 1024)
+    except KeyboardInterrupt:
+        emit("已停止。")
     finally:
         app.extensions["perfrules"]["scorer"].close()
