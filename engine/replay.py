@@ -123,7 +123,7 @@ def text(after: Ruleset, rows: list[Row]) -> str:
     return "\n".join(out)
 
 
-def to_html(after: Ruleset, rows: list[Row]) -> str:
+def to_html(after: Ruleset, rows: list[Row], back: str | None = None) -> str:
     """The replay as a review page: every unit before and after, grade crossings first."""
     from .review import page
     units = []
@@ -138,4 +138,5 @@ def to_html(after: Ruleset, rows: list[Row]) -> str:
                       [], f"{r.before_ruleset} → {after.ref}"])
     failed = [[r.file, r.error or ""] for r in rows if r.error is not None]
     order = [g.label for g in sorted(after.grades, key=lambda g: g.min, reverse=True)]
-    return page(f"规则集变更对比：按 {after.ref} 重新评分", units, failed, [], order, replay={"against": after.ref})
+    return page(f"规则集变更对比：按 {after.ref} 重新评分", units, failed, [], order, replay={"against": after.ref},
+                back=back)

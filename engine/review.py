@@ -32,6 +32,7 @@ class HtmlSink:
         self.roots = [FsPath(r) for r in roots if FsPath(r).is_dir()]
         self.relative = relative_to_roots
         self.units: list[list[Any]] = []
+        self.back: str | None = None   # served live (perfrules serve): a link back to the round
 
     def close(self) -> None:
         pass
@@ -51,7 +52,7 @@ class HtmlSink:
     def finish(self, summary: Any) -> bytes:
         failed = [[self.relative(e["file"], self.roots), e["message"]] for e in summary.errors]
         skipped = [[self.relative(f, self.roots), r] for f, r in summary.skipped]
-        return page("绩效自评复核汇总", self.units, failed, skipped, list(summary.grades())).encode("utf-8")
+        return page("绩效自评复核汇总", self.units, failed, skipped, list(summary.grades()), back=self.back).encode("utf-8")
 
 
 # Column order of a unit record in the page's data (kept in step with the script below).
@@ -60,7 +61,7 @@ FIELDS = ["unit", "file", "kind", "total", "total_n", "grade", "own", "own_n", "
 
 
 def page(title: str, units: list[list[Any]], failed: list[list[str]], skipped: list[list[str]],
-         grade_order: list[str], replay: dict[str, Any] | None = None) -> str:
+         grade_order: list[str], replay: dict[str, Any] | None = None, back: str | None = None) -> str:
     """The page. Figures stay Decimal: written into the data as exact numbers, drawn with Decimal arithmetic.
     `grade_order` is the ruleset's, best first (the labels are the ruleset's, not fixed here)."""
     scored = len(units)
@@ -82,7 +83,8 @@ def page(title: str, units: list[list[Any]], failed: list[list[str]], skipped: l
                   "replay": replay}, indent=None).replace("<", "\\u003c")
     cards_html = "".join(f'<div class="card"><div class="v">{html.escape(v)}</div><div class="k">{html.escape(k)}</div></div>'
                          for k, v in cards)
-    return TEMPLATE.format(title=html.escape(title), date=html.escape(date_cn(rendering_date())), cards=cards_html,
+    link = (f'<p><a href="{html.escape(back)}" style="color:inherit">← 返回轮次</a></p>' if back else "")
+    return TEMPLATE.format(title=html.escape(title), back=link, date=html.escape(date_cn(rendering_date())), cards=cards_html,
                            charts="".join(charts), data=data, script=SCRIPT, style=STYLE)
 
 
@@ -295,7 +297,7 @@ TEMPLATE = """<!DOCTYPE html>
 <style>{style}</style>
 </head>
 <body>
-<header><h1>{title}</h1><p>perfrules 生成于 {date}。数字均为精确值；图表仅供一览。</p></header>
+<header>{back}<h1>{title}</h1><p>perfrules 生成于 {date}。数字均为精确值；图表仅供一览。</p></header>
 <main>
 <section class="cards">{cards}</section>
 <section class="charts">{charts}</section>

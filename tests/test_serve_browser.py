@@ -184,6 +184,8 @@ def test_bureau_and_unit_paths(server, browser, tmp_path):
     bureau.page.wait_for_selector("body[data-ready=true]")
     assert "甲单位" in bureau.page.locator("#rows").text_content()
     bureau.shot("serve-review.png")
+    bureau.page.click("text=← 返回轮次")
+    assert bureau.page.url == round_url
     bureau.close()
 
     # The unit whose submission was returned sees the comment.

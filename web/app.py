@@ -722,7 +722,7 @@ def round_review(rid: int) -> Any:
     rnd = round_or_404(rid)
     rows, failed, _ = _county(rnd)
     g.csp = security.review_csp()
-    return Response(work.county_outputs(rows, failed, "html"), mimetype="text/html")
+    return Response(work.county_outputs(rows, failed, "html", back=url_for("round_view", rid=rnd.id)), mimetype="text/html")
 
 
 @access("bureau")
@@ -788,7 +788,7 @@ def round_replay(rid: int) -> Any:
             row.after_total, row.after_grade = Decimal(later.total or "0"), later.grade   # ok: total is set
         rows.append(row)
     g.csp = security.review_csp()
-    return Response(to_html(after, rows), mimetype="text/html")
+    return Response(to_html(after, rows, back=url_for("round_view", rid=rnd.id)), mimetype="text/html")
 
 
 @access("bureau")
