@@ -426,3 +426,17 @@ def test_scoring_in_worker_processes_gives_the_same_record(tmp_path):
     finally:
         app.extensions["perfrules"]["scorer"].close()
         app.extensions["perfrules"]["engine"].dispose()
+
+
+def test_a_ruleset_broken_on_disk_is_said_not_a_500(round_, monkeypatch):
+    from perfrules.engine.errors import Location, error
+    from perfrules.web import work
+
+    def broken(*_a, **_k):
+        raise error("规则集 cn/unit-overall@2024.1 没有通过检查：分值合计不是 100", Location("rulesets/x.yaml", 7))
+    monkeypatch.setattr(work, "ruleset", broken)
+    name = "甲单位"
+    unit = as_unit(round_, name)
+    resp = _upload(unit, round_.units[name]["entry_id"], "a.yaml", clean_for(name))
+    assert resp.status_code == 422 and "没有通过检查" in resp.text and "rulesets/x.yaml:7" in resp.text
+    assert unit.get("/my").status_code == 200

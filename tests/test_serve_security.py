@@ -128,3 +128,23 @@ def test_hostile_corpus_through_the_web(tmp_path):
     # Still answering, for everyone.
     assert as_bureau(c).get(f"/rounds/{c.round_id}").status_code == 200
     assert re.search(r"v\d+", unit.get(f"/entries/{entry}").get_data(as_text=True))
+
+
+@pytest.mark.slow
+def test_hostile_office_files_as_a_unit_list(tmp_path):
+    """The unit-list reader (CSV or xlsx) is a reader too: every hostile Office file gets a clear 400, the
+    server goes on answering, and nothing is added."""
+    app, password = make_app(tmp_path, "sqlite")
+    c = county(app, password, names=("甲单位",))
+    bureau = as_bureau(c)
+    office = tmp_path / "office"
+    office.mkdir()
+    for name in write_all(office):
+        data = (office / name).read_bytes()
+        for upload_name in (name if name.endswith(".xlsx") else name + ".xlsx", "名单.csv"):
+            resp = post(bureau, f"/rounds/{c.round_id}/units", files={"file": (upload_name, data)})
+            text = resp.get_data(as_text=True)
+            assert resp.status_code == 400, (upload_name, resp.status_code)
+            assert "名单" in text and "Traceback" not in text and "内部错误" not in text, upload_name
+    page = bureau.get(f"/rounds/{c.round_id}").get_data(as_text=True)
+    assert page.count("重置密码") == 1   # still the one unit

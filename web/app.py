@@ -176,6 +176,10 @@ def _install(app: App) -> None:
         title, text = texts.get(exc.code or 500, ("请求未能完成", "请返回上一页重试。"))
         return _message(exc.code or 500, title, text)
 
+    @app.errorhandler(PerfrulesError)
+    def user_error(exc: PerfrulesError) -> Any:   # e.g. the round's ruleset file was broken on disk since
+        return _message(422, "无法完成：规则集或文件有问题", str(exc.first))
+
     @app.errorhandler(Exception)
     def internal_error(exc: Exception) -> Any:   # never a stack trace in a response; the log has it
         log.exception("internal error on %s %s", request.method, request.path)
@@ -250,6 +254,12 @@ def upload_for(uid: int) -> tuple[Upload, Entry]:
     return upload, entry_for(upload.entry_id)
 
 
+def current(entry: Entry, rnd: Round) -> tuple[Upload | None, Scoring | None]:
+    """An entry's latest upload (the one that counts) and its scoring under the round's ruleset."""
+    upload = latest_upload(entry.id)
+    return upload, scoring_of(upload.id, rnd.ruleset_ref) if upload else None
+
+
 def latest_upload(entry_id: int) -> Upload | None:
     return db().scalars(select(Upload).where(Upload.entry_id == entry_id).order_by(Upload.version.desc()).limit(1)).first()
 
@@ -273,8 +283,7 @@ def entry_rows(rnd: Round) -> list[dict[str, Any]]:
     entries = db().execute(select(Entry, Unit).join(Unit, Unit.id == Entry.unit_id).where(Entry.round_id == rnd.id)
                            .order_by(Unit.name)).all()
     for entry, unit in entries:
-        upload = latest_upload(entry.id)
-        scoring = scoring_of(upload.id, rnd.ruleset_ref) if upload else None
+        upload, scoring = current(entry, rnd)
         result = work.load_result(scoring.result) if scoring else {}
         row = result.get("row") or {}
         out.append({"entry": entry, "unit": unit, "upload": upload, "scoring": scoring, "row": row,
@@ -426,8 +435,7 @@ def my() -> Any:
     rows = []
     for entry, rnd in db().execute(select(Entry, Round).join(Round, Round.id == Entry.round_id)
                                    .where(Entry.unit_id == g.user.unit_id).order_by(Round.year.desc(), Round.id.desc())).all():
-        upload = latest_upload(entry.id)
-        scoring = scoring_of(upload.id, rnd.ruleset_ref) if upload else None
+        upload, scoring = current(entry, rnd)
         rows.append({"entry": entry, "rnd": rnd, "upload": upload, "scoring": scoring, "status": status_of(entry, scoring)})
     return render_template("my.html", rows=rows, unit=db().get(Unit, g.user.unit_id))
 
@@ -478,8 +486,7 @@ def entry_upload(eid: int) -> Any:
 def entry_submit(eid: int) -> Any:
     entry = entry_for(eid)
     rnd = db().get(Round, entry.round_id)
-    upload = latest_upload(entry.id)
-    scoring = scoring_of(upload.id, rnd.ruleset_ref) if upload else None
+    upload, scoring = current(entry, rnd)
     if rnd.closed_at is not None or entry.state not in ("open", "returned"):
         return _message(409, "不能送审", "本轮已结束，或已送审。")
     if upload is None or scoring is None or not scoring.ok or scoring.errors:
@@ -494,12 +501,16 @@ def entry_submit(eid: int) -> Any:
 
 @access("bureau")
 def rounds() -> Any:
-    from perfrules.engine.ruleset import index, search_path
     if request.method == "POST":
         return _create_round()
     all_rounds = db().scalars(select(Round).order_by(Round.id.desc())).all()
-    refs = sorted({f"{e.id}@{e.version}" for e in index(search_path(_ext()["dirs"]))})
-    return render_template("rounds.html", rounds=all_rounds, refs=refs, note="", year=dt.date.today().year - 1)
+    return render_template("rounds.html", rounds=all_rounds, refs=_ruleset_refs(), note="", year=dt.date.today().year - 1)
+
+
+def _ruleset_refs() -> list[str]:
+    """Every ruleset on the search path as id@version, for the choices of a round and of a replay."""
+    from perfrules.engine.ruleset import index, search_path
+    return sorted({f"{e.id}@{e.version}" for e in index(search_path(_ext()["dirs"]))})
 
 
 def _create_round() -> Any:
@@ -536,8 +547,7 @@ def round_view(rid: int) -> Any:
     counts = {s: sum(r["status"] == s for r in rows) for s in STATUS_ORDER}
     wanted = request.args.get("status")
     shown = [r for r in rows if r["status"] == wanted] if wanted in STATUS else rows
-    from perfrules.engine.ruleset import index, search_path
-    refs = sorted({f"{e.id}@{e.version}" for e in index(search_path(_ext()["dirs"]))})
+    refs = _ruleset_refs()
     current_sha = None
     try:
         current_sha = work.ruleset(rnd.ruleset_ref, _ext()["dirs"]).sha256
