@@ -36,21 +36,21 @@ ERROR_COLUMNS = [("file", "文件"), ("line", "行"), ("message", "错误"), ("h
 TOP = 10
 
 
-Job = tuple[str, "str | None", tuple[str, ...], bool]
+Job = tuple[str, "str | None", tuple[str, ...], bool, bool]   # file, ruleset ref, dirs, trust, detail
 
 
 def score_one(job: Job) -> dict[str, Any]:
     """Worker: one file to one row (or one error). Never raises: whatever goes wrong with one file, that
     file alone fails, with a message, and the run goes on. The ruleset is the bureau's (`--ruleset`, or the
     applicable one), not the one a submission names, unless the run trusts submissions."""
-    file, ref, dirs, trust = job
+    file, ref, dirs, trust, detail = job
     name = display_path(file)
     install_context()
     try:
         sub = load_submission(file, name)
         rs, notes = choose_ruleset(sub, ref, dirs, trust)
         card = with_notes(check(sub, rs), notes)
-        return _row(name, sub, card, rs)
+        return _row(name, sub, card, rs, detail)
     except PerfrulesError as exc:
         d = exc.first
         return {"file": name, "error": True, "line": d.location.line, "message": d.message, "hint": d.hint or ""}
@@ -62,24 +62,28 @@ def score_one(job: Job) -> dict[str, Any]:
 DETAIL = ("findings", "categories", "own_grade")   # for the workbook's and the review page's sheets only
 
 
-def _row(name: str, sub: Any, card: Any, rs: Any) -> dict[str, Any]:
+def _row(name: str, sub: Any, card: Any, rs: Any, detail: bool = True) -> dict[str, Any]:
+    """A file's summary row; with `detail`, also its findings (as text), category scores and own grade, for
+    the sinks that show them. Without, no finding's sentence is ever built nor sent between processes."""
     stated = _stated_total(sub.data.get("stated") or {})
     counts = card.counts()
-    block = sub.data.get("stated") or {}
-    own_grade = (block.get("table") or {}).get("grade") or (block.get("narrative") or {}).get("grade")
-    if own_grade is not None:   # by the ruleset's label when it is one of its aliases (优秀 → 优)
-        named = rs.grade_named(str(own_grade))
-        own_grade = named.label if named is not None else str(own_grade)
-    return {
+    row = {
         "file": name, "error": False, "unit": sub.unit, "year": sub.year, "kind": sub.kind,
         "ruleset": f"{card.ruleset_id}@{card.ruleset_version}", "total": card.total, "grade": card.grade,
         "stated_total": stated, "difference": None if stated is None else stated - card.total,
         "errors": counts["error"], "warnings": counts["warning"],
         "budget": sub.budget_total("budget"), "rate": _rate(sub),
-        "own_grade": own_grade,
-        "findings": [(SEVERITY_LABELS[f.severity], f.code, f.message, _where(f.location)) for f in card.findings],
-        "categories": [(c.label, c.points, c.score, c.self_score) for c in card.categories],
     }
+    if detail:
+        block = sub.data.get("stated") or {}
+        own_grade = (block.get("table") or {}).get("grade") or (block.get("narrative") or {}).get("grade")
+        if own_grade is not None:   # by the ruleset's label when it is one of its aliases (优秀 → 优)
+            named = rs.grade_named(str(own_grade))
+            own_grade = named.label if named is not None else str(own_grade)
+        row["own_grade"] = own_grade
+        row["findings"] = [(SEVERITY_LABELS[f.severity], f.code, f.message, _where(f.location)) for f in card.findings]
+        row["categories"] = [(c.label, c.points, c.score, c.self_score) for c in card.categories]
+    return row
 
 
 def _rate(sub: Any) -> Decimal | None:
@@ -158,7 +162,8 @@ def _reverse_key(text: str) -> tuple[int, ...]:
 def run(files: Collected, ref: str | None, dirs: Iterable[str], jobs: int, sink: "Sink",
         progress: Callable[[int], None] | None = None, trust_submission: bool = False) -> Summary:
     """Score every file into `sink`, row by row in file order (the order `collect` sorts them in)."""
-    work: list[Job] = [(os.fspath(f), ref, tuple(dirs), trust_submission) for f in files.files]
+    detail = sink.detail
+    work: list[Job] = [(os.fspath(f), ref, tuple(dirs), trust_submission, detail) for f in files.files]
     summary = Summary()
     summary.skipped = files.skipped
     remember_lookups()
@@ -200,6 +205,8 @@ def _cell(value: Any) -> str:
 class Sink(Protocol):
     """Receives rows as they are scored and turns them into the output file's bytes at the end."""
 
+    detail: bool   # the rows must carry DETAIL (findings as text, category scores, own grade)
+
     def add(self, row: dict[str, Any]) -> None: ...
 
     def finish(self, summary: Summary) -> bytes: ...
@@ -209,11 +216,16 @@ class Sink(Protocol):
 
 
 class CsvSink:
+    detail = False
+
     def close(self) -> None:
         pass
 
     def __init__(self, roots: Iterable[str | FsPath] = ()) -> None:
-        self.buf = io.StringIO()
+        # Rows are kept encoded (UTF-8), not as text: a county's Chinese summary takes a third of the memory.
+        self.raw = io.BytesIO()
+        self.buf = io.TextIOWrapper(self.raw, encoding="utf-8", newline="", write_through=True)
+        self.buf.write("\ufeff")   # a BOM so that Excel and WPS open the Chinese headers as UTF-8
         self.writer = csv.writer(self.buf, lineterminator="\n")
         self.writer.writerow([label for _, label in COLUMNS] + ["错误信息"])
 
@@ -229,11 +241,12 @@ class CsvSink:
                 self.writer.writerow([""] * (len(COLUMNS) - 1) + [_cell(file), _cell(f"重复提交：{unit} {year} 年度 {KIND_LABELS.get(kind, kind)}")])
         for file, reason in summary.skipped:
             self.writer.writerow([""] * (len(COLUMNS) - 1) + [_cell(file), _cell("未读取：" + reason)])
-        # A BOM so that Excel and WPS open the Chinese headers as UTF-8.
-        return ("\ufeff" + self.buf.getvalue()).encode("utf-8")
+        return self.raw.getvalue()
 
 
 class JsonSink:
+    detail = False
+
     def close(self) -> None:
         pass
 
@@ -282,6 +295,8 @@ class XlsxSink:
     paths relative to the batch root, a 问题清单 with one row per finding, 分类得分 per unit and category with
     the differences coloured, and native charts (grades by the unit's own account and by the rule; own total
     against rule total). openpyxl in write-only mode: rows go to temporary files as they come."""
+
+    detail = True
 
     def __init__(self, roots: Iterable[str | FsPath] = ()) -> None:
         import tempfile

@@ -27,6 +27,8 @@ ONE_PLACE = Decimal("0.1")
 class HtmlSink:
     """Collects the batch rows (compactly) and writes the review page at the end."""
 
+    detail = True
+
     def __init__(self, roots: Iterable[str | FsPath] = ()) -> None:
         from .batch import relative_to_roots
         self.roots = [FsPath(r) for r in roots if FsPath(r).is_dir()]

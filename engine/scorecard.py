@@ -13,20 +13,51 @@ SEVERITIES = ("error", "warning", "info")
 SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
 
 
-@dataclass(frozen=True)
 class Finding:
-    severity: str          # error | warning | info
-    code: str              # stable, e.g. W-SELF-SCORE
-    message: str           # Chinese, names the figures involved
-    location: Location = field(default_factory=Location)
-    subject: str | None = None   # the indicator or category it is about
+    """One thing a reviewer should see: severity, a stable code, a Chinese message, where, and about what.
+
+    The message may be given as a function that builds it: the scorer defers the sentences of its
+    findings (they name figures and repeat the score's explanation), so a batch that only counts findings
+    never formats them. `message` is always the text; two findings are equal when all five parts are."""
+
+    __slots__ = ("severity", "code", "_message", "location", "subject")
+
+    def __init__(self, severity: str, code: str, message: "str | Callable[[], str]",
+                 location: Location | None = None, subject: str | None = None) -> None:
+        self.severity = severity          # error | warning | info
+        self.code = code                  # stable, e.g. W-SELF-SCORE
+        self._message = message           # Chinese, names the figures involved
+        self.location = location if location is not None else Location()
+        self.subject = subject            # the indicator or category it is about
+
+    @property
+    def message(self) -> str:
+        if not isinstance(self._message, str):
+            self._message = self._message()
+        return self._message
+
+    def _key(self) -> tuple[Any, ...]:
+        return (self.severity, self.code, self.message, self.location, self.subject)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Finding) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (f"Finding(severity={self.severity!r}, code={self.code!r}, message={self.message!r}, "
+                f"location={self.location!r}, subject={self.subject!r})")
 
     def sort_key(self) -> tuple[str, int, int, str]:
-        return (self.location.file or "", self.location.line or 0, SEVERITIES.index(self.severity), self.code)
+        return (self.location.file or "", self.location.line or 0, _RANK[self.severity], self.code)
 
     def to_json(self) -> dict[str, Any]:
         return {"severity": self.severity, "code": self.code, "message": self.message,
                 "subject": self.subject, "location": self.location.to_json()}
+
+
+_RANK = {s: i for i, s in enumerate(SEVERITIES)}
 
 
 @dataclass(slots=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Callable
 
 from . import __version__
 from .errors import Location, PerfrulesError, did_you_mean, error
@@ -429,10 +429,10 @@ class _Scorer:
         result.share = outcome.share
         for note in outcome.notes:
             self._finding(note.severity, note.code, f"指标“{name}”：{note.message}", row.location, name)
-        if row.self_score is not None and row.self_score != score_:
-            self._finding("warning", "W-SELF-SCORE",
-                          f"指标“{name}”：单位自评 {fmt(row.self_score)} 分，按规则应得 {fmt(score_)} 分"
-                          f"（{result.explanation}）", row.location, name)
+        own = row.self_score
+        if own is not None and own != score_:   # the sentence is built when it is shown (see Finding)
+            self._finding("warning", "W-SELF-SCORE", lambda: f"指标“{name}”：单位自评 {fmt(own)} 分，按规则应得 "
+                          f"{fmt(score_)} 分（{result.explanation}）", row.location, name)
         return result
 
     def _unscorable(self, cat: Category, row: Row, ref: MethodRef | None, reason: str, source: str,
@@ -473,7 +473,8 @@ class _Scorer:
                               self.sub.doc.loc(("stated", key, "total")), label)
         return out
 
-    def _finding(self, severity: str, code: str, message: str, location: Location, subject: str | None = None) -> None:
+    def _finding(self, severity: str, code: str, message: "str | Callable[[], str]", location: Location,
+                 subject: str | None = None) -> None:
         self.findings.append(Finding(severity, code, message, location, subject))
 
     def _provenance(self) -> dict[str, Any]:
