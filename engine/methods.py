@@ -204,11 +204,13 @@ def _numbers(inp: MethodInput) -> tuple[Decimal, Decimal, str | None]:
         raise Unscorable("缺少年度指标值")
     if a is None:
         raise Unscorable("缺少实际完成值")
-    if not t.is_number:
+    if t.number is None:
         raise Unscorable(f"年度指标值 '{t.text}' 不是数值，无法按数值方法评分")
-    if not a.is_number:
+    if a.number is None:
         raise Unscorable(f"实际完成值 '{a.text}' 是文字，目标是数值 '{t.text}'，无法比较")
-    assert t.number is not None and a.number is not None
+    tu, au = t.unit, a.unit
+    if tu == au and (tu is not None or not inp.rate):   # the common case: one unit, no fraction to resolve
+        return t.number, a.number, tu
     (tn, tu), (an, au) = _fractions(inp, t, a)
     if not convertible(tu, au):
         raise Unscorable(f"单位不一致：目标为 {tu}，实际为 {au}")

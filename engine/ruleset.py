@@ -54,11 +54,16 @@ class Rounding:
     mode: str = "half-up"
     grade_on: str = "rounded"
 
+    def __post_init__(self) -> None:   # the quantum and mode looked up once, not per score
+        object.__setattr__(self, "_score_q", _QUANTUM[self.decimals])
+        object.__setattr__(self, "_total_q", _QUANTUM[self.total_decimals])
+        object.__setattr__(self, "_mode", _ROUNDING[self.mode])
+
     def score(self, x: Decimal) -> Decimal:
-        return x.quantize(_QUANTUM[self.decimals], rounding=_ROUNDING[self.mode])
+        return x.quantize(self._score_q, rounding=self._mode)   # type: ignore[attr-defined]
 
     def total(self, x: Decimal) -> Decimal:
-        return x.quantize(_QUANTUM[self.total_decimals], rounding=_ROUNDING[self.mode])
+        return x.quantize(self._total_q, rounding=self._mode)   # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -193,6 +198,8 @@ class Ruleset:
     parent: str | None = None
     # (category key, operator) → method: filled by the scorer, valid for this compiled ruleset only.
     method_memo: dict[tuple[str, str], MethodRef | None] = field(default_factory=dict, repr=False)
+    # The unit's 一级/二级… labels → (category, labels with a printed weight): filled by the scorer likewise.
+    placement_memo: dict[tuple[str, ...], tuple[Any, tuple[Any, ...]]] = field(default_factory=dict, repr=False)
 
     @property
     def ref(self) -> str:

@@ -23,6 +23,8 @@ from .targets import Value, decimal_or_none, label_key, parse_value, split_weigh
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
+_UNSET: Any = object()
+_NO_FACTS: dict[str, Any] = {}   # a unit's own row has no facts; shared, never written to
 
 
 @dataclass
@@ -117,9 +119,24 @@ class _Scorer:
                 self.placed[cat.key].fixed.append((ind, claimed.get(ind.key)))
 
     def _category_of(self, row: Row) -> Category:
+        # Where a row goes depends on its labels alone: found once per compiled ruleset, then looked up (the
+        # labels whose printed weight, 产出指标(50分), is to be checked are remembered with it).
+        levels = tuple(row.levels)
+        placed = self.rs.placement_memo.get(levels)
+        if placed is None:
+            placed = self._place(row)
+            if len(self.rs.placement_memo) < 4096:
+                self.rs.placement_memo[levels] = placed
+        node, weighted = placed
+        for label, depth, cat in weighted:
+            self._check_printed_weight(row, label, depth, cat)
+        return node
+
+    def _place(self, row: Row) -> tuple[Category, tuple[tuple[str, int, Category], ...]]:
         node: Category | None = None
         index = self.rs.root_index
         children = self.rs.categories
+        weighted: list[tuple[str, int, Category]] = []
         for depth, label in enumerate(row.levels):
             wanted = label_key(label)
             match = index.get(wanted)
@@ -132,7 +149,8 @@ class _Scorer:
                 if node is not None and node.accepts_own and not node.children:
                     break  # a finer label than the ruleset distinguishes: kept for display only
                 raise self._unknown_label(row, label, depth, children)
-            self._check_printed_weight(row, label, depth, match)
+            if split_weight(label)[1] is not None:
+                weighted.append((label, depth, match))
             node, children, index = match, match.children, match.child_index
         if node is None and not row.levels and self.rs.flat_category:   # a flat table: one category for all rows
             node = self.rs.categories_by_key[self.rs.flat_category]
@@ -147,7 +165,7 @@ class _Scorer:
             choices = "、".join(c.label for c in node.children) or "（该类别只接受规则集规定的指标）"
             raise error(f"指标“{row.label}”归入“{node.label}”，但该类别不接受单位自设指标", row.location,
                         f"请填写下一级指标标签：{choices}", code="E-CATEGORY")
-        return node
+        return node, tuple(weighted)
 
     def _check_printed_weight(self, row: Row, label: str, depth: int, cat: Category) -> None:
         """`产出指标(50分)`: the weight a unit printed in its label is checked against the ruleset's."""
@@ -220,11 +238,15 @@ class _Scorer:
 
     # ------------------------------------------------------------------ scoring categories
     def _category(self, cat: Category, absent: set[str], moved: dict[str, Decimal], depth: int) -> CategoryResult:
-        children = [self._category(c, absent, moved, depth + 1) for c in cat.children]
+        children = [self._category(c, absent, moved, depth + 1) for c in cat.children] if cat.children else []
         leaf = self.placed[cat.key]
-        indicators = [self._fixed(cat, ind, row) for ind, row in leaf.fixed]
-        indicators += [self._own(cat, row) for row in leaf.rows]
-        self.results.extend(indicators)
+        indicators = [self._fixed(cat, ind, row) for ind, row in leaf.fixed] if leaf.fixed else []
+        if leaf.rows:
+            own = self._own
+            indicators += [own(cat, row) for row in leaf.rows]
+            self.results.extend(indicators)
+        elif indicators:
+            self.results.extend(indicators)
         if cat.key in absent:
             return self._absent_result(cat, depth, children, moved.get(cat.key, ZERO))
         # One pass over the contents (this runs for every category of every submission).
@@ -244,19 +266,23 @@ class _Scorer:
                 own_total, own_seen = own_total + c.self_score, True
         for i in indicators:
             if i.status == "not-applicable":
-                na_points += i.points or ZERO
+                if i.points is not None:
+                    na_points += i.points
                 continue
-            content_points += i.points or ZERO
-            content_score += i.score or ZERO
+            if i.points is not None:
+                content_points += i.points
+            if i.score is not None:
+                content_score += i.score
             if i.self_score is not None:
                 own_total, own_seen = own_total + i.self_score, True
         pending = ZERO
+        received = moved.get(cat.key) if moved else None
         if cat.points is None:
             points, pending = content_points, na_points
         else:
-            points = cat.points + moved.get(cat.key, ZERO) - na_points + child_delta
+            points = cat.points + (received if received is not None else ZERO) - na_points + child_delta
         score_ = self._reconcile(cat, points, content_points, content_score, indicators, children)
-        note = f"含转入的 {fmt(moved[cat.key])} 分" if moved.get(cat.key) else ""
+        note = f"含转入的 {fmt(received)} 分" if received else ""
         return CategoryResult(cat.key, cat.label, points, cat.points, content_points, score_,
                               own_total if own_seen else None, "scored", note, children, indicators, depth, pending)
 
@@ -313,8 +339,11 @@ class _Scorer:
     # ------------------------------------------------------------------ scoring indicators
     def _own(self, cat: Category, row: Row) -> IndicatorResult:
         op = self._operator(cat, row.target, row)
-        ref = self._method_for(cat, None, op)
-        return self._indicator(cat, row.label, row.points, row, row.target, row.actual, op, ref, "unit", {})
+        memo = self.rs.method_memo
+        ref = memo.get((cat.key, op), _UNSET)
+        if ref is _UNSET:
+            ref = self._method_for(cat, None, op)
+        return self._indicator(cat, row.name or row.label, row.points, row, row.target, row.actual, op, ref, "unit", _NO_FACTS)
 
     def _fixed(self, cat: Category, ind: FixedIndicator, row: Row | None) -> IndicatorResult:
         facts: dict[str, Any] = {}
@@ -405,11 +434,10 @@ class _Scorer:
             return self._unscorable(cat, row, ref, f"未填写{'、'.join(blank)}", source)
         if ref is None:
             return self._unscorable(cat, row, None, f"规则集没有为比较符“{op}”指定评分方法", source)
-        inp = MethodInput(points=points, target=target, actual=actual, self_score=row.self_score, op=op,
-                          raw_actual=row.raw_actual, facts=facts, fractions=self.rs.fractions,
-                          rate=self.rs.is_rate(name), year=self.sub.year)
+        inp = MethodInput(points, target, actual, row.self_score, op, row.raw_actual, facts, self.rs.fractions,
+                          self.rs.is_rate(name), self.sub.year, [])
         try:
-            outcome = ref.run(inp)
+            outcome = ref.method.func(inp, ref.params)   # MethodRef.run, without its frame
         except Unscorable as exc:
             return self._unscorable(cat, row, ref, exc.reason, source, exc.code)
         except ArithmeticError as exc:   # a Decimal trap: the row's numbers, not the engine, are out of range
@@ -446,13 +474,13 @@ class _Scorer:
 
     def _result(self, cat: Category, row: Row, name: str, method: str | None, score_: Decimal | None,
                 explanation: Any, status: str, source: str, inputs: Any, met: bool | None) -> IndicatorResult:
+        # Positional, in the field order of IndicatorResult (this runs for every row of every submission).
+        target, actual = row.target, row.actual
         return IndicatorResult(
-            name=name, category=cat.label, category_path=cat.label_path, points=row.points, score=score_,
-            self_score=row.self_score, method=method, explanation_=explanation,
-            target=row.target.text if row.target else _raw_text(row.raw_target),
-            actual=row.actual.text if row.actual else _raw_text(row.raw_actual),
-            inputs_=inputs, status=status, source=source, location=row.location, met=met,
-        )
+            name, cat.label, cat.label_path, row.points, score_, row.self_score, method, explanation,
+            target.text if target is not None else _raw_text(row.raw_target),
+            actual.text if actual is not None else _raw_text(row.raw_actual),
+            inputs, status, source, row.location, met)
 
     # ------------------------------------------------------------------ stated figures
     def _stated(self, total: Decimal, grade: str, cats: list[CategoryResult]) -> list[Stated]:
@@ -468,8 +496,7 @@ class _Scorer:
             value = Decimal(block["total"]) if block.get("total") is not None else None
             out.append(Stated(label, value, decimal_or_none(block.get("max")), block.get("grade")))
             if value is not None and value != total:
-                self._finding("warning", "W-STATED-TOTAL",
-                              f"{label} {fmt(value)} 分，按规则计算为 {fmt(total)} 分，相差 {fmt(value - total)} 分",
+                self._finding("warning", "W-STATED-TOTAL", _stated_message(label, value, total),
                               self.sub.doc.loc(("stated", key, "total")), label)
         return out
 
@@ -483,6 +510,10 @@ class _Scorer:
             "input_sha256": self.sub.doc.sha256, "input_encoding": self.sub.doc.encoding,
             "engine": f"perfrules {__version__}",
         }
+
+
+def _stated_message(label: str, value: Decimal, total: Decimal) -> Callable[[], str]:
+    return lambda: f"{label} {fmt(value)} 分，按规则计算为 {fmt(total)} 分，相差 {fmt(value - total)} 分"
 
 
 def _raw_text(raw: Any) -> str | None:

@@ -44,8 +44,8 @@ class Row:
     @property
     def blank(self) -> bool:
         """A placeholder row: no name and nothing to score (an empty line of the printed table)."""
-        return not self.name and all(v is None for v in (self.target, self.actual, self.points, self.self_score)) \
-            and not self.raw_actual
+        return not self.name and self.target is None and self.actual is None and self.points is None \
+            and self.self_score is None and not self.raw_actual
 
 
 @dataclass
@@ -58,6 +58,7 @@ class Submission:
     ruleset: str | None
     rows: list[Row]
     data: dict[str, Any] = field(repr=False, default_factory=dict)
+    _totals: dict[tuple[str, str], Decimal | None] = field(repr=False, compare=False, default_factory=dict)
 
     @property
     def file(self) -> str:
@@ -65,7 +66,14 @@ class Submission:
 
     def budget_total(self, which: str, part: str = "total") -> Decimal | None:
         """budget / budget_initial / spent, as 总额 (`part` total) or 财政拨款 / 其他资金 (fiscal / other): the
-        stated 金额合计 line, else the sum of the tasks."""
+        stated 金额合计 line, else the sum of the tasks. Summed once per submission (the data is not changed
+        after it is built)."""
+        key = (which, part)
+        if key not in self._totals:
+            self._totals[key] = self._budget_total(which, part)
+        return self._totals[key]
+
+    def _budget_total(self, which: str, part: str) -> Decimal | None:
         budget = self.data.get("budget") or {}
         stated = ((budget.get("total") or {}).get(which) or {}).get(part)
         if stated is not None:
@@ -116,33 +124,31 @@ def build(doc: Document) -> Submission:
 
 
 def _row(doc: Document, i: int, raw: dict[str, Any]) -> Row:
+    get = raw.get   # this runs for every row of every submission: each key is read once
     path: Path = ("indicators", i)
-    levels = [x for x in (raw.get("levels") or [raw.get("level1"), raw.get("level2")]) if x]
-    name = str(raw.get("name") or "").strip()
-    unit = raw.get("unit")
+    levels = get("levels") or [get("level1"), get("level2")]
+    name = str(get("name") or "").strip()
+    unit = get("unit")
+    target, actual = get("target"), get("actual")
     return Row(
-        index=i, levels=[str(x) for x in levels], name=name, key=raw.get("key"),
-        target=_value(doc, raw.get("target"), path + ("target",), name, unit),
-        actual=_value(doc, raw.get("actual"), path + ("actual",), name, unit),
-        raw_target=raw.get("target"), raw_actual=raw.get("actual"),
-        points=decimal_or_none(raw.get("points")), self_score=decimal_or_none(raw.get("self_score")),
-        explanation=raw.get("explanation"), applicable=raw.get("applicable", True),
-        direction=DIRECTIONS.get(raw.get("direction") or ""),
-        path=path, location=doc.loc(path),
+        i, [str(x) for x in levels if x], name, get("key"),
+        _value(doc, target, path, "target", name, unit), _value(doc, actual, path, "actual", name, unit),
+        target, actual, decimal_or_none(get("points")), decimal_or_none(get("self_score")),
+        get("explanation"), get("applicable", True), path, doc.loc(path), DIRECTIONS.get(get("direction") or ""),
     )
 
 
-def _value(doc: Document, raw: Any, path: Path, name: str, unit: str | None) -> Value | None:
+def _value(doc: Document, raw: Any, row: Path, key: str, name: str, unit: str | None) -> Value | None:
     if isinstance(raw, list):
         return None  # a checklist's items; methods read raw_actual
     try:
         value = parse_value(raw)
     except ValueError_ as exc:
-        raise error(f"指标“{name}”的值无法识别：{exc.message}", doc.loc(path), exc.hint, code="E-TARGET") from None
-    if value is not None and unit and value.unit is None and value.is_number:
+        raise error(f"指标“{name}”的值无法识别：{exc.message}", doc.loc(row + (key,)), exc.hint, code="E-TARGET") from None
+    if unit and value is not None and value.unit is None and value.is_number:
         canonical = UNITS.get(normalise(unit))
         if canonical is None:
-            raise error(f"指标“{name}”的计量单位 '{unit}' 无法识别", doc.loc(path[:-1] + ("unit",)),
+            raise error(f"指标“{name}”的计量单位 '{unit}' 无法识别", doc.loc(row + ("unit",)),
                         "可用单位：% 个 份 次 人 元 万元 天 等", code="E-TARGET")
         value = Value(text=value.text, op=value.op, number=value.number, unit=canonical, label=value.label)
     return value
