@@ -35,7 +35,16 @@ def generate(name: str) -> str:
     imported = "from fastjsonschema import JsonSchemaValueException, JsonSchemaValuesException\n"
     assert imported in code
     code = code.replace(imported, LOCAL_EXCEPTIONS)
+    # Each call into a sub-schema's validator formats the item's name (`data.indicators[3]`, through
+    # `.format(**locals())`) before it knows whether the item is invalid. Only the failure's message uses
+    # it, and the message shown is jsonschema's: the prefix is passed on as it is, and no valid document
+    # pays for formatting.
+    code, calls = _ITEM_NAME.subn(r"\1, custom_formats, name_prefix)", code)
+    assert calls, "fastjsonschema's generated calls changed shape: update _ITEM_NAME"
     return head + code + f"\n\nvalidate = {entry.group(1)}\n"
+
+
+_ITEM_NAME = re.compile(r'(validate_\w+\(\w+), custom_formats, \(name_prefix or "data"\) \+ "[^"]*"\.format\(\*\*locals\(\)\)\)')
 
 
 LOCAL_EXCEPTIONS = '''

@@ -167,7 +167,7 @@ def validate_https___perfrules_invalid_schemas_submission_v1_schema_json(data, c
                         if data__budget__tasks_len > 200:
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".budget.tasks must contain less than or equal to 200 items", value=data__budget__tasks, name="" + (name_prefix or "data") + ".budget.tasks", definition={'type': 'array', 'maxItems': 200, 'items': {'type': 'object', 'additionalProperties': False, 'required': ['name'], 'properties': {'name': {'type': 'string', 'maxLength': 500}, 'content': {'type': ['string', 'null'], 'maxLength': 5000}, 'completion': {'$ref': 'https://perfrules.invalid/schemas/submission-v1.schema.json#/$defs/rate'}, 'budget': {'$ref': 'https://perfrules.invalid/schemas/submission-v1.schema.json#/$defs/money'}, 'budget_initial': {'$ref': 'https://perfrules.invalid/schemas/submission-v1.schema.json#/$defs/money'}, 'spent': {'$ref': 'https://perfrules.invalid/schemas/submission-v1.schema.json#/$defs/money'}, 'rate': {'$ref': 'https://perfrules.invalid/schemas/submission-v1.schema.json#/$defs/rate'}, 'points': {'type': ['number', 'string', 'null']}, 'self_score': {'type': ['number', 'string', 'null']}}}}, rule='maxItems')
                         for data__budget__tasks_x, data__budget__tasks_item in enumerate(data__budget__tasks):
-                            validate_https___perfrules_invalid_schemas_submission_v1_schema_json___defs_task(data__budget__tasks_item, custom_formats, (name_prefix or "data") + ".budget.tasks[{data__budget__tasks_x}]".format(**locals()))
+                            validate_https___perfrules_invalid_schemas_submission_v1_schema_json___defs_task(data__budget__tasks_item, custom_formats, name_prefix)
                 if "total" in data__budget_keys:
                     data__budget_keys.remove("total")
                     data__budget__total = data__budget["total"]
@@ -215,7 +215,7 @@ def validate_https___perfrules_invalid_schemas_submission_v1_schema_json(data, c
                 if data__indicators_len > 1000:
                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".indicators must contain less than or equal to 1000 items", value=data__indicators, name="" + (name_prefix or "data") + ".indicators", definition={'type': 'array', 'maxItems': 1000, 'items': {'type': 'object', 'additionalProperties': False, 'required': [], 'properties': {'level1': {'type': ['string', 'null'], 'maxLength': 100}, 'level2': {'type': ['string', 'null'], 'maxLength': 100}, 'levels': {'type': 'array', 'maxItems': 5, 'items': {'type': 'string', 'maxLength': 100}}, 'key': {'type': 'string'}, 'name': {'type': 'string', 'maxLength': 200}, 'target': {'$ref': 'https://perfrules.invalid/schemas/submission-v1.schema.json#/$defs/cell'}, 'actual': {'$ref': 'https://perfrules.invalid/schemas/submission-v1.schema.json#/$defs/cell'}, 'unit': {'type': ['string', 'null']}, 'points': {'$ref': 'https://perfrules.invalid/schemas/submission-v1.schema.json#/$defs/score'}, 'self_score': {'$ref': 'https://perfrules.invalid/schemas/submission-v1.schema.json#/$defs/score'}, 'explanation': {'type': ['string', 'null'], 'maxLength': 5000}, 'applicable': {'type': 'boolean'}, 'direction': {'enum': ['越大越好', '越小越好', '正向', '反向', 'higher', 'lower', None], 'description': '指标方向：越大越好（正向）或越小越好（反向）；年度指标值没写比较符时用它'}}}}, rule='maxItems')
                 for data__indicators_x, data__indicators_item in enumerate(data__indicators):
-                    validate_https___perfrules_invalid_schemas_submission_v1_schema_json___defs_indicator(data__indicators_item, custom_formats, (name_prefix or "data") + ".indicators[{data__indicators_x}]".format(**locals()))
+                    validate_https___perfrules_invalid_schemas_submission_v1_schema_json___defs_indicator(data__indicators_item, custom_formats, name_prefix)
         if "stated" in data_keys:
             data_keys.remove("stated")
             data__stated = data["stated"]
@@ -241,7 +241,7 @@ def validate_https___perfrules_invalid_schemas_submission_v1_schema_json(data, c
                     if data__stated__finance_is_list:
                         data__stated__finance_len = len(data__stated__finance)
                         for data__stated__finance_x, data__stated__finance_item in enumerate(data__stated__finance):
-                            validate_https___perfrules_invalid_schemas_submission_v1_schema_json___defs_finance(data__stated__finance_item, custom_formats, (name_prefix or "data") + ".stated.finance[{data__stated__finance_x}]".format(**locals()))
+                            validate_https___perfrules_invalid_schemas_submission_v1_schema_json___defs_finance(data__stated__finance_item, custom_formats, name_prefix)
                 if "assets" in data__stated_keys:
                     data__stated_keys.remove("assets")
                     data__stated__assets = data__stated["assets"]
@@ -362,7 +362,7 @@ def validate_https___perfrules_invalid_schemas_submission_v1_schema_json(data, c
             if data__narrative_is_list:
                 data__narrative_len = len(data__narrative)
                 for data__narrative_x, data__narrative_item in enumerate(data__narrative):
-                    validate_https___perfrules_invalid_schemas_submission_v1_schema_json___defs_section(data__narrative_item, custom_formats, (name_prefix or "data") + ".narrative[{data__narrative_x}]".format(**locals()))
+                    validate_https___perfrules_invalid_schemas_submission_v1_schema_json___defs_section(data__narrative_item, custom_formats, name_prefix)
         if "notes" in data_keys:
             data_keys.remove("notes")
             data__notes = data["notes"]
@@ -416,7 +416,7 @@ def validate_https___perfrules_invalid_schemas_submission_v1_schema_json___defs_
                 if data__sections_len > 200:
                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".sections must contain less than or equal to 200 items", value=data__sections, name="" + (name_prefix or "data") + ".sections", definition={'type': 'array', 'maxItems': 200, 'items': {'type': 'object', 'additionalProperties': False, 'required': ['title'], 'properties': {'title': {'type': 'string', 'maxLength': 200}, 'body': {'type': ['string', 'null'], 'maxLength': 100000}, 'sections': {'type': 'array', 'maxItems': 200, 'items': {'$ref': 'https://perfrules.invalid/schemas/submission-v1.schema.json#/$defs/section'}}}}}, rule='maxItems')
                 for data__sections_x, data__sections_item in enumerate(data__sections):
-                    validate_https___perfrules_invalid_schemas_submission_v1_schema_json___defs_section(data__sections_item, custom_formats, (name_prefix or "data") + ".sections[{data__sections_x}]".format(**locals()))
+                    validate_https___perfrules_invalid_schemas_submission_v1_schema_json___defs_section(data__sections_item, custom_formats, name_prefix)
         if data_keys:
             raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties", value=data, name="" + (name_prefix or "data") + "", definition={'type': 'object', 'additionalProperties': False, 'required': ['title'], 'properties': {'title': {'type': 'string', 'maxLength': 200}, 'body': {'type': ['string', 'null'], 'maxLength': 100000}, 'sections': {'type': 'array', 'maxItems': 200, 'items': {'type': 'object', 'additionalProperties': False, 'required': ['title'], 'properties': {'title': {'type': 'string', 'maxLength': 200}, 'body': {'type': ['string', 'null'], 'maxLength': 100000}, 'sections': {'type': 'array', 'maxItems': 200, 'items': {'$ref': 'https://perfrules.invalid/schemas/submission-v1.schema.json#/$defs/section'}}}}}}}, rule='additionalProperties')
     return data
@@ -518,11 +518,11 @@ def validate_https___perfrules_invalid_schemas_submission_v1_schema_json___defs_
                         if "points" in data__categories_item_keys:
                             data__categories_item_keys.remove("points")
                             data__categories_item__points = data__categories_item["points"]
-                            validate_https___perfrules_invalid_schemas_submission_v1_schema_json___defs_score(data__categories_item__points, custom_formats, (name_prefix or "data") + ".categories[{data__categories_x}].points".format(**locals()))
+                            validate_https___perfrules_invalid_schemas_submission_v1_schema_json___defs_score(data__categories_item__points, custom_formats, name_prefix)
                         if "score" in data__categories_item_keys:
                             data__categories_item_keys.remove("score")
                             data__categories_item__score = data__categories_item["score"]
-                            validate_https___perfrules_invalid_schemas_submission_v1_schema_json___defs_score(data__categories_item__score, custom_formats, (name_prefix or "data") + ".categories[{data__categories_x}].score".format(**locals()))
+                            validate_https___perfrules_invalid_schemas_submission_v1_schema_json___defs_score(data__categories_item__score, custom_formats, name_prefix)
                         if data__categories_item_keys:
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".categories[{data__categories_x}]".format(**locals()) + " must not contain "+str(data__categories_item_keys)+" properties", value=data__categories_item, name="" + (name_prefix or "data") + ".categories[{data__categories_x}]".format(**locals()) + "", definition={'type': 'object', 'additionalProperties': False, 'required': ['label'], 'properties': {'label': {'type': 'string'}, 'points': {'type': ['number', 'null'], 'minimum': 0}, 'score': {'type': ['number', 'null'], 'minimum': 0}}}, rule='additionalProperties')
         if data_keys:
