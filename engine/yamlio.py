@@ -30,6 +30,7 @@ __all__ = ["MAX_ABS_NUMBER", "MAX_DEPTH", "MAX_FILE_BYTES", "MAX_NODES", "Docume
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _RESOLVED: dict[str, str] = {}   # plain scalar text → its YAML tag: the resolution depends on the text alone
+assert not _BaseLoader.yaml_path_resolvers   # what _Loader.resolve assumes of non-scalars
 
 
 class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
@@ -37,6 +38,10 @@ class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
     repeat the same few hundred texts (100%, 产出指标, ≥90%), and resolving each runs a list of regexes."""
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is yaml.MappingNode:   # a safe loader has no path resolvers: the default tags
+            return "tag:yaml.org,2002:map"
+        if kind is yaml.SequenceNode:
+            return "tag:yaml.org,2002:seq"
         if kind is yaml.ScalarNode and implicit == (True, False):
             tag = _RESOLVED.get(value)
             if tag is None:
@@ -53,6 +58,8 @@ _SCALAR = yaml.constructor.SafeConstructor()
 _PLAIN_INT = re.compile(r"[1-9][0-9]{0,14}|0")
 _PLAIN_INTS: dict[str, int] = {}
 _DECIMALS: dict[str, Decimal] = {}
+_STR, _MAP, _SEQ, _MERGE = _TAG + "str", _TAG + "map", _TAG + "seq", _TAG + "merge"
+_ScalarNode = yaml.ScalarNode
 
 
 @dataclass
@@ -241,27 +248,34 @@ class _Walker:
                         self.doc.loc(path), "请不要用别名反复引用大块内容", code="E-LIMIT")
         if depth > MAX_DEPTH:
             raise _too_deep(self.doc.file, node.start_mark.line + 1, path)
-        self.doc.lines.setdefault(path, node.start_mark.line + 1)
+        lines = self.doc.lines
+        if path not in lines:
+            lines[path] = node.start_mark.line + 1
+        if type(node) is _ScalarNode:   # most nodes: plain text is returned as it is
+            if node.tag == _STR and "\x00" not in node.value:
+                return node.value
+            return self._scalar(node, path)
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path, depth)
         if isinstance(node, yaml.SequenceNode):
-            if node.tag not in (_TAG + "seq",):
+            if node.tag != _SEQ:
                 raise self._bad_tag(node, path)
             return [self.build(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
         return self._scalar(node, path)
 
     def _mapping(self, node: yaml.MappingNode, path: Path, depth: int) -> dict[str, Any]:
-        if node.tag != _TAG + "map":
+        if node.tag != _MAP:
             raise self._bad_tag(node, path)
         out: dict[str, Any] = {}
         merged: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            if key_node.tag == _TAG + "merge":
+            tag = key_node.tag
+            if tag == _MERGE:
                 merged.update(self._merge_source(value_node, path, depth))
                 continue
             if not isinstance(key_node, yaml.ScalarNode):
                 raise error("映射的键必须是简单文字", self.doc.loc(path), code="E-YAML")
-            key = str(self._scalar(key_node, path))
+            key = key_node.value if tag == _STR and "\x00" not in key_node.value else str(self._scalar(key_node, path))
             child = path + (key,)
             if node.flow_style and isinstance(value_node, yaml.ScalarNode) and value_node.value == "" \
                     and value_node.start_mark.index == key_node.end_mark.index:
@@ -295,7 +309,7 @@ class _Walker:
 
     def _scalar(self, node: yaml.Node, path: Path) -> Any:
         tag = node.tag
-        if tag == _TAG + "str":
+        if tag == _STR:
             if "\x00" in node.value:
                 raise error("文字中含有 NUL 控制字符（\\0）", self.doc.loc(path),
                             "NUL 不能出现在自评数据或规则集中；请删去它", code="E-YAML")
