@@ -8,7 +8,8 @@ the median of several runs of both sides (the machine is shared: single runs swi
      from the cyclic GC
      (gc.freeze, collection off while timing) on both sides; both must give the same totals;
   b. `perfrules batch --jobs N` vs an N-process floor that only reads and parses the same files with PyYAML's
-     C loader, for N = 1 and 2, wall time and CPU time (user + system of the whole process tree);
+     C loader, for N = 1 and 2, wall time and CPU time (user + system of the whole process tree); both sides
+     read cached bytecode (perfrules' is written first if missing or stale, whatever PYTHONDONTWRITEBYTECODE says);
   c. peak memory of the whole process tree (the sum over batch and its workers, sampled from /proc) at
      10,000 files vs at 100;
   d. start-up: `perfrules score` on one file vs `python -c "import yaml, click"`, with bytecode cached and
@@ -134,11 +135,17 @@ def _tree_rss_kib(root: int) -> int:
     return total
 
 
+# Commands are measured as installed copies run: reading their bytecode, and writing it when it is missing or
+# stale, whatever the shell sets (PYTHONDONTWRITEBYTECODE=1 would make every run of an edited checkout compile
+# perfrules again, while the floor's PyYAML reads its cached bytecode).
+BYTECODE_ENV = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")}
+
+
 def measure(cmd: list[str]) -> dict:
     """Wall time, CPU time (user + system of the whole tree) and peak tree RSS of one command."""
     before = os.times()
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=BYTECODE_ENV)
     peak = [0]
 
     def sample() -> None:
@@ -189,6 +196,7 @@ def parse_floor(folder: Path, jobs: int) -> dict:
 
 def batch_vs_floor(folder: Path, n: int, repeat: int = 3) -> dict:
     out: dict = {"files": n}
+    run_batch(folder.parent / "small", 1)   # bytecode written before anything is timed
     for jobs in (1, 2):
         batch = [run_batch(folder, jobs) for _ in range(repeat)]
         floor = [parse_floor(folder, jobs) for _ in range(repeat)]
@@ -227,8 +235,7 @@ def startup() -> dict:
         return {"min": min(times), "median": statistics.median(times)}
     # Warm the bytecode cache: write it even where the environment says not to (PYTHONDONTWRITEBYTECODE=1
     # made the first "cached" figures uncached for perfrules' own modules).
-    warm = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")}
-    subprocess.run(score_cmd, stdout=subprocess.DEVNULL, cwd=ROOT, env=warm)
+    subprocess.run(score_cmd, stdout=subprocess.DEVNULL, cwd=ROOT, env=BYTECODE_ENV)
     out = {}
     for label, cached in (("cached", True), ("uncached", False)):
         score, base = timings(score_cmd, cached), timings(base_cmd, cached)
