@@ -24,7 +24,9 @@ ZERO = Decimal(0)
 
 @dataclass(frozen=True)
 class Hit:
-    message: str
+    # The sentence, or a function that builds it when it is shown (the checks that run for every row defer
+    # theirs: a batch that counts findings never formats them; see Finding).
+    message: "str | Callable[[], str]"
     path: Path = ()
     subject: str | None = None
     code: str | None = None     # a more specific code than the check's own, for checks that test several things
@@ -38,18 +40,24 @@ class Context:
     grade_of: Callable[[Decimal], str]
     grade_named: Callable[[str], Any]
     category_named: Callable[[str], Any]
+    _rows: list[tuple[IndicatorResult, Mapping[str, Any]]] | None = None
+    _money: "list[MoneyLine] | None" = None
 
     @property
     def money(self) -> str:
         return self.sub.data.get("money_unit") or "万元"
 
-    def rows(self) -> Iterator[tuple[IndicatorResult, Mapping[str, Any]]]:
-        """Scored indicators that stand for a row of the submission, with that row."""
-        raw_rows = self.sub.data.get("indicators") or []
-        for result in self.card.indicators:
-            path = result.location.path
-            if len(path) == 2 and path[0] == "indicators" and isinstance(path[1], int) and path[1] < len(raw_rows):
-                yield result, raw_rows[path[1]]
+    def rows(self) -> list[tuple[IndicatorResult, Mapping[str, Any]]]:
+        """Scored indicators that stand for a row of the submission, with that row (found once per context:
+        several checks read them)."""
+        if self._rows is None:
+            raw_rows = self.sub.data.get("indicators") or []
+            self._rows = []
+            for result in self.card.indicators:
+                path = result.location.path
+                if len(path) == 2 and path[0] == "indicators" and isinstance(path[1], int) and path[1] < len(raw_rows):
+                    self._rows.append((result, raw_rows[path[1]]))
+        return self._rows
 
 
 @dataclass(frozen=True)
@@ -74,10 +82,17 @@ class CompiledCheck:
     def run(self, ctx: Context) -> list[Finding]:
         out = []
         for hit in self.kind.func(ctx, self.params):
-            text = self.message.replace("{detail}", hit.message) if self.message else hit.message
+            text = _worded(self.message, hit.message) if self.message else hit.message
             code = hit.code if hit.code and self.code == self.kind.code else self.code
             out.append(Finding(self.severity, code, text, ctx.sub.doc.loc(hit.path), hit.subject))
         return out
+
+
+def _worded(template: str, detail: "str | Callable[[], str]") -> "str | Callable[[], str]":
+    """The ruleset's own wording of a check, with the check's sentence put in for {detail}."""
+    if isinstance(detail, str):
+        return template.replace("{detail}", detail)
+    return lambda: template.replace("{detail}", detail())
 
 
 KINDS: dict[str, CheckKind] = {}
@@ -138,22 +153,45 @@ _TOL = Param("tolerance", "decimal", None, doc="允许的误差（默认取规�
 
 # ------------------------------------------------------------------------------------------- sums
 
-def _money_lines(ctx: Context) -> Iterator[tuple[Path, str, Mapping[str, Any]]]:
-    budget = ctx.sub.data.get("budget") or {}
-    for i, t in enumerate(budget.get("tasks") or []):
-        yield ("budget", "tasks", i), t.get("name") or f"第 {i + 1} 项任务", t
-    if budget.get("total"):
-        yield ("budget", "total"), "金额合计", budget["total"]
+@dataclass(frozen=True)
+class MoneyLine:
+    """A task line or the 金额合计 line, with its amounts read as numbers once (block → part → amount)."""
+
+    path: Path
+    name: str
+    raw: Mapping[str, Any]
+    amounts: Mapping[str, Mapping[str, Decimal | None]]
+    is_total: bool
+
+
+def _money_lines(ctx: Context) -> list[MoneyLine]:
+    """Every money line of the submission, tasks first, found once per context (five checks read them)."""
+    if ctx._money is None:
+        budget = ctx.sub.data.get("budget") or {}
+        lines: list[tuple[Path, str, Any, bool]] = [(("budget", "tasks", i), t.get("name") or f"第 {i + 1} 项任务", t, False)
+                 for i, t in enumerate(budget.get("tasks") or [])]
+        if budget.get("total"):
+            lines.append((("budget", "total"), "金额合计", budget["total"], True))
+        ctx._money = [MoneyLine(path, name, raw, {block: _amounts(raw.get(block)) for block, _ in _BLOCKS}, is_total)
+                      for path, name, raw, is_total in lines]
+    return ctx._money
+
+
+def _amounts(money: Any) -> dict[str, Decimal | None]:
+    money = money or {}
+    return {part: _dec(money.get(part)) for part, _ in _MONEY_PARTS}
 
 
 def budget_sums(ctx: Context, p: Mapping[str, Any]) -> Iterator[Hit]:
-    budget = ctx.sub.data.get("budget") or {}
-    tasks, total = budget.get("tasks") or [], budget.get("total") or {}
+    lines = _money_lines(ctx)
+    tasks = [line.amounts for line in lines if not line.is_total]
+    total = next((line.amounts for line in lines if line.is_total), None)
+    if total is None:
+        return
     for block, block_label in _BLOCKS:
-        stated_block = total.get(block) or {}
         for part, part_label in _MONEY_PARTS:
-            stated = _dec(stated_block.get(part))
-            values = [v for t in tasks if (v := _dec((t.get(block) or {}).get(part))) is not None]
+            stated = total[block][part]
+            values = [v for t in tasks if (v := t[block][part]) is not None]
             if stated is None or not values:
                 continue
             summed = sum(values, ZERO)
@@ -164,10 +202,11 @@ def budget_sums(ctx: Context, p: Mapping[str, Any]) -> Iterator[Hit]:
 
 
 def money_split(ctx: Context, p: Mapping[str, Any]) -> Iterator[Hit]:
-    for path, name, line in _money_lines(ctx):
+    for line in _money_lines(ctx):
+        path, name = line.path, line.name
         for block, block_label in _BLOCKS:
-            money = line.get(block) or {}
-            total, fiscal, other = (_dec(money.get(k)) for k in ("total", "fiscal", "other"))
+            money = line.amounts[block]
+            total, fiscal, other = money["total"], money["fiscal"], money["other"]
             if total is not None and fiscal is not None and other is None and fiscal > total + _tol(ctx, p):
                 yield Hit(f"“{name}”{block_label}：财政拨款 {fmt(fiscal)} {ctx.money} 超过总额 {fmt(total)} {ctx.money}"
                           "（其他资金未填）", path + (block,), name)
@@ -211,8 +250,9 @@ def assets_sum(ctx: Context, p: Mapping[str, Any]) -> Iterator[Hit]:
 # ------------------------------------------------------------------------------------------- budget execution
 
 def execution_within_budget(ctx: Context, p: Mapping[str, Any]) -> Iterator[Hit]:
-    for path, name, line in _money_lines(ctx):
-        budget, spent = _dec((line.get("budget") or {}).get("total")), _dec((line.get("spent") or {}).get("total"))
+    for line in _money_lines(ctx):
+        path, name = line.path, line.name
+        budget, spent = line.amounts["budget"]["total"], line.amounts["spent"]["total"]
         if budget is not None and spent is not None and spent - budget > _tol(ctx, p):
             yield Hit(f"“{name}”执行数 {fmt(spent)} {ctx.money} 超过预算数 {fmt(budget)} {ctx.money}", path + ("spent",), name)
 
@@ -231,9 +271,10 @@ def _rate(text: Any) -> Decimal | None:
 
 
 def stated_rates(ctx: Context, p: Mapping[str, Any]) -> Iterator[Hit]:
-    for path, name, line in _money_lines(ctx):
-        stated = _rate(line.get("rate"))
-        budget, spent = _dec((line.get("budget") or {}).get("total")), _dec((line.get("spent") or {}).get("total"))
+    for line in _money_lines(ctx):
+        path, name = line.path, line.name
+        stated = _rate(line.raw.get("rate"))
+        budget, spent = line.amounts["budget"]["total"], line.amounts["spent"]["total"]
         if stated is None or not budget or spent is None:
             continue
         actual = spent / budget * 100
@@ -274,15 +315,13 @@ def deduction_without_explanation(ctx: Context, p: Mapping[str, Any]) -> Iterato
     for result, row in ctx.rows():
         if result.met and result.self_score is not None and result.points is not None \
                 and result.self_score < result.points and not _explained(row):
-            yield Hit(f"指标“{result.name}”已达到目标（{result.target} → {result.actual}），自评扣了 "
-                      f"{fmt(result.points - result.self_score)} 分但没有写扣分原因", result.location.path, result.name)
+            yield Hit(_deducted(result), result.location.path, result.name)
 
 
 def missed_without_explanation(ctx: Context, p: Mapping[str, Any]) -> Iterator[Hit]:
     for result, row in ctx.rows():
         if result.met is False and not _explained(row):
-            yield Hit(f"指标“{result.name}”未达到目标（{result.target} → {result.actual}），没有写偏差原因分析及改进措施",
-                      result.location.path, result.name)
+            yield Hit(_missed(result), result.location.path, result.name)
 
 
 def over_achievement(ctx: Context, p: Mapping[str, Any]) -> Iterator[Hit]:
@@ -290,9 +329,22 @@ def over_achievement(ctx: Context, p: Mapping[str, Any]) -> Iterator[Hit]:
         # `share` is set by the methods where more is better; over-achievement means nothing elsewhere.
         if not result.met or result.share is None or result.share < p["ratio"] or _explained(row):
             continue
-        target, actual = result.inputs.get("target", ""), result.inputs.get("actual", "")
-        yield Hit(f"指标“{result.name}”实际 {actual} 为目标 {target} 的 {fmt(result.share * 100)}%"
-                  f"（≥{fmt(p['ratio'] * 100)}%），目标可能定得过低，应说明原因", result.location.path, result.name)
+        yield Hit(_over(result, result.share, p["ratio"]), result.location.path, result.name)
+
+
+# The per-row sentences, built when shown.
+def _deducted(r: IndicatorResult) -> Callable[[], str]:
+    return lambda: (f"指标“{r.name}”已达到目标（{r.target} → {r.actual}），自评扣了 "
+                    f"{fmt((r.points or ZERO) - (r.self_score or ZERO))} 分但没有写扣分原因")
+
+
+def _missed(r: IndicatorResult) -> Callable[[], str]:
+    return lambda: f"指标“{r.name}”未达到目标（{r.target} → {r.actual}），没有写偏差原因分析及改进措施"
+
+
+def _over(r: IndicatorResult, share: Decimal, ratio: Decimal) -> Callable[[], str]:
+    return lambda: (f"指标“{r.name}”实际 {r.inputs.get('actual', '')} 为目标 {r.inputs.get('target', '')} 的 "
+                    f"{fmt(share * 100)}%（≥{fmt(ratio * 100)}%），目标可能定得过低，应说明原因")
 
 
 def row_completeness(ctx: Context, p: Mapping[str, Any]) -> Iterator[Hit]:
