@@ -500,7 +500,7 @@ def batch(paths: tuple[str, ...], out: str, ruleset_ref: str | None, jobs: int, 
         raise error(f"无法从扩展名 '{Path(out).suffix or '（无）'}' 判断汇总格式", Location(out),
                     "汇总文件请用 .csv、.json、.xlsx 或 .html 结尾")
     found = collect(paths)
-    inputs = found.files + [Path(p) for p in paths]
+    inputs: list[str | Path] = [*found.files, *paths]
     check_output(Path(out), inputs, force)   # before any work: never score a file and then write over it
     sink = make_sink(paths)
     try:

@@ -182,7 +182,7 @@ def fmt(n: Decimal | None) -> str:
     return _fmt(n)
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=4096)
 def _fmt(n: Decimal) -> str:
     # Cached: the same few scores recur in every submission. Safe although 5 == 5.00 share a slot,
     # because both print as "5".

@@ -62,7 +62,7 @@ def replay(paths: Iterable[str | FsPath], against: str, baseline: str | None,
     return after, rows
 
 
-def _replay_one(file: FsPath, after: Ruleset, before_fixed: Ruleset | None, dirs: Iterable[str | FsPath],
+def _replay_one(file: str | FsPath, after: Ruleset, before_fixed: Ruleset | None, dirs: Iterable[str | FsPath],
                 trust_submission: bool) -> Row:
     row = Row(display_path(file))
     try:

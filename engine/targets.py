@@ -202,7 +202,7 @@ def format_number(n: Decimal | None) -> str:
     return text or "0"
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=4096)
 def normalise(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     return re.sub(r"\s+", " ", text).strip()
@@ -212,7 +212,7 @@ _WEIGHT = re.compile(r"\s*\(\s*(\d+(?:\.\d+)?)\s*分\s*\)\s*$")
 _QUOTES = str.maketrans("", "", "\"'“”‘’「」『』《》")
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=1024)
 def split_weight(label: str) -> tuple[str, Decimal | None]:
     """`产出指标(50分)` → (`产出指标`, 50); a label that carries no weight → (label, None)."""
     text = normalise(label)
@@ -222,7 +222,7 @@ def split_weight(label: str) -> tuple[str, Decimal | None]:
     return text[:match.start()], Decimal(match.group(1))
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=1024)
 def label_key(label: str) -> str:
     """What a label is matched by: full-width folded, the printed weight `(50分)` dropped, no spaces, no
     quote marks. `产出 指标`, `产出指标（50分）` and `产出指标` are one label; so are “三公”, "三公" and 三公."""
@@ -237,7 +237,7 @@ def parse_value(raw: Any) -> Value | None:
     return _parse_value(raw)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16384)
 def _parse_text(raw: str) -> Value | None:
     return _parse_value(raw)   # a Value is immutable, so sharing one is safe; a refusal is not cached
 

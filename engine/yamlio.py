@@ -46,7 +46,7 @@ class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
             tag = _RESOLVED.get(value)
             if tag is None:
                 tag = super().resolve(kind, value, implicit)
-                if len(_RESOLVED) < 20_000:
+                if len(_RESOLVED) < 4096 and len(value) <= 40:
                     _RESOLVED[value] = tag
             return tag
         return super().resolve(kind, value, implicit)
@@ -358,7 +358,7 @@ class _Walker:
             value = parse_number(text)
         except NumberError as exc:
             raise self._number_error(exc, path) from None
-        if len(_DECIMALS) < 4096:
+        if len(_DECIMALS) < 2048:
             _DECIMALS[node.value] = value
         return value
 
