@@ -446,21 +446,23 @@ class _Scorer:
         if inp.readings:   # an interpretation the ruleset allowed: said where the score is explained
             outcome.explanation = text(outcome.explanation) + "（" + "；".join(inp.readings) + "）"
             self._finding("info", "I-READING", f"指标“{name}”：" + "；".join(inp.readings), row.location, name)
-        return self._scored(cat, row, name, ref, outcome, source)
-
-    def _scored(self, cat: Category, row: Row, name: str, ref: MethodRef, outcome: Outcome, source: str) -> IndicatorResult:
-        # Invariant for every method: a rule score lies in [0, points] (a negative actual must not subtract).
-        points = row.points if row.points is not None else outcome.score
-        score_ = self.rs.rounding.score(max(ZERO, min(points, outcome.score)))
-        result = self._result(cat, row, name, ref.name, score_, outcome.explanation, "scored", source,
-                              outcome.inputs, outcome.met)
-        result.share = outcome.share
+        # Scored (inlined: this runs for every row of every submission). Invariant for every method: a rule
+        # score lies in [0, points] (a negative actual must not subtract).
+        raw = outcome.score
+        clipped = raw if raw < points else points   # max(ZERO, min(points, raw)), operand for operand
+        score_ = self.rs.rounding.score(clipped if clipped > ZERO else ZERO)
+        target, actual = row.target, row.actual
+        result = IndicatorResult(
+            name, cat.label, cat.label_path, points, score_, row.self_score, ref.name, outcome.explanation,
+            target.text if target is not None else _raw_text(row.raw_target),
+            actual.text if actual is not None else _raw_text(row.raw_actual),
+            outcome.inputs, "scored", source, row.location, outcome.met, outcome.share)
         for note in outcome.notes:
             self._finding(note.severity, note.code, f"指标“{name}”：{note.message}", row.location, name)
         own = row.self_score
         if own is not None and own != score_:   # the sentence is built when it is shown (see Finding)
-            self._finding("warning", "W-SELF-SCORE", lambda: f"指标“{name}”：单位自评 {fmt(own)} 分，按规则应得 "
-                          f"{fmt(score_)} 分（{result.explanation}）", row.location, name)
+            self.findings.append(Finding("warning", "W-SELF-SCORE", lambda: f"指标“{name}”：单位自评 {fmt(own)} 分，按规则应得 "
+                                         f"{fmt(score_)} 分（{result.explanation}）", row.location, name))
         return result
 
     def _unscorable(self, cat: Category, row: Row, ref: MethodRef | None, reason: str, source: str,

@@ -106,9 +106,12 @@ def _quantity(text: str) -> _Quantity | None:
             rest, tail = rest[:-len(word)], word
             break
     rest = rest.rstrip()
-    unit = next((rest[-n:] for n in range(min(_MAX_UNIT_CHARS, len(rest)), 0, -1) if rest[-n:] in UNITS), None)
-    if unit is not None:
-        rest = rest[:-len(unit)].rstrip()
+    unit = None
+    for n in range(min(_MAX_UNIT_CHARS, len(rest)), 0, -1):   # the longest unit the text ends with
+        if rest[-n:] in UNITS:
+            unit = rest[-n:]
+            rest = rest[:-n].rstrip()
+            break
     end = len(rest)
     start = end
     while start > 0 and rest[start - 1] in _NUMBER_CHARS:
@@ -133,6 +136,7 @@ def _split_operator(before: str, num: str, unit: str | None, tail: str | None) -
 
 
 _OPERATOR_SET = frozenset(w for w, _ in _OPERATOR_WORDS)
+_OPERATOR_OF = dict(_OPERATOR_WORDS)
 _OPERATOR_LENGTHS = sorted({len(w) for w in _OPERATOR_SET}, reverse=True)
 
 
@@ -286,7 +290,7 @@ def _plausible_label(label: str) -> bool:
 
 
 def _from_match(text: str, match: _Quantity) -> Value:
-    op = dict(_OPERATOR_WORDS)[match.op] if match.op else None
+    op = _OPERATOR_OF[match.op] if match.op else None
     if match.tail in _GREATER_TAILS:
         op = op or ">="
     elif match.tail in _LESS_TAILS:
