@@ -22,7 +22,7 @@ def json_path(path: Sequence[PathPart]) -> str:
     return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Location:
     file: str | None = None
     line: int | None = None

@@ -83,7 +83,7 @@ _DEADLINE = re.compile(r"^(?:(?P<year>\d{4})\s*年\s*)?(?:(?P<month>\d{1,2})\s*�
 _NUMBER_CHARS = frozenset("0123456789.,")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Quantity:
     """The parts of `[label] [operator] number [unit] [以上|以内|…]`, as the text wrote them."""
 
@@ -146,7 +146,7 @@ _ODD_OPERATOR = re.compile(rf"^(?P<sym>[^\w\s.+\-]+)\s*{_NUMBER}")
 _ODD_UNIT = re.compile(rf"^(?:{'|'.join(re.escape(w) for w, _ in _OPERATOR_WORDS)})?\s*{_NUMBER}\s*(?P<unit>[^\d\s]{{1,4}})$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Deadline:
     """A target that is a date to finish by: 2024年12月31日前, 12月底前, 年底前. The year may be left to the
     submission's year; `day` None means the end of the month."""
@@ -163,7 +163,7 @@ class Deadline:
         return following - dt.timedelta(days=1)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Value:
     """A parsed target or actual value."""
 
