@@ -23,9 +23,9 @@ from typing import Any, Callable, Iterable, Iterator, Protocol
 from .api import check, choose_ruleset, with_notes
 from .errors import PerfrulesError, internal_message
 from .files import Collected, display_path, inert
-from .limits import install_context
+from .limits import _sha256, install_context
 from .ruleset import forget_lookups, remember_lookups
-from .methods import fmt
+from .methods import fmt, fmt_once
 from .scorecard import SEVERITY_LABELS, dumps
 from .submission import KIND_LABELS, load_submission
 
@@ -107,13 +107,14 @@ def _stated_total(stated: dict[str, Any]) -> Decimal | None:
 
 
 class Summary:
-    """What the summary needs, in constant memory: grade counts, the largest differences, the failures."""
+    """What the summary needs: grade counts, the largest differences, the failures, and for finding duplicate
+    submissions 16 bytes and the file name per unit (not the unit's name and key)."""
 
     def __init__(self) -> None:
         self.scored = 0
         self.errors: list[dict[str, Any]] = []
         self.skipped: list[tuple[str, str]] = []   # files in the folders given that were not read, and why
-        self._first: dict[tuple[str, int, str], str] = {}   # (unit, year, kind) → the first file that has it
+        self._first: dict[bytes, str] = {}   # digest of (unit, year, kind) → the first file that has it
         self.duplicates: dict[tuple[str, int, str], list[str]] = {}
         self.count: dict[str, int] = {}
         self.best: dict[str, Decimal] = {}
@@ -123,10 +124,12 @@ class Summary:
     def add(self, row: dict[str, Any]) -> None:
         self.scored += 1
         key = (row["unit"], row["year"], row["kind"])
-        if key in self._first:
-            self.duplicates.setdefault(key, [self._first[key]]).append(row["file"])
+        digest = _sha256(f"{key[0]}\x00{key[1]}\x00{key[2]}".encode("utf-8", "surrogatepass")).digest()[:16]
+        first = self._first.get(digest)
+        if first is not None:
+            self.duplicates.setdefault(key, [first]).append(row["file"])
         else:
-            self._first[key] = row["file"]
+            self._first[digest] = row["file"]
         grade = row["grade"]
         self.count[grade] = self.count.get(grade, 0) + 1
         self.best[grade] = max(self.best.get(grade, row["total"]), row["total"])
@@ -214,7 +217,7 @@ def _map(work: list[Job], jobs: int) -> Iterator[dict[str, Any]]:
 
 def _cell(value: Any) -> str:
     if isinstance(value, Decimal):
-        return fmt(value)   # a number, written as a number (a negative difference stays -3)
+        return fmt_once(value)   # a number, written as a number (a negative difference stays -3)
     return "" if value is None else inert(str(value))
 
 

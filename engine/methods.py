@@ -182,6 +182,11 @@ def fmt(n: Decimal | None) -> str:
     return _fmt(n)
 
 
+def fmt_once(n: Decimal) -> str:
+    """fmt without the cache, for figures that do not recur (each unit's total in a county's summary)."""
+    return _fmt.__wrapped__(n)
+
+
 @lru_cache(maxsize=4096)
 def _fmt(n: Decimal) -> str:
     # Cached: the same few scores recur in every submission. Safe although 5 == 5.00 share a slot,
