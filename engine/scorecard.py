@@ -103,7 +103,7 @@ class IndicatorResult:
         }
 
 
-@dataclass
+@dataclass(slots=True)
 class CategoryResult:
     key: str
     label: str

@@ -17,7 +17,7 @@ KIND_LABELS = {"unit-overall": "部门整体", "project": "项目"}   # how the 
 DIRECTIONS = {"越大越好": "higher", "正向": "higher", "higher": "higher", "越小越好": "lower", "反向": "lower", "lower": "lower"}
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     """One indicator row as the unit wrote it."""
 
