@@ -238,6 +238,11 @@ class Ruleset:
         return [c for root in self.categories for c in root.walk()]
 
     @cached_property
+    def with_indicators(self) -> list[Category]:
+        """The categories that have fixed indicators (共性指标), in walk order."""
+        return [c for c in self.walk() if c.indicators]
+
+    @cached_property
     def root_index(self) -> dict[str, Category]:
         return _index(self.categories)
 

@@ -8,7 +8,6 @@ wrote is ever "corrected" silently.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Callable
 
@@ -27,14 +26,6 @@ _UNSET: Any = object()
 _NO_FACTS: dict[str, Any] = {}   # a unit's own row has no facts; shared, never written to
 
 
-@dataclass
-class _Leaf:
-    """What a category holds once the rows are placed: fixed indicators and the unit's own rows."""
-
-    fixed: list[tuple[FixedIndicator, Row | None]] = field(default_factory=list)
-    rows: list[Row] = field(default_factory=list)
-
-
 def score(sub: Submission, rs: Ruleset) -> Scorecard:
     return _Scorer(sub, rs).run()
 
@@ -43,7 +34,10 @@ class _Scorer:
     def __init__(self, sub: Submission, rs: Ruleset):
         self.sub, self.rs = sub, rs
         self.findings: list[Finding] = []
-        self.placed: dict[str, _Leaf] = {c.key: _Leaf() for c in rs.walk()}
+        # What each category holds once the rows are placed, by category key: the unit's own rows, and the
+        # ruleset's fixed indicators with the row that claimed each (a category with neither has no entry).
+        self.rows_in: dict[str, list[Row]] = {}
+        self.fixed_in: dict[str, list[tuple[FixedIndicator, Row | None]]] = {}
         self.results: list[IndicatorResult] = []
         self._weights_said: set[str] = set()
 
@@ -113,10 +107,9 @@ class _Scorer:
                 claimed[hit[1].key] = row
                 continue
             cat = self._category_of(row)
-            self.placed[cat.key].rows.append(row)
-        for cat in self.rs.walk():
-            for ind in cat.indicators:
-                self.placed[cat.key].fixed.append((ind, claimed.get(ind.key)))
+            self.rows_in.setdefault(cat.key, []).append(row)
+        for cat in self.rs.with_indicators:
+            self.fixed_in[cat.key] = [(ind, claimed.get(ind.key)) for ind in cat.indicators]
 
     def _category_of(self, row: Row) -> Category:
         # Where a row goes depends on its labels alone: found once per compiled ruleset, then looked up (the
@@ -195,8 +188,7 @@ class _Scorer:
         """Categories with nothing in them or below them (one pass, children before parents)."""
         absent: set[str] = set()
         for cat in reversed(self.rs.walk()):
-            leaf = self.placed[cat.key]
-            if not leaf.rows and not leaf.fixed and all(c.key in absent for c in cat.children):
+            if cat.key not in self.rows_in and cat.key not in self.fixed_in and all(c.key in absent for c in cat.children):
                 absent.add(cat.key)
         return absent
 
@@ -239,11 +231,11 @@ class _Scorer:
     # ------------------------------------------------------------------ scoring categories
     def _category(self, cat: Category, absent: set[str], moved: dict[str, Decimal], depth: int) -> CategoryResult:
         children = [self._category(c, absent, moved, depth + 1) for c in cat.children] if cat.children else []
-        leaf = self.placed[cat.key]
-        indicators = [self._fixed(cat, ind, row) for ind, row in leaf.fixed] if leaf.fixed else []
-        if leaf.rows:
+        fixed, rows = self.fixed_in.get(cat.key), self.rows_in.get(cat.key)
+        indicators = [self._fixed(cat, ind, row) for ind, row in fixed] if fixed else []
+        if rows:
             own = self._own
-            indicators += [own(cat, row) for row in leaf.rows]
+            indicators += [own(cat, row) for row in rows]
             self.results.extend(indicators)
         elif indicators:
             self.results.extend(indicators)
