@@ -38,18 +38,24 @@ class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
     repeat the same few hundred texts (100%, 产出指标, ≥90%), and resolving each runs a list of regexes."""
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
-        if kind is yaml.MappingNode:   # a safe loader has no path resolvers: the default tags
+        # Called by the C composer for every node: scalars, the most common, first.
+        if kind is _ScalarNode:
+            if implicit == (True, False):   # a plain scalar: its tag depends on its text alone
+                tag = _RESOLVED.get(value)
+                if tag is None:
+                    tag = super().resolve(kind, value, implicit)
+                    if len(_RESOLVED) < 4096 and len(value) <= 40:
+                        _RESOLVED[value] = tag
+                return tag
+            return super().resolve(kind, value, implicit)
+        if kind is _MappingNode:   # a safe loader has no path resolvers: the default tags
             return "tag:yaml.org,2002:map"
-        if kind is yaml.SequenceNode:
+        if kind is _SequenceNode:
             return "tag:yaml.org,2002:seq"
-        if kind is yaml.ScalarNode and implicit == (True, False):
-            tag = _RESOLVED.get(value)
-            if tag is None:
-                tag = super().resolve(kind, value, implicit)
-                if len(_RESOLVED) < 4096 and len(value) <= 40:
-                    _RESOLVED[value] = tag
-            return tag
         return super().resolve(kind, value, implicit)
+
+
+_ScalarNode, _MappingNode, _SequenceNode = yaml.ScalarNode, yaml.MappingNode, yaml.SequenceNode
 _TAG = "tag:yaml.org,2002:"
 _SCALAR = yaml.constructor.SafeConstructor()
 # Numbers as written → their value, for the texts that recur (points, scores, amounts); only values that
@@ -59,7 +65,6 @@ _PLAIN_INT = re.compile(r"[1-9][0-9]{0,14}|0")
 _PLAIN_INTS: dict[str, int] = {}
 _DECIMALS: dict[str, Decimal] = {}
 _STR, _MAP, _SEQ, _MERGE = _TAG + "str", _TAG + "map", _TAG + "seq", _TAG + "merge"
-_ScalarNode = yaml.ScalarNode
 
 
 @dataclass
@@ -244,8 +249,7 @@ class _Walker:
     def build(self, node: yaml.Node, path: Path, depth: int) -> Any:
         self.count += 1
         if self.count > MAX_NODES:
-            raise error(f"文档展开后的节点过多（上限 {MAX_NODES}），可能是别名（&/*）炸弹",
-                        self.doc.loc(path), "请不要用别名反复引用大块内容", code="E-LIMIT")
+            raise self._too_many(path)
         if depth > MAX_DEPTH:
             raise _too_deep(self.doc.file, node.start_mark.line + 1, path)
         lines = self.doc.lines
@@ -262,6 +266,10 @@ class _Walker:
                 raise self._bad_tag(node, path)
             return [self.build(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
         return self._scalar(node, path)
+
+    def _too_many(self, path: Path) -> PerfrulesError:
+        return error(f"文档展开后的节点过多（上限 {MAX_NODES}），可能是别名（&/*）炸弹",
+                     self.doc.loc(path), "请不要用别名反复引用大块内容", code="E-LIMIT")
 
     def _mapping(self, node: yaml.MappingNode, path: Path, depth: int) -> dict[str, Any]:
         if node.tag != _MAP:
@@ -291,7 +299,15 @@ class _Walker:
                             Location(self.doc.file, key_node.start_mark.line + 1, child),
                             "删除或合并重复的键：YAML 只保留其中一个，另一个会被悄悄丢掉", code="E-DUPKEY")
             self.doc.lines[child] = key_node.start_mark.line + 1
-            out[key] = self.build(value_node, child, depth + 1)
+            if type(value_node) is _ScalarNode and value_node.tag == _STR and "\x00" not in value_node.value:
+                # Plain text, the most common value: what build() would do, without the call (its line is
+                # the key's, just recorded).
+                self.count += 1
+                if self.count > MAX_NODES:
+                    raise self._too_many(child)
+                out[key] = value_node.value
+            else:
+                out[key] = self.build(value_node, child, depth + 1)
         for key, value in merged.items():
             out.setdefault(key, value)
         return out
