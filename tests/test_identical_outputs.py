@@ -54,3 +54,27 @@ def test_two_thousand_generated_scorecards_are_unchanged(tmp_path):
     if UPDATE:
         golden.write_text(digest.hexdigest() + "\n", encoding="utf-8")
     assert digest.hexdigest() == golden.read_text(encoding="utf-8").strip()
+
+
+BATCH_GOLDEN = GOLDEN / "batch-2000.sha256"
+
+
+@pytest.mark.slow
+def test_the_batch_summaries_of_two_thousand_generated_submissions_are_unchanged(tmp_path, monkeypatch):
+    """The county summaries, in every format, byte for byte. The batch path has shortcuts of its own (rows
+    without detail for CSV and JSON, the CSV kept encoded, duplicates found by digest, summary figures
+    formatted uncached, worker processes); the digests were taken from the engine before them."""
+    from perfrules.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    generate(2000, Path("units"), seed=7)
+    digests = {}
+    for suffix in (".csv", ".json", ".xlsx", ".html"):
+        with pytest.raises(SystemExit) as ended:   # 4: the generated corpus has broken files on purpose
+            main(["batch", "units", "-o", f"summary{suffix}", "--jobs", "2"])
+        assert ended.value.code == 4
+        digests[suffix] = hashlib.sha256(Path(f"summary{suffix}").read_bytes()).hexdigest()
+    text = "".join(f"{suffix} {digest}\n" for suffix, digest in digests.items())
+    if UPDATE:
+        BATCH_GOLDEN.write_text(text, encoding="utf-8")
+    assert text == BATCH_GOLDEN.read_text(encoding="utf-8")
