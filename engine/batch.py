@@ -14,6 +14,7 @@ import heapq
 import io
 import os
 import re
+import tempfile
 import zipfile
 from concurrent.futures import ProcessPoolExecutor
 from decimal import Decimal
@@ -228,7 +229,7 @@ class Sink(Protocol):
 
     def add(self, row: dict[str, Any]) -> None: ...
 
-    def finish(self, summary: Summary) -> bytes: ...
+    def finish(self, summary: Summary) -> bytes | Iterable[bytes]: ...
 
     def close(self) -> None:
         """Remove whatever the sink keeps on disk; called on every path out of a run, failed or not."""
@@ -238,11 +239,13 @@ class CsvSink:
     detail = False
 
     def close(self) -> None:
-        pass
+        self.raw.close()
 
     def __init__(self, roots: Iterable[str | FsPath] = ()) -> None:
-        # Rows are kept encoded (UTF-8), not as text: a county's Chinese summary takes a third of the memory.
-        self.raw = io.BytesIO()
+        # Rows are written encoded as they come, to a spool that moves to a temporary file past 1 MiB: a
+        # county's or a province's summary is never held in memory whole, and is copied from the spool to the
+        # output in chunks. close() removes the spool.
+        self.raw = tempfile.SpooledTemporaryFile(max_size=1 << 20, mode="w+b", prefix="perfrules-summary-")
         self.buf = io.TextIOWrapper(self.raw, encoding="utf-8", newline="", write_through=True)
         self.buf.write("\ufeff")   # a BOM so that Excel and WPS open the Chinese headers as UTF-8
         self.writer = csv.writer(self.buf, lineterminator="\n")
@@ -251,7 +254,7 @@ class CsvSink:
     def add(self, row: dict[str, Any]) -> None:
         self.writer.writerow([_cell(row[k]) for k, _ in COLUMNS] + [""])
 
-    def finish(self, summary: Summary) -> bytes:
+    def finish(self, summary: Summary) -> Iterable[bytes]:
         for err in summary.errors:
             where = f"第 {err['line']} 行：" if err["line"] else ""
             self.writer.writerow([""] * (len(COLUMNS) - 1) + [_cell(err["file"]), _cell(where + err["message"])])
@@ -260,7 +263,9 @@ class CsvSink:
                 self.writer.writerow([""] * (len(COLUMNS) - 1) + [_cell(file), _cell(f"重复提交：{unit} {year} 年度 {KIND_LABELS.get(kind, kind)}")])
         for file, reason in summary.skipped:
             self.writer.writerow([""] * (len(COLUMNS) - 1) + [_cell(file), _cell("未读取：" + reason)])
-        return self.raw.getvalue()
+        self.buf.flush()
+        self.raw.seek(0)
+        return iter(lambda: self.raw.read(1 << 16), b"")
 
 
 class JsonSink:

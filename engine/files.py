@@ -252,11 +252,14 @@ def check_output(out: FsPath, inputs: Iterable[str | FsPath] = (), force: bool =
         raise error("输出目录不存在", Location(display_path(out)), f"先创建目录 {display_path(parent)}", code="E-IO")
 
 
-def atomic_write(out: FsPath, data: bytes | str, inputs: Iterable[str | FsPath] = (), force: bool = False) -> None:
+def atomic_write(out: FsPath, data: bytes | str | Iterable[bytes], inputs: Iterable[str | FsPath] = (),
+                 force: bool = False) -> None:
     """Write via a temporary file in the same folder, fsync'd, then renamed over the target: a failed run
-    leaves no partial file and no temporary file; a replaced file keeps its permissions."""
+    leaves no partial file and no temporary file; a replaced file keeps its permissions. `data` may come as
+    chunks (a county's summary is written from its spool without being held in memory whole)."""
     check_output(out, inputs, force)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
+    chunks: Iterable[bytes] = (data.encode("utf-8"),) if isinstance(data, str) else \
+        (data,) if isinstance(data, bytes) else data
     target = FsPath(os.path.abspath(out))
     try:
         mode = stat.S_IMODE(os.stat(target).st_mode)
@@ -270,7 +273,8 @@ def atomic_write(out: FsPath, data: bytes | str, inputs: Iterable[str | FsPath] 
         raise os_error(exc, str(out), "写入") from None
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
+            for chunk in chunks:
+                handle.write(chunk)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, mode)
