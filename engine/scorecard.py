@@ -36,6 +36,9 @@ class Finding:
             self._message = self._message()
         return self._message
 
+    def __reduce__(self) -> tuple[Any, ...]:   # pickled with its message as text (a deferred one is built)
+        return (Finding, (self.severity, self.code, self.message, self.location, self.subject))
+
     def _key(self) -> tuple[Any, ...]:
         return (self.severity, self.code, self.message, self.location, self.subject)
 

@@ -299,7 +299,8 @@ class _Walker:
                             Location(self.doc.file, key_node.start_mark.line + 1, child),
                             "删除或合并重复的键：YAML 只保留其中一个，另一个会被悄悄丢掉", code="E-DUPKEY")
             self.doc.lines[child] = key_node.start_mark.line + 1
-            if type(value_node) is _ScalarNode and value_node.tag == _STR and "\x00" not in value_node.value:
+            if type(value_node) is _ScalarNode and value_node.tag == _STR and "\x00" not in value_node.value \
+                    and depth < MAX_DEPTH:   # (at the depth limit, build() refuses it as before)
                 # Plain text, the most common value: what build() would do, without the call (its line is
                 # the key's, just recorded).
                 self.count += 1

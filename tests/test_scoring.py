@@ -179,3 +179,19 @@ def test_cost_indicators_are_lower_is_better():
   - {level1: 产出指标, level2: 成本指标, name: 经费, target: "100", actual: "110", points: 10}
 """)
     assert by_name(score(sub, rs()))["经费"].score == D(9)
+
+
+def test_deferred_finding_sentences_read_the_same_and_survive_pickling():
+    """The scorer defers its findings' sentences; read, compared or pickled (across a process boundary),
+    a finding is its text."""
+    import pickle
+
+    from perfrules.engine.scorecard import Finding
+    card = score_file(SEED)
+    deferred = [f for f in card.findings if not isinstance(f._message, str)]
+    assert deferred, "the seed's W-SELF-SCORE findings are deferred"
+    for finding in card.findings:
+        copy = pickle.loads(pickle.dumps(finding))
+        assert copy == finding and copy.message == finding.message and isinstance(copy._message, str)
+        assert Finding(finding.severity, finding.code, lambda f=finding: f.message, finding.location,
+                       finding.subject) == finding

@@ -68,6 +68,20 @@ def test_deep_nesting_is_refused():
     assert info.value.first.code == "E-LIMIT"
 
 
+@pytest.mark.parametrize("kind", ["text", "number", "list"])
+def test_the_depth_limit_counts_a_value_as_deep_as_its_key(kind):
+    """A value at depth MAX_DEPTH loads and one level deeper is refused, whatever the value is (plain text
+    takes a shorter path through the loader than numbers and lists, and must stop at the same depth)."""
+    value = {"text": "子洲县", "number": "5", "list": "[]"}[kind]
+
+    def nested(levels: int) -> str:   # the value sits at depth levels + 1 (the root mapping is depth 0)
+        return "k: " + "{a: " * levels + value + "}" * levels + "\n"
+    load_text(nested(MAX_DEPTH - 1), "ok.yaml")
+    with pytest.raises(PerfrulesError) as info:
+        load_text(nested(MAX_DEPTH), "deep.yaml")
+    assert info.value.first.code == "E-LIMIT"
+
+
 def test_merge_keys_work():
     doc = load_text("base: &b {x: 1, y: 2}\nchild:\n  <<: *b\n  y: 3\n", "x.yaml")
     assert doc.data["child"] == {"x": 1, "y": 3}
