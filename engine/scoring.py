@@ -257,14 +257,12 @@ class _Scorer:
             if c.self_score is not None:
                 own_total, own_seen = own_total + c.self_score, True
         for i in indicators:
+            # `or ZERO`, not a None test: a 0.0 adds ZERO, as ever (the sum's exponent is printed in the JSON)
             if i.status == "not-applicable":
-                if i.points is not None:
-                    na_points += i.points
+                na_points += i.points or ZERO
                 continue
-            if i.points is not None:
-                content_points += i.points
-            if i.score is not None:
-                content_score += i.score
+            content_points += i.points or ZERO
+            content_score += i.score or ZERO
             if i.self_score is not None:
                 own_total, own_seen = own_total + i.self_score, True
         pending = ZERO

@@ -78,3 +78,30 @@ def test_the_batch_summaries_of_two_thousand_generated_submissions_are_unchanged
     if UPDATE:
         BATCH_GOLDEN.write_text(text, encoding="utf-8")
     assert text == BATCH_GOLDEN.read_text(encoding="utf-8")
+
+
+ODD_GOLDEN = GOLDEN / "scorecards-odd-numbers.sha256"
+ODD_SPELLINGS = ("0.0", "0", "10.0", "1e1", "5.00", "0.00", "-0", "3.50", "2.5e0", "100.0")
+
+
+@pytest.mark.slow
+def test_scorecards_with_odd_number_spellings_are_unchanged(tmp_path):
+    """Points and own scores written as 0.0, 1e1, -0 or 5.00: a sum's exponent is printed in the JSON, so a
+    shortcut that skips adding a zero, or clips a score in another order, shows here. 400 generated
+    submissions with a third of their points and own scores respelled; the digest was taken from the engine
+    before this session's shortcuts."""
+    import random
+    import re
+
+    rng = random.Random(3)
+    files = generate(400, tmp_path / "units", seed=11)
+    digest = hashlib.sha256()
+    for path in files:
+        text = re.sub(r"((?:points|self_score): )\d+(?:\.\d+)?",
+                      lambda m: m.group(1) + rng.choice(ODD_SPELLINGS) if rng.random() < 0.3 else m.group(0),
+                      path.read_text(encoding="utf-8"))
+        path.write_text(text, encoding="utf-8")
+        digest.update(scorecard_json(path, path.name).encode("utf-8"))
+    if UPDATE:
+        ODD_GOLDEN.write_text(digest.hexdigest() + "\n", encoding="utf-8")
+    assert digest.hexdigest() == ODD_GOLDEN.read_text(encoding="utf-8").strip()
