@@ -271,7 +271,10 @@ class _Scorer:
             points, pending = content_points, na_points
         else:
             points = cat.points + (received if received is not None else ZERO) - na_points + child_delta
-        score_ = self._reconcile(cat, points, content_points, content_score, indicators, children)
+        if cat.points is None or abs(content_points - points) <= self.rs.tolerance:   # the contents add up
+            score_ = self.rs.rounding.score(content_score)
+        else:
+            score_ = self._reconcile(cat, points, content_points, content_score, indicators, children)
         note = f"含转入的 {fmt(received)} 分" if received else ""
         return CategoryResult(cat.key, cat.label, points, cat.points, content_points, score_,
                               own_total if own_seen else None, "scored", note, children, indicators, depth, pending)
