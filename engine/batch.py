@@ -24,7 +24,7 @@ from typing import Any, Callable, Iterable, Iterator, Protocol
 from .api import check, choose_ruleset, with_notes
 from .errors import PerfrulesError, internal_message
 from .files import Collected, display_path, inert
-from .limits import _sha256, install_context
+from .limits import install_context, short_digest
 from .ruleset import forget_lookups, remember_lookups
 from .methods import fmt, fmt_once
 from .scorecard import SEVERITY_LABELS, dumps
@@ -125,7 +125,7 @@ class Summary:
     def add(self, row: dict[str, Any]) -> None:
         self.scored += 1
         key = (row["unit"], row["year"], row["kind"])
-        digest = _sha256(f"{key[0]}\x00{key[1]}\x00{key[2]}".encode("utf-8", "surrogatepass")).digest()[:16]
+        digest = short_digest(f"{key[0]}\x00{key[1]}\x00{key[2]}".encode("utf-8", "surrogatepass"))
         first = self._first.get(digest)
         if first is not None:
             self.duplicates.setdefault(key, [first]).append(row["file"])
@@ -185,8 +185,8 @@ def run(files: Collected, ref: str | None, dirs: Iterable[str], jobs: int, sink:
 
 # A file's objects are freed by reference counting when it is done (only a refused file's exception leaves
 # a cycle: about 2 objects per file over a corpus), so the cyclic collector's default passes, every 700
-# allocations, found almost nothing and took a tenth of a batch's CPU time. Batch processes run it 30 times less often; peak memory is unchanged
-# (bench c). Restored when the run ends.
+# allocations, found almost nothing and took a tenth of a batch's CPU time. Batch processes run it 30 times
+# less often; peak memory is unchanged (bench c). Restored when the run ends.
 BATCH_GC = (20_000, 20, 20)
 
 

@@ -168,8 +168,9 @@ def _money_lines(ctx: Context) -> list[MoneyLine]:
     """Every money line of the submission, tasks first, found once per context (five checks read them)."""
     if ctx._money is None:
         budget = ctx.sub.data.get("budget") or {}
-        lines: list[tuple[Path, str, Any, bool]] = [(("budget", "tasks", i), t.get("name") or f"第 {i + 1} 项任务", t, False)
-                 for i, t in enumerate(budget.get("tasks") or [])]
+        lines: list[tuple[Path, str, Any, bool]] = [
+            (("budget", "tasks", i), t.get("name") or f"第 {i + 1} 项任务", t, False)
+            for i, t in enumerate(budget.get("tasks") or [])]
         if budget.get("total"):
             lines.append((("budget", "total"), "金额合计", budget["total"], True))
         ctx._money = [MoneyLine(path, name, raw, {block: _amounts(raw.get(block)) for block, _ in _BLOCKS}, is_total)

@@ -98,6 +98,12 @@ except ImportError:   # pragma: no cover - other Pythons
         from hashlib import sha256 as _sha256   # type: ignore[assignment]
 
 
+def short_digest(data: bytes) -> bytes:
+    """The first 16 bytes of the sha256 of `data`: a key that stands for a longer one (a collision is not a
+    concern at 2^-128)."""
+    return bytes(_sha256(data).digest()[:16])
+
+
 def sha256_hex(data: bytes) -> str:
     """The sha256 of `data` in hex, as recorded in provenance lines and the server's records."""
     return str(_sha256(data).hexdigest())
