@@ -106,6 +106,10 @@ class Method:
     params: tuple[Param, ...] = ()
     check: Callable[[Mapping[str, Any]], None] | None = None
     doc: str = ""
+    # Optional: the unrounded score alone, for the numbers-only plan (engine/plan.py), given points, target,
+    # actual, whether the indicator is a rate by its name, and the parameters; None where the case is not
+    # the plain one (the plan then calls `func`). tests/test_methods.py holds it to func's score.
+    numbers: Callable[[Decimal, Value | None, Value | None, bool, Mapping[str, Any]], Decimal | None] | None = None
 
     def compile_params(self, raw: Mapping[str, Any]) -> dict[str, Any]:
         known = {p.name: p for p in self.params}
@@ -290,6 +294,50 @@ def ratio(inp: MethodInput, p: Mapping[str, Any]) -> Outcome:
                    inputs, False, share=share)
 
 
+def _plain(t: Value | None, a: Value | None, rate: bool) -> tuple[Decimal, Decimal] | None:
+    """Target and actual as numbers where _numbers would take them as they are: one unit, or a unit on one
+    side only, and nothing that could be a fraction of one to read (see _fractions); else None."""
+    if t is None or a is None:
+        return None
+    tn, an, tu, au = t.number, a.number, t.unit, a.unit
+    if tn is None or an is None:
+        return None
+    if tu == au:
+        return (tn, an) if tu is not None or not rate else None
+    if tu is None:
+        return (tn, an) if not (au == _PERCENT and ZERO < tn <= ONE) else None
+    if au is None:
+        return (tn, an) if not (tu == _PERCENT and ZERO < an <= ONE) else None
+    return None   # two units: converted (万元 and 元) or refused, in full
+
+
+def ratio_score(points: Decimal, t: Value | None, a: Value | None, rate: bool, p: Mapping[str, Any]) -> Decimal | None:
+    """`ratio`'s score in the plain case, without its explanation (see Method.numbers)."""
+    plain = _plain(t, a, rate)
+    if plain is None:
+        return None
+    target, actual = plain
+    if target <= 0:
+        return points if actual >= target else ZERO
+    share = actual / target
+    if share >= 1:
+        return points if p["deviation_at"] is None else None   # a deviation rule: in full
+    return points * max(ZERO, min(share, p["cap"]))
+
+
+def _reverse_score(points: Decimal, t: Value | None, a: Value | None, rate: bool,
+                   formula: Callable[[Decimal, Decimal], Decimal]) -> Decimal | None:
+    plain = _plain(t, a, rate)
+    if plain is None:
+        return None
+    target, actual = plain
+    if actual <= target:
+        return points
+    if target <= 0:
+        return ZERO
+    return points * max(ZERO, formula(target, actual))
+
+
 def _reverse(inp: MethodInput, formula: Callable[[Decimal, Decimal], Decimal], name: str) -> Outcome:
     target, actual, unit = _numbers(inp)
     points = inp.points
@@ -312,6 +360,17 @@ def reverse_linear(inp: MethodInput, p: Mapping[str, Any]) -> Outcome:
 
 def reverse_ratio(inp: MethodInput, p: Mapping[str, Any]) -> Outcome:
     return _reverse(inp, lambda a, b: a / b, "反比例（目标/实际）")
+
+
+def reverse_linear_score(points: Decimal, t: Value | None, a: Value | None, rate: bool,
+                         p: Mapping[str, Any]) -> Decimal | None:
+    k = p["zero_at"]
+    return _reverse_score(points, t, a, rate, lambda a, b: ONE - (b - a) / ((k - 1) * a))
+
+
+def reverse_ratio_score(points: Decimal, t: Value | None, a: Value | None, rate: bool,
+                        p: Mapping[str, Any]) -> Decimal | None:
+    return _reverse_score(points, t, a, rate, lambda a, b: a / b)
 
 
 def equality(inp: MethodInput, p: Mapping[str, Any]) -> Outcome:
@@ -682,12 +741,13 @@ register(Method("ratio", "完成比例（正向）", ratio, (
     _P("deviation_at", "decimal", None, doc="实际/目标达到该倍数时视为偏离（如 1.3）"),
     _P("deviation_deduct", "decimal", ZERO, doc="偏离时扣除分值的比例（0 表示只提示不扣分）"),
     _P("deviation_points", "decimal", ZERO, doc="偏离时扣除的固定分数（如 2）"),
-), doc="达到目标得满分；未达到按 实际/目标 × 分值 计分。"))
+), doc="达到目标得满分；未达到按 实际/目标 × 分值 计分。", numbers=ratio_score))
 register(Method("reverse_linear", "线性递减（反向）", reverse_linear, (
     _P("zero_at", "decimal", Decimal(2), doc="实际为目标的多少倍时得 0 分"),
-), check=_check_reverse_linear, doc="实际不高于目标得满分；超出时 分值 × (1 − (实际 − 目标)/((k − 1) × 目标))。"))
+), check=_check_reverse_linear, doc="实际不高于目标得满分；超出时 分值 × (1 − (实际 − 目标)/((k − 1) × 目标))。",
+   numbers=reverse_linear_score))
 register(Method("reverse_ratio", "反比例（反向）", reverse_ratio, (),
-                doc="实际不高于目标得满分；超出时 分值 × 目标 / 实际。"))
+                doc="实际不高于目标得满分；超出时 分值 × 目标 / 实际。", numbers=reverse_ratio_score))
 register(Method("equality", "等于目标", equality, (),
                 doc="目标为正时同正向比例；目标为 0 时实际 ≤ 0 得满分，否则 0 分。"))
 register(Method("tiers", "定性分档", tiers, (

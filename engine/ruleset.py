@@ -238,6 +238,11 @@ class Ruleset:
         return [c for root in self.categories for c in root.walk()]
 
     @cached_property
+    def claims_rows(self) -> bool:
+        """Whether a unit's row can stand for one of the ruleset's fixed indicators (source: indicator)."""
+        return any(ind.source == "indicator" for cat in self.walk() for ind in cat.indicators)
+
+    @cached_property
     def with_indicators(self) -> list[Category]:
         """The categories that have fixed indicators (共性指标), in walk order."""
         return [c for c in self.walk() if c.indicators]

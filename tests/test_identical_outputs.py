@@ -105,3 +105,26 @@ def test_scorecards_with_odd_number_spellings_are_unchanged(tmp_path):
     if UPDATE:
         ODD_GOLDEN.write_text(digest.hexdigest() + "\n", encoding="utf-8")
     assert digest.hexdigest() == ODD_GOLDEN.read_text(encoding="utf-8").strip()
+
+
+REPLAY_GOLDEN = GOLDEN / "replay-2000.sha256"
+
+
+@pytest.mark.slow
+def test_the_replays_of_two_thousand_generated_submissions_are_unchanged(tmp_path, monkeypatch):
+    """`replay` takes totals and grades from the numbers-only plan where it answers (engine/plan.py); its
+    outputs are the scorer's to the byte. The digests were taken from the engine before the plan."""
+    from perfrules.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    generate(2000, Path("units"), seed=7)
+    lines = []
+    for against in ("shaanxi/zizhou-unit-overall@2025.1", "example/platform-caps@2025.1"):
+        for suffix in (".csv", ".json"):
+            with pytest.raises(SystemExit) as ended:   # 4: the corpus has broken files on purpose
+                main(["replay", "units", "--against", against, "-o", f"replay{suffix}"])
+            assert ended.value.code == 4
+            lines.append(f"{against} {suffix} {hashlib.sha256(Path(f'replay{suffix}').read_bytes()).hexdigest()}\n")
+    if UPDATE:
+        REPLAY_GOLDEN.write_text("".join(lines), encoding="utf-8")
+    assert "".join(lines) == REPLAY_GOLDEN.read_text(encoding="utf-8")

@@ -3,6 +3,7 @@
 from decimal import Decimal as D
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from perfrules.engine import methods
 from perfrules.engine.methods import MethodInput, ParamError, Unscorable
@@ -212,3 +213,36 @@ def test_numeric_methods_refuse_text_actuals(name):
 def test_numeric_methods_refuse_mixed_units():
     with pytest.raises(Unscorable, match="单位不一致"):
         run("ratio", {}, 10, "≥5 次", "5 人")
+
+
+
+# ------------------------------------------------------------------ numbers-only kernels (Method.numbers)
+_CELLS = st.sampled_from(["≥90%", "90%", "0.95", "95", "1", "0", "-3", "≤30 万元", "300000 元", "≥23 份", "23", "0.5",
+                          "≤5 天", "3 天", "100%", "≥0", "1e3", "12000 人次", "1.2 万人次", "≥98.5%", "0.985", "达成"])
+_POINTS = st.decimals(min_value=0, max_value=100, places=2, allow_nan=False, allow_infinity=False)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_POINTS, _CELLS, _CELLS, st.booleans(), st.sampled_from(["ratio", "reverse_linear", "reverse_ratio"]),
+       st.sampled_from([{}, {"cap": D("1.2")}, {"deviation_at": D("1.3"), "deviation_deduct": D("0.1")},
+                        {"zero_at": D(3)}]))
+def test_a_kernel_gives_its_method_score_wherever_it_answers(points, target, actual, rate, name, raw_params):
+    """The plan's numbers-only kernels (Method.numbers) against their methods: where a kernel answers, it
+    gives the method's unrounded score to the last digit, and the method read nothing into the values."""
+    method = methods.get(name)
+    p = method.compile_params({k: v for k, v in raw_params.items() if k in {q.name for q in method.params}})
+    t, a = parse_value(target), parse_value(actual)
+    kernel = method.numbers(points, t, a, rate, p)
+    if kernel is None:
+        return
+    inp = MethodInput(points, t, a, None, ">=", actual, {}, "refuse", rate, 2024, [])
+    full = method.func(inp, p)
+    assert str(kernel) == str(full.score) and not inp.readings
+
+
+def test_the_kernels_answer_the_plain_cases():
+    ratio = methods.get("ratio")
+    p = ratio.compile_params({})
+    assert ratio.numbers(D(10), parse_value("≥20 份"), parse_value("15"), False, p) == D("7.50")
+    assert ratio.numbers(D(10), parse_value("≥90%"), parse_value("0.95"), False, p) is None   # a fraction to read
+    assert ratio.numbers(D(10), parse_value("≤30 万元"), parse_value("300000 元"), False, p) is None   # converted

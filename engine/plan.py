@@ -1,0 +1,195 @@
+"""A compiled ruleset's numbers-only plan: a submission's total and grade without the scorecard.
+
+`score()` builds what a reader needs: a Row per indicator, an IndicatorResult with its explanation, a
+CategoryResult per category, every Finding with its place. Where only the numbers are wanted (`replay`
+compares totals and grades under two rulesets across a county), `totals()` computes them from the validated
+document directly: the same parsing of values, the same placement and operators (the compiled ruleset's
+memos, filled by the scorer), the same scoring methods (or, for the plain case of ratio and the reverse
+methods, their numbers-only kernels beside them in methods.py), the same rounding, summed per category as the
+scorer sums them.
+
+The plan covers the common case and nothing else. Whatever it does not model (a row marked not applicable,
+a checklist, a fixed indicator the unit fills in, an unscorable row, an absent category with a rule, a cap on
+the total, a label path or operator the scorer has not met yet under this ruleset) makes it answer None, and
+the caller scores in full. tests/test_plan.py holds it
+to `score()` on every submission it answers for, and checks that it answers for most.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from .methods import MethodInput, Unscorable, fmt
+from .ruleset import Category, Ruleset
+from .submission import DIRECTIONS, Submission
+from .targets import UNITS, Value, ValueError_, decimal_or_none, label_key, normalise, parse_value
+from .yamlio import Document
+
+ZERO = Decimal(0)
+HUNDRED = Decimal(100)
+_UNSET: Any = object()
+_NO_FACTS: dict[str, Any] = {}
+
+
+class _Bail(Exception):
+    """Outside the plan: the caller scores in full."""
+
+
+def totals(doc: Document, rs: Ruleset) -> tuple[Decimal, str] | None:
+    """(total, grade) of a validated submission document under `rs`, as `score()` gives them, or None when the
+    plan does not cover the submission."""
+    data = doc.data
+    sub = Submission(doc=doc, kind=data["kind"], year=data["year"], unit=data["unit"], region=data.get("region"),
+                     ruleset=data.get("ruleset"), rows=[], data=data)
+    try:
+        return _Run(sub, rs).totals()
+    except (_Bail, Unscorable, ValueError_, ArithmeticError):
+        return None
+
+
+class _Run:
+    def __init__(self, sub: Submission, rs: Ruleset):
+        self.sub, self.rs = sub, rs
+        # category key → [(points, score, self_score)] of its indicators, fixed indicators first (as scored)
+        self.content: dict[str, list[tuple[Decimal, Decimal, Decimal | None]]] = {}
+
+    def totals(self) -> tuple[Decimal, str]:
+        rs = self.rs
+        if rs.caps:
+            raise _Bail
+        for cat in rs.with_indicators:
+            for ind in cat.indicators:
+                if ind.source != "budget":
+                    raise _Bail
+                self.content.setdefault(cat.key, []).append(self._budget(cat, ind.name, ind.points, ind.method))
+        for i, raw in enumerate(self.sub.data["indicators"]):
+            self._row(i, raw)
+        absent = self._absent()
+        cats = [self._category(c, absent) for c in rs.categories]
+        raw_total = sum((score for _, _, score in cats), ZERO)
+        full = sum(((declared if declared is not None else points) for points, declared, _ in cats), ZERO)
+        effective = sum((points for points, _, _ in cats), ZERO)
+        if full - effective > 0 and effective > 0:   # rescaled: not in the plan
+            raise _Bail
+        total = rs.rounding.total(raw_total)
+        return total, rs.grade_of(total if rs.rounding.grade_on == "rounded" else raw_total)
+
+    # ------------------------------------------------------------------ rows (as build() reads them)
+    def _row(self, i: int, raw: dict[str, Any]) -> None:
+        get = raw.get
+        levels = [str(x) for x in (get("levels") or [get("level1"), get("level2")]) if x]
+        name = str(get("name") or "").strip()
+        unit = get("unit")
+        raw_target, raw_actual = get("target"), get("actual")
+        if isinstance(raw_target, list) or isinstance(raw_actual, list) or get("applicable", True) is not True:
+            raise _Bail
+        target, actual = _value(raw_target, unit), _value(raw_actual, unit)
+        points, own = decimal_or_none(get("points")), decimal_or_none(get("self_score"))
+        if not name and target is None and actual is None and points is None and own is None and not raw_actual:
+            return   # a blank row: not scored
+        if self.rs.claims_rows:   # a fixed indicator the unit fills in: in full
+            hit = self.rs.fixed_index.get(get("key") or "") or self.rs.fixed_index.get(label_key(name))
+            if hit and hit[1].source == "indicator":
+                raise _Bail
+        placed = self.rs.placement_memo.get(tuple(levels))
+        if placed is None or points is None:
+            raise _Bail
+        cat = placed[0]
+        op = self._operator(cat, target, name, DIRECTIONS.get(get("direction") or ""))
+        ref = self.rs.method_memo.get((cat.key, op), _UNSET)
+        if ref is _UNSET or ref is None:
+            raise _Bail
+        rate = self.rs.is_rate(name or f"第 {i + 1} 个指标")
+        method = ref.method
+        raw_score = method.numbers(points, target, actual, rate, ref.params) if method.numbers else None
+        if raw_score is None:   # no plain-case kernel, or not the plain case: the method itself
+            inp = MethodInput(points, target, actual, own, op, raw_actual, _NO_FACTS, self.rs.fractions, rate,
+                              self.sub.year, [])
+            raw_score = method.func(inp, ref.params).score
+        self.content.setdefault(cat.key, []).append((points, self._clipped(raw_score, points), own))
+
+    def _operator(self, cat: Category, target: Value | None, name: str, direction: str | None) -> str:
+        if target is None:
+            return self.rs.bare_operator
+        if target.deadline is not None:
+            return "deadline"
+        if target.qualitative is not None:
+            return "qualitative"
+        if target.op:
+            return target.op
+        direction = direction or self.rs.direction_of(name)
+        if direction is not None:
+            return ">=" if direction == "higher" else "<="
+        return cat.inherited_bare_operator or self.rs.bare_operator
+
+    def _clipped(self, raw: Decimal, points: Decimal) -> Decimal:
+        clipped = raw if raw < points else points   # max(ZERO, min(points, raw)), operand for operand
+        return self.rs.rounding.score(clipped if clipped > ZERO else ZERO)
+
+    def _budget(self, cat: Category, name: str, points: Decimal, method: Any) -> tuple[Decimal, Decimal, Decimal | None]:
+        """The execution-rate indicator, with the facts the scorer gives its method."""
+        sub = self.sub
+        budget, initial, spent = (sub.budget_total(w) for w in ("budget", "budget_initial", "spent"))
+        facts: dict[str, Any] = {"budget": budget, "budget_initial": initial, "spent": spent,
+                                 "budget_fiscal": sub.budget_total("budget", "fiscal"),
+                                 "budget_initial_fiscal": sub.budget_total("budget_initial", "fiscal"),
+                                 "spent_fiscal": sub.budget_total("spent", "fiscal"),
+                                 "stated_rate": sub.stated_rate()}
+        actual = None
+        if budget and spent is not None:
+            facts["rate"] = spent / budget
+            actual = Value(text=f"{fmt(spent / budget * HUNDRED)}%", number=spent / budget * HUNDRED, unit="%")
+        total = (sub.data.get("budget") or {}).get("total") or {}
+        own = Decimal(total["self_score"]) if total.get("self_score") is not None else None
+        ref = method or self.rs.method_memo.get((cat.key, ">="), _UNSET)
+        if ref is _UNSET or ref is None:
+            raise _Bail
+        inp = MethodInput(points, Value(text="100%", number=HUNDRED, unit="%"), actual, own, ">=", None, facts,
+                          self.rs.fractions, self.rs.is_rate(name), sub.year, [])
+        return points, self._clipped(ref.method.func(inp, ref.params).score, points), own
+
+    # ------------------------------------------------------------------ categories (as the scorer sums them)
+    def _absent(self) -> set[str]:
+        absent: set[str] = set()
+        for cat in reversed(self.rs.walk()):
+            if cat.key not in self.content and all(c.key in absent for c in cat.children):
+                if cat.when_absent:
+                    raise _Bail
+                absent.add(cat.key)
+        return absent
+
+    def _category(self, cat: Category, absent: set[str]) -> tuple[Decimal, Decimal | None, Decimal]:
+        """(points, declared points, score) of a category, and (through self.own) its own score."""
+        children = [self._category(c, absent) for c in cat.children]
+        if cat.key in absent:
+            return (cat.points if cat.points is not None else ZERO) + ZERO, cat.points, self.rs.rounding.score(ZERO)
+        content_points = content_score = child_delta = ZERO
+        for points, declared, score in children:
+            content_points += points
+            content_score += score
+            if declared is not None:
+                child_delta += points - declared
+        for points, score, _ in self.content.get(cat.key, ()):
+            content_points += points or ZERO
+            content_score += score or ZERO
+        rounding = self.rs.rounding
+        if cat.points is None:
+            return content_points, cat.points, rounding.score(content_score)
+        points = cat.points + ZERO - ZERO + child_delta
+        if abs(content_points - points) <= self.rs.tolerance:
+            return points, cat.points, rounding.score(content_score)
+        # The contents do not add up to the category's points: the ruleset's policy, as _reconcile applies it.
+        if (cat.points_mismatch or self.rs.points_mismatch) == "rescale" and content_points > 0:
+            return points, cat.points, rounding.score(content_score * points / content_points)
+        return points, cat.points, rounding.score(min(content_score, points))
+
+
+def _value(raw: Any, unit: Any) -> Value | None:
+    value = parse_value(raw)
+    if unit and value is not None and value.unit is None and value.is_number:
+        canonical = UNITS.get(normalise(unit))
+        if canonical is None:
+            raise _Bail
+        value = Value(text=value.text, op=value.op, number=value.number, unit=canonical, label=value.label)
+    return value
