@@ -2,11 +2,12 @@
 
 Each measurement compares perfrules with a baseline in the same run and prints the ratio, with the min and
 the median of several runs of both sides (the machine is shared: single runs swing). Like with like:
-  a. engine-only scoring vs a hand-written plain-Python scorer of the same ruleset (bench/handwritten.py),
+  a. engine-only scoring (a whole scorecard) vs a hand-written plain-Python scorer of the same ruleset (bench/handwritten.py),
      both from already-parsed YAML and both parsing the target texts inside the timed loop (schema validation,
      which the hand-written scorer has no counterpart for, is left out and counted in b); the data is kept away
      from the cyclic GC
-     (gc.freeze, collection off while timing) on both sides; both must give the same totals;
+     (gc.freeze, collection off while timing) on both sides; both must give the same totals; a' is the same
+     against the numbers-only plan (engine/plan.py, what replay uses), which builds no scorecard;
   b. `perfrules batch --jobs N` vs an N-process floor that only reads and parses the same files with PyYAML's
      C loader, for N = 1 and 2, wall time and CPU time (user + system of the whole process tree); both sides
      read cached bytecode (perfrules' is written first if missing or stale, whatever PYTHONDONTWRITEBYTECODE says);
@@ -68,6 +69,7 @@ def engine_vs_handwritten(files: list[Path]) -> dict:
     import yaml
 
     from perfrules.engine.errors import PerfrulesError
+    from perfrules.engine.plan import totals
     from perfrules.engine.ruleset import get_ruleset, search_path
     from perfrules.engine.scoring import score
     from perfrules.engine.submission import build
@@ -90,27 +92,40 @@ def engine_vs_handwritten(files: list[Path]) -> dict:
     from perfrules.engine import methods, targets
     validate, submission_module.validate = submission_module.validate, (lambda *_a, **_k: [])
 
+    def empty_caches() -> None:
+        # Like a batch run: value texts, labels and figures repeated within the corpus are parsed and
+        # formatted once, but nothing carries over from the previous repetition (the caches would otherwise
+        # hold the whole corpus, and the engine would not parse inside the loop at all).
+        for cached in (targets._parse_text, targets.normalise, targets.label_key, targets.split_weight, methods._fmt):
+            cached.cache_clear()
+
     def engine_run() -> None:
-        # Like a batch run: value texts and figures repeated within the corpus are parsed and formatted
-        # once, but nothing carries over from the previous repetition (the caches would otherwise hold the
-        # whole corpus, and the engine would not parse inside the loop at all).
-        targets._parse_text.cache_clear()
-        methods._fmt.cache_clear()
+        empty_caches()
         for d in docs:
             score(build(d), rs)
+
+    def plan_run() -> None:   # a': the numbers-only plan, as replay uses it (primed by the scoring above)
+        empty_caches()
+        for d in docs:
+            totals(d, rs)
+    planned = [totals(d, rs) for d in docs]
+    plan_differ = sum(p is not None and p[0] != hand_score(r) for p, r in zip(planned, raws))
     gc.collect()
     gc.freeze()          # the loaded documents are never rescanned by the cyclic GC …
     gc.disable()         # … and no collection runs inside either timed loop
     try:
         engine = runs(engine_run)
         hand = runs(lambda: [hand_score(r) for r in raws])
+        plan = runs(plan_run)
     finally:
         gc.enable()
         gc.unfreeze()
         submission_module.validate = validate
     n = len(docs)
     return {"submissions": n, "engine_s": engine, "handwritten_s": hand, "ratio": _ratio(engine, hand),
-            "engine_per_s": n / engine["min"], "handwritten_per_s": n / hand["min"], "totals_that_differ": mismatched}
+            "engine_per_s": n / engine["min"], "handwritten_per_s": n / hand["min"], "totals_that_differ": mismatched,
+            "plan_s": plan, "plan_ratio": _ratio(plan, hand), "plan_per_s": n / plan["min"],
+            "plan_answered": sum(p is not None for p in planned), "plan_totals_that_differ": plan_differ}
 
 
 def _tree_rss_kib(root: int) -> int:
@@ -362,6 +377,10 @@ def report(results: dict) -> str:
         a = results["a_engine_vs_handwritten"]
         lines.append(f"a. engine / hand-written scorer      {_r(a['ratio'])}   ({a['engine_per_s']:.0f} vs "
                      f"{a['handwritten_per_s']:.0f} submissions/s; totals differing: {a['totals_that_differ']})")
+        if "plan_ratio" in a:
+            lines.append(f"a'. numbers-only plan / hand-written  {_r(a['plan_ratio'])}   ({a['plan_per_s']:.0f} vs "
+                         f"{a['handwritten_per_s']:.0f} submissions/s; answered {a['plan_answered']} of {a['submissions']},"
+                         f" totals differing: {a['plan_totals_that_differ']})")
     if "b_batch_vs_floor" in results:
         b = results["b_batch_vs_floor"]
         for jobs in (1, 2):
