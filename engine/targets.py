@@ -261,6 +261,26 @@ def _parse_value(raw: Any) -> Value | None:
     text = _INCLUSIVE.sub("", normalise(str(raw))).strip()
     if not text:
         return None
+    return _simple(text) or _text_value(text, raw)
+
+
+# The commonest shapes of a value (≥30 份, 859 万元, 95%, 100), read directly: what _text_value makes of
+# them, which tests/test_targets.py holds it to. No sign, no thousands separator, no tail word, and units that
+# no deadline or longer unit ends with; anything else takes the general path.
+_SIMPLE = re.compile(r"(≥|≤|>=|<=|>|<|=)? *([0-9]{1,15}(?:\.[0-9]{1,6})?) *(%|份|人次|人|次|户|个|万元|元|项|篇|家|场)?")
+
+
+def _simple(text: str) -> Value | None:
+    match = _SIMPLE.fullmatch(text)
+    if match is None:
+        return None
+    word, number, unit = match.groups()
+    return Value(text=text, op=_OPERATOR_OF[word] if word else None, number=_bounded_text(number, text),
+                 unit=UNITS[unit] if unit else None)
+
+
+def _text_value(text: str, raw: Any) -> Value | None:
+    """A value written as text, normalised (the general path)."""
     if "百分之" in text:   # 百分之九十五 is 95%
         text = _CN_PERCENT.sub(_cn_percent, text)
     deadline = _deadline(text, str(raw))

@@ -118,3 +118,30 @@ def test_a_value_longer_than_the_limit_is_refused():
     with pytest.raises(ValueError_) as info:
         parse_value("≥" + "9" * 20000)
     assert f"上限 {MAX_VALUE_CHARS}" in info.value.message
+
+
+_OPS = st.sampled_from(["", "≥", "≤", ">=", "<=", ">", "<", "=", "==", "≧", "大于", "不低于", "＞", "≥ "])
+_NUMS = st.one_of(st.integers(0, 10**16).map(str), st.decimals(min_value=0, max_value=10**6, places=3,
+                  allow_nan=False, allow_infinity=False).map(str),
+                  st.sampled_from(["007", "0.50", "1,000", "-3", "+3", "٣", "３0", ".5", "5.", "1e3", "0.0000001"]))
+_UNITS = st.sampled_from(["", "%", "份", "人次", "人", "次", "户", "个", "万元", "元", "项", "篇", "家", "场", "万人次",
+                          "个百分点", "天", "月", "十个", "万家", "%以上", "以上", "以内", "（含）", "份）", " 份"])
+
+
+@settings(max_examples=600, deadline=None)
+@given(_OPS, st.sampled_from(["", " ", "  "]), _NUMS, st.sampled_from(["", " "]), _UNITS,
+       st.sampled_from(["", "", "", "左右", "前"]))
+def test_the_short_path_for_common_values_reads_them_as_the_general_path_does(op, space, number, gap, unit, tail):
+    """_simple reads ≥30 份, 859 万元, 95% directly; wherever it answers, the general path gives the same value."""
+    raw = f"{op}{space}{number}{gap}{unit}{tail}"
+    text = _t._INCLUSIVE.sub("", _t.normalise(raw)).strip()
+    fast = _t._simple(text)
+    if fast is not None:
+        assert fast == _t._text_value(text, raw)
+
+
+def test_the_short_path_reads_the_common_shapes():
+    for raw in ("≥30 份", "859 万元", "95%", "100", "≤ 5 次", "12.5 人次"):
+        assert _t._simple(_t.normalise(raw)) is not None
+    for raw in ("-3", "1,000", "٣", "30 万人次", "90%以上", "12月底前"):
+        assert _t._simple(_t.normalise(raw)) is None
