@@ -23,7 +23,7 @@ from typing import Any
 from .methods import MethodInput, Unscorable, fmt
 from .ruleset import Category, Ruleset
 from .submission import DIRECTIONS, Submission
-from .targets import UNITS, Value, ValueError_, decimal_or_none, label_key, normalise, parse_value
+from .targets import UNITS, Value, ValueError_, _parse_text, decimal_or_none, label_key, normalise, parse_value
 from .yamlio import Document
 
 ZERO = Decimal(0)
@@ -65,8 +65,7 @@ class _Run:
                 self.content.setdefault(cat.key, []).append(self._budget(cat, ind.name, ind.points, ind.method))
         for i, raw in enumerate(self.sub.data["indicators"]):
             self._row(i, raw)
-        absent = self._absent()
-        cats = [self._category(c, absent) for c in rs.categories]
+        cats = self._categories()
         raw_total = sum((score for _, _, score in cats), ZERO)
         full = sum(((declared if declared is not None else points) for points, declared, _ in cats), ZERO)
         effective = sum((points for points, _, _ in cats), ZERO)
@@ -78,50 +77,54 @@ class _Run:
     # ------------------------------------------------------------------ rows (as build() reads them)
     def _row(self, i: int, raw: dict[str, Any]) -> None:
         get = raw.get
-        levels = [str(x) for x in (get("levels") or [get("level1"), get("level2")]) if x]
+        levels = get("levels") or (get("level1"), get("level2"))
         name = str(get("name") or "").strip()
         unit = get("unit")
         raw_target, raw_actual = get("target"), get("actual")
-        if isinstance(raw_target, list) or isinstance(raw_actual, list) or get("applicable", True) is not True:
+        target = _parse_text(raw_target) if type(raw_target) is str else _value(raw_target)
+        actual = _parse_text(raw_actual) if type(raw_actual) is str else _value(raw_actual)
+        if unit:
+            target, actual = _in_unit(target, unit), _in_unit(actual, unit)
+        if get("applicable", True) is not True:
             raise _Bail
-        target, actual = _value(raw_target, unit), _value(raw_actual, unit)
         points, own = decimal_or_none(get("points")), decimal_or_none(get("self_score"))
         if not name and target is None and actual is None and points is None and own is None and not raw_actual:
             return   # a blank row: not scored
-        if self.rs.claims_rows:   # a fixed indicator the unit fills in: in full
-            hit = self.rs.fixed_index.get(get("key") or "") or self.rs.fixed_index.get(label_key(name))
+        rs = self.rs
+        if rs.claims_rows:   # a fixed indicator the unit fills in: in full
+            hit = rs.fixed_index.get(get("key") or "") or rs.fixed_index.get(label_key(name))
             if hit and hit[1].source == "indicator":
                 raise _Bail
-        placed = self.rs.placement_memo.get(tuple(levels))
+        placed = rs.placement_memo.get(tuple([str(x) for x in levels if x]))
         if placed is None or points is None:
             raise _Bail
         cat = placed[0]
-        op = self._operator(cat, target, name, DIRECTIONS.get(get("direction") or ""))
-        ref = self.rs.method_memo.get((cat.key, op), _UNSET)
+        # The operator, as the scorer finds it (_Scorer._operator).
+        if target is None:
+            op = rs.bare_operator
+        elif target.deadline is not None:
+            op = "deadline"
+        elif target.qualitative is not None:
+            op = "qualitative"
+        elif target.op:
+            op = target.op
+        else:
+            direction = DIRECTIONS.get(get("direction") or "") or rs.direction_of(name)
+            if direction is not None:
+                op = ">=" if direction == "higher" else "<="
+            else:
+                op = cat.inherited_bare_operator or rs.bare_operator
+        ref = rs.method_memo.get((cat.key, op), _UNSET)
         if ref is _UNSET or ref is None:
             raise _Bail
-        rate = self.rs.is_rate(name or f"第 {i + 1} 个指标")
+        rate = rs.is_rate(name or f"第 {i + 1} 个指标")
         method = ref.method
         raw_score = method.numbers(points, target, actual, rate, ref.params) if method.numbers else None
         if raw_score is None:   # no plain-case kernel, or not the plain case: the method itself
-            inp = MethodInput(points, target, actual, own, op, raw_actual, _NO_FACTS, self.rs.fractions, rate,
+            inp = MethodInput(points, target, actual, own, op, raw_actual, _NO_FACTS, rs.fractions, rate,
                               self.sub.year, [])
             raw_score = method.func(inp, ref.params).score
         self.content.setdefault(cat.key, []).append((points, self._clipped(raw_score, points), own))
-
-    def _operator(self, cat: Category, target: Value | None, name: str, direction: str | None) -> str:
-        if target is None:
-            return self.rs.bare_operator
-        if target.deadline is not None:
-            return "deadline"
-        if target.qualitative is not None:
-            return "qualitative"
-        if target.op:
-            return target.op
-        direction = direction or self.rs.direction_of(name)
-        if direction is not None:
-            return ">=" if direction == "higher" else "<="
-        return cat.inherited_bare_operator or self.rs.bare_operator
 
     def _clipped(self, raw: Decimal, points: Decimal) -> Decimal:
         clipped = raw if raw < points else points   # max(ZERO, min(points, raw)), operand for operand
@@ -150,46 +153,55 @@ class _Run:
         return points, self._clipped(ref.method.func(inp, ref.params).score, points), own
 
     # ------------------------------------------------------------------ categories (as the scorer sums them)
-    def _absent(self) -> set[str]:
+    def _categories(self) -> list[tuple[Decimal, Decimal | None, Decimal]]:
+        """(points, declared points, score) of each top-level category, every category summed as the scorer
+        sums it (_absent, then _category and _reconcile), children before their parents in one pass."""
+        rs, rounding = self.rs, self.rs.rounding
+        done: dict[str, tuple[Decimal, Decimal | None, Decimal]] = {}
         absent: set[str] = set()
-        for cat in reversed(self.rs.walk()):
+        for cat in reversed(rs.walk()):   # a pre-order walk, reversed: children first
             if cat.key not in self.content and all(c.key in absent for c in cat.children):
-                if cat.when_absent:
+                if cat.when_absent:   # moved or dropped: in full
                     raise _Bail
                 absent.add(cat.key)
-        return absent
+                done[cat.key] = ((cat.points if cat.points is not None else ZERO) + ZERO, cat.points,
+                                 rounding.score(ZERO))
+                continue
+            content_points = content_score = child_delta = ZERO
+            for c in cat.children:
+                points, declared, score = done[c.key]
+                content_points += points
+                content_score += score
+                if declared is not None:
+                    child_delta += points - declared
+            for points, score, _ in self.content.get(cat.key, ()):
+                content_points += points or ZERO
+                content_score += score or ZERO
+            if cat.points is None:
+                done[cat.key] = (content_points, None, rounding.score(content_score))
+                continue
+            points = cat.points + ZERO - ZERO + child_delta
+            if abs(content_points - points) <= rs.tolerance:
+                score = rounding.score(content_score)
+            elif (cat.points_mismatch or rs.points_mismatch) == "rescale" and content_points > 0:
+                score = rounding.score(content_score * points / content_points)   # as _reconcile
+            else:
+                score = rounding.score(min(content_score, points))
+            done[cat.key] = (points, cat.points, score)
+        return [done[c.key] for c in rs.categories]
 
-    def _category(self, cat: Category, absent: set[str]) -> tuple[Decimal, Decimal | None, Decimal]:
-        """(points, declared points, score) of a category, and (through self.own) its own score."""
-        children = [self._category(c, absent) for c in cat.children]
-        if cat.key in absent:
-            return (cat.points if cat.points is not None else ZERO) + ZERO, cat.points, self.rs.rounding.score(ZERO)
-        content_points = content_score = child_delta = ZERO
-        for points, declared, score in children:
-            content_points += points
-            content_score += score
-            if declared is not None:
-                child_delta += points - declared
-        for points, score, _ in self.content.get(cat.key, ()):
-            content_points += points or ZERO
-            content_score += score or ZERO
-        rounding = self.rs.rounding
-        if cat.points is None:
-            return content_points, cat.points, rounding.score(content_score)
-        points = cat.points + ZERO - ZERO + child_delta
-        if abs(content_points - points) <= self.rs.tolerance:
-            return points, cat.points, rounding.score(content_score)
-        # The contents do not add up to the category's points: the ruleset's policy, as _reconcile applies it.
-        if (cat.points_mismatch or self.rs.points_mismatch) == "rescale" and content_points > 0:
-            return points, cat.points, rounding.score(content_score * points / content_points)
-        return points, cat.points, rounding.score(min(content_score, points))
+
+def _value(raw: Any) -> Value | None:
+    if isinstance(raw, list):   # a checklist's items: in full
+        raise _Bail
+    return parse_value(raw)
 
 
-def _value(raw: Any, unit: Any) -> Value | None:
-    value = parse_value(raw)
-    if unit and value is not None and value.unit is None and value.is_number:
-        canonical = UNITS.get(normalise(unit))
-        if canonical is None:
-            raise _Bail
-        value = Value(text=value.text, op=value.op, number=value.number, unit=canonical, label=value.label)
-    return value
+def _in_unit(value: Value | None, unit: Any) -> Value | None:
+    """A bare number in the row's unit column's unit, as build() reads it."""
+    if value is None or value.unit is not None or not value.is_number:
+        return value
+    canonical = UNITS.get(normalise(unit))
+    if canonical is None:
+        raise _Bail
+    return Value(text=value.text, op=value.op, number=value.number, unit=canonical, label=value.label)
