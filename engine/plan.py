@@ -18,7 +18,7 @@ to `score()` on every submission it answers for, and checks that it answers for 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, Iterator, Mapping
 
 from .methods import MethodInput, Unscorable, fmt
 from .ruleset import Category, Ruleset
@@ -133,15 +133,10 @@ class _Run:
     def _budget(self, cat: Category, name: str, points: Decimal, method: Any) -> tuple[Decimal, Decimal, Decimal | None]:
         """The execution-rate indicator, with the facts the scorer gives its method."""
         sub = self.sub
-        budget, initial, spent = (sub.budget_total(w) for w in ("budget", "budget_initial", "spent"))
-        facts: dict[str, Any] = {"budget": budget, "budget_initial": initial, "spent": spent,
-                                 "budget_fiscal": sub.budget_total("budget", "fiscal"),
-                                 "budget_initial_fiscal": sub.budget_total("budget_initial", "fiscal"),
-                                 "spent_fiscal": sub.budget_total("spent", "fiscal"),
-                                 "stated_rate": sub.stated_rate()}
+        facts = _Facts(sub)
+        budget, spent = facts["budget"], facts["spent"]
         actual = None
         if budget and spent is not None:
-            facts["rate"] = spent / budget
             actual = Value(text=f"{fmt(spent / budget * HUNDRED)}%", number=spent / budget * HUNDRED, unit="%")
         total = (sub.data.get("budget") or {}).get("total") or {}
         own = Decimal(total["self_score"]) if total.get("self_score") is not None else None
@@ -189,6 +184,46 @@ class _Run:
                 score = rounding.score(min(content_score, points))
             done[cat.key] = (points, cat.points, score)
         return [done[c.key] for c in rs.categories]
+
+
+class _Facts(Mapping[str, Any]):
+    """The facts the scorer gives the budget indicator's method (_Scorer._budget_inputs: the same keys in the
+    same order), each worked out when the method first reads it: execution_rate reads the 财政拨款 totals and
+    the stated rate only when the totals are blank."""
+
+    _KEYS = ("budget", "budget_initial", "spent", "budget_fiscal", "budget_initial_fiscal", "spent_fiscal",
+             "stated_rate")
+
+    def __init__(self, sub: Submission) -> None:
+        self.sub = sub
+        self.known: dict[str, Any] = {}
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self.known:
+            self.known[key] = self._work_out(key)
+        return self.known[key]
+
+    def _work_out(self, key: str) -> Any:
+        sub = self.sub
+        if key == "stated_rate":
+            return sub.stated_rate()
+        if key == "rate":
+            budget, spent = self["budget"], self["spent"]
+            if budget and spent is not None:
+                return spent / budget
+            raise KeyError(key)
+        if key in self._KEYS:
+            which, _, part = key.partition("_fiscal")
+            return sub.budget_total(which, "fiscal" if key.endswith("_fiscal") else "total")
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._KEYS
+        if self["budget"] and self["spent"] is not None:
+            yield "rate"
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 def _value(raw: Any) -> Value | None:

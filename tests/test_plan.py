@@ -131,3 +131,23 @@ def test_the_plan_agrees_on_mutated_seeds(raw):
     _differential(raw)
     _differential(raw)   # the second time the memos are filled: the plan answers where it can
 
+
+
+def test_the_budget_facts_are_the_scorers_whatever_is_blank(tmp_path):
+    """The plan works the budget indicator's facts out when its method reads them; listed, they are the
+    scorer's: the same keys in the same order and the same values (with 财政拨款 lines, blanks and zeros)."""
+    from perfrules.engine.plan import _Facts
+    from perfrules.engine.scoring import _Scorer
+    rs = get_ruleset("cn/unit-overall@2024.1", search_path())
+    blanks = [("total: {budget: {total: 0, fiscal: 5}, spent: {total: 3, fiscal: 3}}", "rate: 98%"),
+              ("total: {budget: {fiscal: 5}, spent: {fiscal: 4}}", "rate: 0.9"), ("", "")]
+    for path in generate(60, tmp_path / "units", seed=3)[::3]:
+        sub = load_submission(path)
+        assert list(_Facts(sub).items()) == list(_Scorer(sub, rs)._budget_inputs()[2].items())
+    for total, rate in blanks:
+        text = ("schema_version: 1\nkind: unit-overall\nyear: 2024\nunit: 测试\n"
+                f"budget:\n  tasks: [{{name: a, budget: {{total: 4, fiscal: 4}}, spent: {{total: 2}}}}]\n"
+                + (f"  {total}\n" if total else "") + (f"  {rate}\n" if rate and not total else "")
+                + "indicators: []\n")
+        sub = build(load_bytes(text.encode("utf-8"), "b.yaml"))
+        assert list(_Facts(sub).items()) == list(_Scorer(sub, rs)._budget_inputs()[2].items())
