@@ -4,6 +4,11 @@ A method takes a `MethodInput` (points, parsed target and actual, the unit's own
 compiled parameters, and returns an `Outcome`: the unrounded score, one Chinese sentence that explains it,
 and the inputs it used. It raises `Unscorable` when the inputs cannot be scored as numbers or tiers; the
 scorer reports that instead of guessing. Adding a method is one function plus one `register` call.
+
+A method may also give `numbers=`: its unrounded score alone, for the plain case (one unit, nothing to read
+into the values), which the numbers-only plan (engine/plan.py, used by `replay`) calls instead of building
+an Outcome. It answers None outside that case. tests/test_methods.py holds every kernel to its method's score
+over generated values; a method without one is simply called in full.
 """
 
 from __future__ import annotations
