@@ -95,7 +95,11 @@ class _Run:
             hit = rs.fixed_index.get(get("key") or "") or rs.fixed_index.get(label_key(name))
             if hit and hit[1].source == "indicator":
                 raise _Bail
-        placed = rs.placement_memo.get(tuple([str(x) for x in levels if x]))
+        if type(levels) is tuple and type(levels[0]) is str and type(levels[1]) is str and levels[0] and levels[1]:
+            key = levels   # 一级 and 二级 both written: the scorer's key as it is
+        else:
+            key = tuple([str(x) for x in levels if x])
+        placed = rs.placement_memo.get(key)
         if placed is None or points is None:
             raise _Bail
         cat = placed[0]
@@ -124,7 +128,9 @@ class _Run:
             inp = MethodInput(points, target, actual, own, op, raw_actual, _NO_FACTS, rs.fractions, rate,
                               self.sub.year, [])
             raw_score = method.func(inp, ref.params).score
-        self.content.setdefault(cat.key, []).append((points, self._clipped(raw_score, points), own))
+        clipped = raw_score if raw_score < points else points   # as _clipped, inlined for every row
+        self.content.setdefault(cat.key, []).append(
+            (points, rs.rounding.score(clipped if clipped > ZERO else ZERO), own))
 
     def _clipped(self, raw: Decimal, points: Decimal) -> Decimal:
         clipped = raw if raw < points else points   # max(ZERO, min(points, raw)), operand for operand
