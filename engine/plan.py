@@ -11,8 +11,8 @@ scorer sums them.
 The plan covers the common case and nothing else. Whatever it does not model (a row marked not applicable,
 a checklist, a fixed indicator the unit fills in, an unscorable row, an absent category with a rule, a cap on
 the total, a label path or operator the scorer has not met yet under this ruleset) makes it answer None, and
-the caller scores in full. tests/test_plan.py holds it
-to `score()` on every submission it answers for, and checks that it answers for most.
+the caller scores in full. tests/test_plan.py holds it to `score()` on every submission it answers for, and
+checks that it answers for most.
 """
 
 from __future__ import annotations
