@@ -22,6 +22,7 @@ from typing import Any, Iterator, Mapping
 
 from .methods import MethodInput, Unscorable, fmt
 from .ruleset import Category, Ruleset
+from .scoring import clip, operator_for
 from .submission import DIRECTIONS, Submission
 from .targets import UNITS, Value, ValueError_, _parse_text, decimal_or_none, label_key, normalise, parse_value
 from .yamlio import Document
@@ -103,21 +104,7 @@ class _Run:
         if placed is None or points is None:
             raise _Bail
         cat = placed[0]
-        # The operator, as the scorer finds it (_Scorer._operator).
-        if target is None:
-            op = rs.bare_operator
-        elif target.deadline is not None:
-            op = "deadline"
-        elif target.qualitative is not None:
-            op = "qualitative"
-        elif target.op:
-            op = target.op
-        else:
-            direction = DIRECTIONS.get(get("direction") or "") or rs.direction_of(name)
-            if direction is not None:
-                op = ">=" if direction == "higher" else "<="
-            else:
-                op = cat.inherited_bare_operator or rs.bare_operator
+        op = operator_for(rs, cat, target, name, DIRECTIONS.get(get("direction") or ""))
         ref = rs.method_memo.get((cat.key, op), _UNSET)
         if ref is _UNSET or ref is None:
             raise _Bail
@@ -128,13 +115,7 @@ class _Run:
             inp = MethodInput(points, target, actual, own, op, raw_actual, _NO_FACTS, rs.fractions, rate,
                               self.sub.year, [])
             raw_score = method.func(inp, ref.params).score
-        clipped = raw_score if raw_score < points else points   # as _clipped, inlined for every row
-        self.content.setdefault(cat.key, []).append(
-            (points, rs.rounding.score(clipped if clipped > ZERO else ZERO), own))
-
-    def _clipped(self, raw: Decimal, points: Decimal) -> Decimal:
-        clipped = raw if raw < points else points   # max(ZERO, min(points, raw)), operand for operand
-        return self.rs.rounding.score(clipped if clipped > ZERO else ZERO)
+        self.content.setdefault(cat.key, []).append((points, clip(rs.rounding, raw_score, points), own))
 
     def _budget(self, cat: Category, name: str, points: Decimal, method: Any) -> tuple[Decimal, Decimal, Decimal | None]:
         """The execution-rate indicator, with the facts the scorer gives its method."""
@@ -151,7 +132,7 @@ class _Run:
             raise _Bail
         inp = MethodInput(points, Value(text="100%", number=HUNDRED, unit="%"), actual, own, ">=", None, facts,
                           self.rs.fractions, self.rs.is_rate(name), sub.year, [])
-        return points, self._clipped(ref.method.func(inp, ref.params).score, points), own
+        return points, clip(self.rs.rounding, ref.method.func(inp, ref.params).score, points), own
 
     # ------------------------------------------------------------------ categories (as the scorer sums them)
     def _categories(self) -> list[tuple[Decimal, Decimal | None, Decimal]]:

@@ -15,7 +15,7 @@ from . import __version__
 from .errors import Location, PerfrulesError, did_you_mean, error
 from . import methods
 from .methods import MethodInput, Outcome, Unscorable, fmt, text
-from .ruleset import Category, FixedIndicator, MethodRef, Ruleset
+from .ruleset import Category, FixedIndicator, MethodRef, Rounding, Ruleset
 from .scorecard import CategoryResult, Finding, IndicatorResult, Scorecard, Stated
 from .submission import Row, Submission
 from .targets import Value, decimal_or_none, label_key, parse_value, split_weight
@@ -28,6 +28,33 @@ _NO_FACTS: dict[str, Any] = {}   # a unit's own row has no facts; shared, never 
 
 def score(sub: Submission, rs: Ruleset) -> Scorecard:
     return _Scorer(sub, rs).run()
+
+
+def clip(rounding: Rounding, raw: Decimal, points: Decimal) -> Decimal:
+    """A method's score as the rule's score: within [0, points] (a negative actual must not subtract), rounded
+    by the ruleset. max(ZERO, min(points, raw)), operand for operand: -0 and 5 vs 5.00 round as ever."""
+    clipped = raw if raw < points else points
+    return rounding.score(clipped if clipped > ZERO else ZERO)
+
+
+def operator_for(rs: Ruleset, cat: Category, target: Value | None, name: str | None = None,
+                 direction: str | None = None) -> str:
+    """The comparison a row's target asks for: written (≥, 以上), a deadline or a quality, else the row's
+    direction (its 指标方向 column, else words in its name), else the category's or the ruleset's bare
+    operator. `name` is None for a fixed indicator, which has no direction."""
+    if target is None:
+        return rs.bare_operator
+    if target.deadline is not None:
+        return "deadline"
+    if target.qualitative is not None:
+        return "qualitative"
+    if target.op:
+        return target.op
+    if name is not None:
+        direction = direction or rs.direction_of(name)
+        if direction is not None:   # 越大越好 / 越小越好, from the column or the indicator's name
+            return ">=" if direction == "higher" else "<="
+    return cat.inherited_bare_operator or rs.bare_operator
 
 
 class _Scorer:
@@ -331,7 +358,7 @@ class _Scorer:
 
     # ------------------------------------------------------------------ scoring indicators
     def _own(self, cat: Category, row: Row) -> IndicatorResult:
-        op = self._operator(cat, row.target, row)
+        op = operator_for(self.rs, cat, row.target, row.name, row.direction)
         memo = self.rs.method_memo
         ref = memo.get((cat.key, op), _UNSET)
         if ref is _UNSET:
@@ -347,7 +374,7 @@ class _Scorer:
         else:
             target = parse_value(ind.target) if ind.target is not None else (row.target if row else None)
             actual = row.actual if row else None
-            op = self._operator(cat, target)
+            op = operator_for(self.rs, cat, target)
             self_score, loc = (row.self_score, row.location) if row else (None, ind.where)
         ref = ind.method or self._method_for(cat, None, op)
         if row is not None and row.points is not None and row.points != ind.points:
@@ -377,20 +404,6 @@ class _Scorer:
         target = Value(text="100%", number=HUNDRED, unit="%")
         self_score = Decimal(total["self_score"]) if total.get("self_score") is not None else None
         return target, actual, facts, self_score, self.sub.doc.loc(path)
-
-    def _operator(self, cat: Category, target: Value | None, row: Row | None = None) -> str:
-        if target is None:
-            return self.rs.bare_operator
-        if target.deadline is not None:
-            return "deadline"
-        if target.qualitative is not None:
-            return "qualitative"
-        if target.op:
-            return target.op
-        direction = (row.direction or self.rs.direction_of(row.name)) if row is not None else None
-        if direction is not None:   # 越大越好 / 越小越好, from the column or the indicator's name
-            return ">=" if direction == "higher" else "<="
-        return cat.inherited_bare_operator or self.rs.bare_operator
 
     def _method_for(self, cat: Category, explicit: MethodRef | None, op: str) -> MethodRef | None:
         if explicit:
@@ -439,11 +452,9 @@ class _Scorer:
         if inp.readings:   # an interpretation the ruleset allowed: said where the score is explained
             outcome.explanation = text(outcome.explanation) + "（" + "；".join(inp.readings) + "）"
             self._finding("info", "I-READING", f"指标“{name}”：" + "；".join(inp.readings), row.location, name)
-        # Scored (inlined: this runs for every row of every submission). Invariant for every method: a rule
-        # score lies in [0, points] (a negative actual must not subtract).
+        # Scored (inlined: this runs for every row of every submission).
         raw = outcome.score
-        clipped = raw if raw < points else points   # max(ZERO, min(points, raw)), operand for operand
-        score_ = self.rs.rounding.score(clipped if clipped > ZERO else ZERO)
+        score_ = clip(self.rs.rounding, raw, points)
         target, actual = row.target, row.actual
         result = IndicatorResult(
             name, cat.label, cat.label_path, points, score_, row.self_score, ref.name, outcome.explanation,
