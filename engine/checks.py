@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 from .dates import cn_date, parse_date
 from .errors import Path, did_you_mean
 from .expressions import ExpressionError, compile_expression
-from .methods import Param, ParamError, _convert, fmt
+from .methods import Param, ParamError, _convert, fmt, fmt_once
 from .scorecard import Finding, IndicatorResult, Scorecard
 from .submission import Submission
 from .targets import ValueError_, decimal_or_none as _dec, parse_value
@@ -280,7 +280,7 @@ def stated_rates(ctx: Context, p: Mapping[str, Any]) -> Iterator[Hit]:
             continue
         actual = spent / budget * 100
         if abs(actual - stated) > p["tolerance_points"]:
-            yield Hit(f"“{name}”所填执行率 {fmt(stated)}%，按 {fmt(spent)}/{fmt(budget)} 计算为 {fmt(actual)}%",
+            yield Hit(f"“{name}”所填执行率 {fmt(stated)}%，按 {fmt_once(spent)}/{fmt_once(budget)} 计算为 {fmt_once(actual)}%",
                       path + ("rate",), name)
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, Iterator, Mapping
 
-from .methods import MethodInput, Unscorable, fmt
+from .methods import MethodInput, Unscorable, fmt_once
 from .ruleset import Category, Ruleset
 from .scoring import clip, operator_for
 from .submission import DIRECTIONS, Submission
@@ -124,7 +124,7 @@ class _Run:
         budget, spent = facts["budget"], facts["spent"]
         actual = None
         if budget and spent is not None:
-            actual = Value(text=f"{fmt(spent / budget * HUNDRED)}%", number=spent / budget * HUNDRED, unit="%")
+            actual = Value(text=f"{fmt_once(spent / budget * HUNDRED)}%", number=spent / budget * HUNDRED, unit="%")
         total = (sub.data.get("budget") or {}).get("total") or {}
         own = Decimal(total["self_score"]) if total.get("self_score") is not None else None
         ref = method or self.rs.method_memo.get((cat.key, ">="), _UNSET)

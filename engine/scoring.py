@@ -14,7 +14,7 @@ from typing import Any, Callable
 from . import __version__
 from .errors import Location, PerfrulesError, did_you_mean, error
 from . import methods
-from .methods import MethodInput, Outcome, Unscorable, fmt, text
+from .methods import MethodInput, Outcome, Unscorable, fmt, fmt_once, text
 from .ruleset import Category, FixedIndicator, MethodRef, Rounding, Ruleset
 from .scorecard import CategoryResult, Finding, IndicatorResult, Scorecard, Stated
 from .submission import Row, Submission
@@ -398,7 +398,7 @@ class _Scorer:
         actual = None
         if budget and spent is not None:
             facts["rate"] = spent / budget
-            actual = Value(text=f"{fmt(spent / budget * HUNDRED)}%", number=spent / budget * HUNDRED, unit="%")
+            actual = Value(text=f"{fmt_once(spent / budget * HUNDRED)}%", number=spent / budget * HUNDRED, unit="%")
         total = (self.sub.data.get("budget") or {}).get("total") or {}
         path = ("budget", "total") if total else ("budget",)
         target = Value(text="100%", number=HUNDRED, unit="%")

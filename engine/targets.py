@@ -206,7 +206,7 @@ def format_number(n: Decimal | None) -> str:
     return text or "0"
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=512)
 def normalise(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     return re.sub(r"\s+", " ", text).strip()
