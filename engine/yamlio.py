@@ -32,6 +32,11 @@ __all__ = ["MAX_ABS_NUMBER", "MAX_DEPTH", "MAX_FILE_BYTES", "MAX_NODES", "Docume
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _RESOLVED: dict[str, str] = {}   # plain scalar text → its YAML tag: the resolution depends on the text alone
 assert not _BaseLoader.yaml_path_resolvers   # what _Loader.resolve assumes of non-scalars
+# The first characters an implicit type (number, bool, null, date, merge) can begin with; a plain scalar
+# beginning with any other (产出指标, 神木市交通运输局, description) is text, with no lookup and not cached.
+assert None not in _BaseLoader.yaml_implicit_resolvers   # no resolver that applies to every first character
+_TYPED_STARTS = frozenset(c for c in _BaseLoader.yaml_implicit_resolvers if c)
+_STR_TAG = _BaseLoader.DEFAULT_SCALAR_TAG
 
 
 class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
@@ -50,6 +55,8 @@ class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
         # Called by the C composer for every node: scalars, the most common, first.
         if kind is _ScalarNode:
             if implicit == (True, False):   # a plain scalar: its tag depends on its text alone
+                if value and value[0] not in _TYPED_STARTS:
+                    return _STR_TAG
                 tag = _RESOLVED.get(value)
                 if tag is None:
                     tag = super().resolve(kind, value, implicit)

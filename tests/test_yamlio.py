@@ -129,3 +129,18 @@ def test_memoised_numbers_read_as_yaml_reads_them(text):
             assert got == Decimal(text), (text, got)
         else:
             assert got == expected and type(got) is type(expected), (text, got, expected)
+
+
+@settings(max_examples=int(os.environ.get("PERFRULES_FUZZ_EXAMPLES", "150")) * 2, deadline=None)
+@given(st.one_of(st.text(max_size=12), st.sampled_from(["yes", "No", "~", "null", "2024-01-01", "=", "<<", ".inf", "0x1F",
+                                                         "1_000", "产出指标", "id", "true", "Off", "+1", "-.5", ""])))
+def test_plain_scalars_are_typed_as_pyyaml_types_them(text):
+    """The resolver's shortcuts (no lookup for text that no implicit type can begin with, the memo for the
+    rest) give the tag PyYAML's own resolver gives, every time a text recurs."""
+    import yaml
+
+    from perfrules.engine.yamlio import _Loader
+
+    ours, theirs = _Loader(""), yaml.SafeLoader("")
+    for _ in range(2):
+        assert ours.resolve(yaml.ScalarNode, text, (True, False)) == theirs.resolve(yaml.ScalarNode, text, (True, False))
