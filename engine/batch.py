@@ -16,8 +16,10 @@ import os
 import re
 import tempfile
 import zipfile
+from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from decimal import Decimal
+from itertools import islice
 from pathlib import Path as FsPath
 from typing import Any, Callable, Iterable, Iterator, Protocol
 
@@ -167,15 +169,15 @@ def _reverse_key(text: str) -> tuple[int, ...]:
 def run(files: Collected, ref: str | None, dirs: Iterable[str], jobs: int, sink: "Sink",
         progress: Callable[[int], None] | None = None, trust_submission: bool = False) -> Summary:
     """Score every file into `sink`, row by row in file order (the order `collect` sorts them in)."""
-    detail = sink.detail
-    work: list[Job] = [(os.fspath(f), ref, tuple(dirs), trust_submission, detail) for f in files.files]
+    detail, dirs = sink.detail, tuple(dirs)
+    work = ((os.fspath(f), ref, dirs, trust_submission, detail) for f in files.files)   # made as sent
     summary = Summary()
     summary.skipped = files.skipped
     remember_lookups()
     thresholds = gc.get_threshold()
     gc.set_threshold(*BATCH_GC)
     try:
-        for row in _map(work, jobs):
+        for row in _map(work, len(files.files), jobs):
             _take(row, summary, sink, progress)
     finally:
         gc.set_threshold(*thresholds)
@@ -205,13 +207,33 @@ def _take(row: dict[str, Any], summary: Summary, sink: "Sink", progress: Callabl
         progress(1)
 
 
-def _map(work: list[Job], jobs: int) -> Iterator[dict[str, Any]]:
-    if jobs <= 1 or len(work) < 2:
+def _map(work: Iterator[Job], n: int, jobs: int) -> Iterator[dict[str, Any]]:
+    """Rows in the order of `work` (n jobs). With several processes, files go out in chunks, and only a few
+    chunks per process are in flight: Executor.map would make every job and its future before the first
+    result, a few MiB that grow with the county."""
+    if jobs <= 1 or n < 2:
         yield from map(score_one, work)
         return
-    chunk = max(1, min(64, len(work) // (jobs * 8)))
+    size = max(1, min(64, n // (jobs * 8)))
+    chunks = iter(lambda: list(islice(work, size)), [])
     with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_start) as pool:
-        yield from pool.map(score_one, work, chunksize=chunk)
+        flight = deque(pool.submit(score_chunk, c) for c in islice(chunks, IN_FLIGHT * jobs))
+        try:
+            while flight:
+                rows = flight.popleft().result()
+                for c in islice(chunks, 1):
+                    flight.append(pool.submit(score_chunk, c))
+                yield from rows
+        finally:
+            for pending in flight:   # stopped early (an interrupt, a failing sink): nothing more is started
+                pending.cancel()
+
+
+IN_FLIGHT = 4   # chunks per process sent ahead: enough that no process waits for the next
+
+
+def score_chunk(chunk: list[Job]) -> list[dict[str, Any]]:
+    return [score_one(job) for job in chunk]
 
 
 # ------------------------------------------------------------------------------------------- writers

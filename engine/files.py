@@ -171,7 +171,8 @@ def _classify(entry: FsPath, suffixes: tuple[str, ...], files: dict[str, str], s
     elif entry.suffix.lower() == ".xlsx" and _is_batch_workbook(entry):
         skipped[key] = "perfrules batch 的汇总工作簿，不是自评数据"
     else:
-        files[key] = os.fspath(entry)
+        text = os.fspath(entry)
+        files[key] = key if text == key else text   # one string per file where the two spellings agree
 
 
 def _identity(path: str | FsPath) -> tuple[int, int] | None:
