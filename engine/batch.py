@@ -17,6 +17,7 @@ import re
 import tempfile
 import zipfile
 from collections import deque
+from contextlib import contextmanager
 from concurrent.futures import ProcessPoolExecutor
 from decimal import Decimal
 from itertools import islice
@@ -167,8 +168,10 @@ def _reverse_key(text: str) -> tuple[int, ...]:
 
 
 def run(files: Collected, ref: str | None, dirs: Iterable[str], jobs: int, sink: "Sink",
-        progress: Callable[[int], None] | None = None, trust_submission: bool = False) -> Summary:
-    """Score every file into `sink`, row by row in file order (the order `collect` sorts them in)."""
+        progress: Callable[[int], None] | None = None, trust_submission: bool = False,
+        pool: ProcessPoolExecutor | None = None) -> Summary:
+    """Score every file into `sink`, row by row in file order (the order `collect` sorts them in), in `jobs`
+    processes: those of `pool` (see `workers`) when given, else started here."""
     detail, dirs = sink.detail, tuple(dirs)
     work = ((os.fspath(f), ref, dirs, trust_submission, detail) for f in files.files)   # made as sent
     summary = Summary()
@@ -177,7 +180,9 @@ def run(files: Collected, ref: str | None, dirs: Iterable[str], jobs: int, sink:
     thresholds = gc.get_threshold()
     gc.set_threshold(*BATCH_GC)
     try:
-        for row in _map(work, len(files.files), jobs):
+        for file, row in zip(files.files, _map(work, len(files.files), jobs, pool)):   # rows in file order
+            if row["file"] == file:   # the parent's own string, not the worker's copy: kept once per file
+                row["file"] = file
             _take(row, summary, sink, progress)
     finally:
         gc.set_threshold(*thresholds)
@@ -207,26 +212,42 @@ def _take(row: dict[str, Any], summary: Summary, sink: "Sink", progress: Callabl
         progress(1)
 
 
-def _map(work: Iterator[Job], n: int, jobs: int) -> Iterator[dict[str, Any]]:
+@contextmanager
+def workers(jobs: int) -> Iterator[ProcessPoolExecutor | None]:
+    """The processes of a batch run with `jobs` processes (None for one: files are scored in this one),
+    started at once. A caller that starts them before it collects the files keeps the county's file list
+    out of them: a forked process's resident memory counts every page the parent had (bench c)."""
+    if jobs <= 1:
+        yield None
+        return
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_start) as pool:
+        pool.submit(int).result()   # under fork, the first task starts every process
+        yield pool
+
+
+def _map(work: Iterator[Job], n: int, jobs: int, pool: ProcessPoolExecutor | None) -> Iterator[dict[str, Any]]:
     """Rows in the order of `work` (n jobs). With several processes, files go out in chunks, and only a few
     chunks per process are in flight: Executor.map would make every job and its future before the first
     result, a few MiB that grow with the county."""
     if jobs <= 1 or n < 2:
         yield from map(score_one, work)
         return
+    if pool is None:
+        with workers(jobs) as own:
+            yield from _map(work, n, jobs, own)
+        return
     size = max(1, min(64, n // (jobs * 8)))
     chunks = iter(lambda: list(islice(work, size)), [])
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_start) as pool:
-        flight = deque(pool.submit(score_chunk, c) for c in islice(chunks, IN_FLIGHT * jobs))
-        try:
-            while flight:
-                rows = flight.popleft().result()
-                for c in islice(chunks, 1):
-                    flight.append(pool.submit(score_chunk, c))
-                yield from rows
-        finally:
-            for pending in flight:   # stopped early (an interrupt, a failing sink): nothing more is started
-                pending.cancel()
+    flight = deque(pool.submit(score_chunk, c) for c in islice(chunks, IN_FLIGHT * jobs))
+    try:
+        while flight:
+            rows = flight.popleft().result()
+            for c in islice(chunks, 1):
+                flight.append(pool.submit(score_chunk, c))
+            yield from rows
+    finally:
+        for pending in flight:   # stopped early (an interrupt, a failing sink): nothing more is started
+            pending.cancel()
 
 
 IN_FLIGHT = 4   # chunks per process sent ahead: enough that no process waits for the next
@@ -264,10 +285,10 @@ class CsvSink:
         self.raw.close()
 
     def __init__(self, roots: Iterable[str | FsPath] = ()) -> None:
-        # Rows are written encoded as they come, to a spool that moves to a temporary file past 1 MiB: a
-        # county's or a province's summary is never held in memory whole, and is copied from the spool to the
-        # output in chunks. close() removes the spool.
-        self.raw = tempfile.SpooledTemporaryFile(max_size=1 << 20, mode="w+b", prefix="perfrules-summary-")
+        # Rows are written encoded as they come, to a spool that moves to a temporary file past 64 KiB (about
+        # 500 rows): a county's or a province's summary is never held in memory whole, and is copied from the
+        # spool to the output in chunks. close() removes the spool.
+        self.raw = tempfile.SpooledTemporaryFile(max_size=1 << 16, mode="w+b", prefix="perfrules-summary-")
         self.buf = io.TextIOWrapper(self.raw, encoding="utf-8", newline="", write_through=True)
         self.buf.write("\ufeff")   # a BOM so that Excel and WPS open the Chinese headers as UTF-8
         self.writer = csv.writer(self.buf, lineterminator="\n")
