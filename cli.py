@@ -499,19 +499,22 @@ def batch(paths: tuple[str, ...], out: str, ruleset_ref: str | None, jobs: int, 
     if make_sink is None:
         raise error(f"无法从扩展名 '{Path(out).suffix or '（无）'}' 判断汇总格式", Location(out),
                     "汇总文件请用 .csv、.json、.xlsx 或 .html 结尾")
-    found = collect(paths)
-    inputs: list[str | Path] = [*found.files, *paths]
-    check_output(Path(out), inputs, force)   # before any work: never score a file and then write over it
-    sink = make_sink(paths)
-    try:
-        if sys.stderr.isatty() and output_format == "text":
-            with click.progressbar(length=len(found.files), label="评分中", file=sys.stderr) as bar:
-                summary = bt.run(found, ruleset_ref, ruleset_dirs, jobs, sink, bar.update, trust)
-        else:
-            summary = bt.run(found, ruleset_ref, ruleset_dirs, jobs, sink, trust_submission=trust)
-        atomic_write(Path(out), sink.finish(summary), inputs, force)
-    finally:
-        sink.close()
+    with bt.workers(jobs) as pool:   # started before the file list is made, so that they do not hold it
+        found = collect(paths)
+        inputs: list[str | Path] = [*found.files, *paths]
+        check_output(Path(out), inputs, force)   # before any work: never score a file and then write over it
+        sink = make_sink(paths)
+        try:
+            if sys.stderr.isatty() and output_format == "text":
+                with click.progressbar(length=len(found.files), label="评分中", file=sys.stderr) as bar:
+                    summary = bt.run(found, ruleset_ref, ruleset_dirs, jobs, sink, bar.update, trust, pool)
+            else:
+                summary = bt.run(found, ruleset_ref, ruleset_dirs, jobs, sink, trust_submission=trust, pool=pool)
+            if pool is not None:
+                pool.shutdown()   # the workers' memory is given back before the summary is written
+            atomic_write(Path(out), sink.finish(summary), inputs, force)
+        finally:
+            sink.close()
     if output_format == "json":
         _json({"ok": not summary.errors, "output": out, **summary.to_json(), "errors": summary.errors})
     else:

@@ -130,3 +130,54 @@ def test_same_bytes_for_any_jobs_and_file_order(runner, county, tmp_path, suffix
 def test_unknown_summary_format_is_a_clear_error(runner, county, tmp_path):
     result = runner.invoke(main, ["batch", str(county), "-o", str(tmp_path / "s.txt")])
     assert result.exit_code == 1 and ".csv、.json、.xlsx 或 .html" in result.output
+
+
+def test_workers_start_before_the_county_is_listed(runner, county, tmp_path, monkeypatch):
+    """With --jobs N the processes are forked before the file list exists, so none of them holds a copy of
+    it (a forked process's resident memory counts every page its parent had: bench c)."""
+    from perfrules.engine import batch as bt
+    from perfrules.engine import files
+    events, real_workers, real_collect = [], bt.workers, files.collect
+
+    def workers(jobs):
+        events.append("workers")
+        return real_workers(jobs)
+
+    def collect(paths):
+        events.append("collect")
+        return real_collect(paths)
+    monkeypatch.setattr(bt, "workers", workers)
+    monkeypatch.setattr(files, "collect", collect)
+    run(runner, county, "-o", tmp_path / "s.csv", "--jobs", 2)
+    assert events == ["workers", "collect"]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_one_file_and_a_refused_output_with_workers(runner, county, tmp_path, jobs):
+    """The started workers are not needed for one file, and a refusal before any work ends them (exit 1,
+    no hang, no output)."""
+    out = tmp_path / "one.csv"
+    run(runner, county / "zizhou.yaml", "-o", out, "--jobs", jobs, code=0)
+    assert "子洲县人力资源和社会保障局" in out.read_text(encoding="utf-8-sig")
+    result = runner.invoke(main, ["batch", str(out), str(county), "-o", str(out), "--jobs", str(jobs)])
+    assert result.exit_code == 1 and "不能覆盖输入" in result.output
+
+
+def test_only_a_few_chunks_are_made_ahead_of_the_rows():
+    """Jobs are made as they are sent: when the first row comes back, at most IN_FLIGHT chunks per process
+    have been taken from the file list, not the whole county; and the rows come back in order."""
+    from perfrules.engine import batch as bt
+    taken = []
+
+    def jobs(n):
+        for i in range(n):
+            taken.append(i)
+            yield (f"/nonexistent/unit-{i:05d}.yaml", None, (), False, False)
+    n = 2000
+    size = min(64, n // (2 * 8))   # _map's chunk size
+    with bt.workers(2) as pool:
+        rows = bt._map(jobs(n), n, 2, pool)
+        first = next(rows)
+        assert len(taken) <= (bt.IN_FLIGHT * 2 + 1) * size < n   # one chunk is sent as the first row is taken
+        names = [first["file"]] + [r["file"] for r in rows]
+    assert names == [f"/nonexistent/unit-{i:05d}.yaml" for i in range(n)] and len(taken) == n
