@@ -37,6 +37,11 @@ assert not _BaseLoader.yaml_path_resolvers   # what _Loader.resolve assumes of n
 assert None not in _BaseLoader.yaml_implicit_resolvers   # no resolver that applies to every first character
 _TYPED_STARTS = frozenset(c for c in _BaseLoader.yaml_implicit_resolvers if c)
 _STR_TAG = _BaseLoader.DEFAULT_SCALAR_TAG
+# Unsigned decimal numbers, the commonest typed scalars (amounts, points): digits alone are an int (without a
+# leading 0, which YAML 1.1 reads as octal, or as text after an 8 or 9), digits with a point a float (the
+# float pattern comes first for a digit). Typed by shape, so that a county's amounts do not fill the memo.
+_PLAIN_NUMBER = re.compile(r"([1-9][0-9]*|0)|[0-9]+\.[0-9]*").fullmatch
+_INT_TAG, _FLOAT_TAG = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
 
 
 class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
@@ -57,6 +62,9 @@ class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
             if implicit == (True, False):   # a plain scalar: its tag depends on its text alone
                 if value and value[0] not in _TYPED_STARTS:
                     return _STR_TAG
+                number = _PLAIN_NUMBER(value)
+                if number is not None:
+                    return _INT_TAG if number.lastindex else _FLOAT_TAG
                 tag = _RESOLVED.get(value)
                 if tag is None:
                     tag = super().resolve(kind, value, implicit)

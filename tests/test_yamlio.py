@@ -132,8 +132,9 @@ def test_memoised_numbers_read_as_yaml_reads_them(text):
 
 
 @settings(max_examples=int(os.environ.get("PERFRULES_FUZZ_EXAMPLES", "150")) * 2, deadline=None)
-@given(st.one_of(st.text(max_size=12), st.sampled_from(["yes", "No", "~", "null", "2024-01-01", "=", "<<", ".inf", "0x1F",
-                                                         "1_000", "产出指标", "id", "true", "Off", "+1", "-.5", ""])))
+@given(st.one_of(st.text(max_size=12), st.from_regex(r"\A[0-9]{1,6}(\.[0-9]{0,3})?\Z"),
+                 st.sampled_from(["yes", "No", "~", "null", "2024-01-01", "=", "<<", ".inf", "0x1F", "0755", "089",
+                                  "1_000", "1:30", "产出指标", "id", "true", "Off", "+1", "-.5", "1.", "1e3", ""])))
 def test_plain_scalars_are_typed_as_pyyaml_types_them(text):
     """The resolver's shortcuts (no lookup for text that no implicit type can begin with, the memo for the
     rest) give the tag PyYAML's own resolver gives, every time a text recurs."""
