@@ -29,6 +29,7 @@ from .errors import PerfrulesError, internal_message
 from .files import Collected, display_path, inert
 from .limits import install_context, short_digest
 from .ruleset import forget_lookups, remember_lookups
+from .schema import Unexplained, defer_explanations
 from .methods import fmt, fmt_once
 from .scorecard import SEVERITY_LABELS, dumps
 from .submission import KIND_LABELS, load_submission
@@ -59,6 +60,8 @@ def score_one(job: Job) -> dict[str, Any]:
     except PerfrulesError as exc:
         d = exc.first
         return {"file": name, "error": True, "line": d.location.line, "message": d.message, "hint": d.hint or ""}
+    except Unexplained:   # refused in a worker: the parent says why (see schema.defer_explanations)
+        return {"file": name, "error": True, "unexplained": True}
     except Exception as exc:  # noqa: BLE001 - one file's fate: a bug in perfrules must not end the run
         return {"file": name, "error": True, "line": None, "message": internal_message(exc),
                 "hint": "这是 perfrules 的缺陷；请用 perfrules score --debug 重新运行该文件并报告"}
@@ -181,6 +184,8 @@ def run(files: Collected, ref: str | None, dirs: Iterable[str], jobs: int, sink:
     gc.set_threshold(*BATCH_GC)
     try:
         for file, row in zip(files.files, _map(work, len(files.files), jobs, pool)):   # rows in file order
+            if row.get("unexplained"):   # refused by the schema in a worker: explained here, as jobs=1 would
+                row = score_one((os.fspath(file), ref, dirs, trust_submission, detail))
             if row["file"] == file:   # the parent's own string, not the worker's copy: kept once per file
                 row["file"] = file
             _take(row, summary, sink, progress)
@@ -200,6 +205,7 @@ BATCH_GC = (20_000, 20, 20)
 def _worker_start() -> None:
     gc.set_threshold(*BATCH_GC)
     remember_lookups()
+    defer_explanations()
 
 
 def _take(row: dict[str, Any], summary: Summary, sink: "Sink", progress: Callable[[int], None] | None) -> None:

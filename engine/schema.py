@@ -68,6 +68,21 @@ def schema_json(name: str) -> dict[str, Any]:
     return dict(validator(name).schema)
 
 
+class Unexplained(Exception):
+    """A document the generated validator rejects, in a process that leaves saying why to another."""
+
+
+_DEFER = False
+
+
+def defer_explanations(on: bool = True) -> None:
+    """From now on in this process, a rejected document raises Unexplained instead of importing jsonschema
+    to explain it. Batch workers do this, and the parent explains the file: jsonschema and what it imports
+    (about 4 MiB resident) are then loaded once per run, not once in every worker that meets a refusal."""
+    global _DEFER
+    _DEFER = on
+
+
 def validate(doc: Document, name: str, code: str = "E-SCHEMA") -> list[Diagnostic]:
     fast = fast_validator(name)
     if fast is not None:
@@ -76,7 +91,9 @@ def validate(doc: Document, name: str, code: str = "E-SCHEMA") -> list[Diagnosti
             check(doc.data)
             return []
         except invalid:
-            pass   # jsonschema explains (and has the last word)
+            if _DEFER:
+                raise Unexplained(doc.file) from None
+            # otherwise jsonschema explains (and has the last word)
     errors = sorted(validator(name).iter_errors(doc.data), key=lambda e: (list(map(str, e.absolute_path))))
     return [_diagnostic(doc, e, code) for e in _leaves(errors)]
 

@@ -181,3 +181,22 @@ def test_only_a_few_chunks_are_made_ahead_of_the_rows():
         assert len(taken) <= (bt.IN_FLIGHT * 2 + 1) * size < n   # one chunk is sent as the first row is taken
         names = [first["file"]] + [r["file"] for r in rows]
     assert names == [f"/nonexistent/unit-{i:05d}.yaml" for i in range(n)] and len(taken) == n
+
+
+def test_a_schema_refusal_in_a_worker_is_explained_by_the_parent(runner, county, tmp_path, monkeypatch):
+    """Workers do not import jsonschema to say why a file is refused: they hand the file back, and the
+    parent explains it. The summary is the same, byte for byte, with one process or two."""
+    from perfrules.engine import batch as bt
+    from perfrules.engine import schema
+    bad = county / "unit-f-schema.yaml"
+    bad.write_text((county / "zizhou.yaml").read_text(encoding="utf-8").replace("year: 2024", "year: 二〇二四", 1),
+                   encoding="utf-8")
+    monkeypatch.setattr(schema, "_DEFER", True)   # as in a worker
+    assert bt.score_one((str(bad), None, (), False, False)) == {"file": str(bad), "error": True, "unexplained": True}
+    monkeypatch.setattr(schema, "_DEFER", False)
+    one, two = tmp_path / "one.json", tmp_path / "two.json"
+    run(runner, county, "-o", one, "--jobs", 1)
+    run(runner, county, "-o", two, "--jobs", 2)
+    assert one.read_bytes() == two.read_bytes()
+    [refused] = [e for e in json.loads(two.read_text(encoding="utf-8"))["errors"] if e["file"].endswith("schema.yaml")]
+    assert refused["message"] == "应为整数，实际是 '二〇二四'" and refused["line"] == 6 and "unexplained" not in refused
