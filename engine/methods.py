@@ -115,6 +115,9 @@ class Method:
     # actual, whether the indicator is a rate by its name, and the parameters; None where the case is not
     # the plain one (the plan then calls `func`). tests/test_methods.py holds it to func's score.
     numbers: Callable[[Decimal, Value | None, Value | None, bool, Mapping[str, Any]], Decimal | None] | None = None
+    # False for a method that reads its facts and never the row's actual value (execution_rate): the plan
+    # then does not make the actual's display text. tests/test_plan.py holds the plan to the scorer.
+    reads_actual: bool = True
 
     def compile_params(self, raw: Mapping[str, Any]) -> dict[str, Any]:
         known = {p.name: p for p in self.params}
@@ -764,7 +767,7 @@ register(Method("execution_rate", "预算执行率", execution_rate, (
     _P("zero_below", "decimal", None, doc="执行率低于该值时得 0 分（可选）"),
     _P("stated_rate", "bool", False, doc="预算数或执行数未填时，按所填执行率计分"),
     _P("fiscal_when_total_blank", "bool", False, doc="总额为空或为 0 时，按财政拨款的预算数和执行数计算"),
-), doc="执行数 / 预算数 × 分值，执行率封顶。"))
+), doc="执行数 / 预算数 × 分值，执行率封顶。", reads_actual=False))
 register(Method("tiered", "分档计分", tiered, (
     _P("bands", "list", required=True, doc="分档：min、max、min_inclusive（默认 true）、max_inclusive（默认 false）、score 或 fraction"),
     _P("unit", "unit", None, doc="分档数值的计量单位（如 万元）；省略时用年度指标值的单位"),

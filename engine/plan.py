@@ -121,15 +121,16 @@ class _Run:
         """The execution-rate indicator, with the facts the scorer gives its method."""
         sub = self.sub
         facts = _Facts(sub)
-        budget, spent = facts["budget"], facts["spent"]
-        actual = None
-        if budget and spent is not None:
-            actual = Value(text=f"{fmt_once(spent / budget * HUNDRED)}%", number=spent / budget * HUNDRED, unit="%")
         total = (sub.data.get("budget") or {}).get("total") or {}
         own = Decimal(total["self_score"]) if total.get("self_score") is not None else None
         ref = method or self.rs.method_memo.get((cat.key, ">="), _UNSET)
         if ref is _UNSET or ref is None:
             raise _Bail
+        actual = None
+        if ref.method.reads_actual:
+            budget, spent = facts["budget"], facts["spent"]
+            if budget and spent is not None:
+                actual = Value(text=f"{fmt_once(spent / budget * HUNDRED)}%", number=spent / budget * HUNDRED, unit="%")
         inp = MethodInput(points, Value(text="100%", number=HUNDRED, unit="%"), actual, own, ">=", None, facts,
                           self.rs.fractions, self.rs.is_rate(name), sub.year, [])
         return points, clip(self.rs.rounding, ref.method.func(inp, ref.params).score, points), own
