@@ -88,7 +88,11 @@ class _Run:
             target, actual = _in_unit(target, unit), _in_unit(actual, unit)
         if get("applicable", True) is not True:
             raise _Bail
-        points, own = decimal_or_none(get("points")), decimal_or_none(get("self_score"))
+        points, own = get("points"), get("self_score")
+        if type(points) is not Decimal:   # as decimal_or_none reads it; a Decimal is taken as it is
+            points = decimal_or_none(points)
+        if own is not None and type(own) is not Decimal:
+            own = decimal_or_none(own)
         if not name and target is None and actual is None and points is None and own is None and not raw_actual:
             return   # a blank row: not scored
         rs = self.rs
