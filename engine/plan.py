@@ -31,6 +31,7 @@ ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 _UNSET: Any = object()
 _NO_FACTS: dict[str, Any] = {}
+_FULL_RATE = Value(text="100%", number=HUNDRED, unit="%")   # the budget indicator's target (a Value is frozen)
 
 
 class _Bail(Exception):
@@ -135,7 +136,7 @@ class _Run:
             budget, spent = facts["budget"], facts["spent"]
             if budget and spent is not None:
                 actual = Value(text=f"{fmt_once(spent / budget * HUNDRED)}%", number=spent / budget * HUNDRED, unit="%")
-        inp = MethodInput(points, Value(text="100%", number=HUNDRED, unit="%"), actual, own, ">=", None, facts,
+        inp = MethodInput(points, _FULL_RATE, actual, own, ">=", None, facts,
                           self.rs.fractions, self.rs.is_rate(name), sub.year, [])
         return points, clip(self.rs.rounding, ref.method.func(inp, ref.params).score, points), own
 
@@ -143,38 +144,40 @@ class _Run:
     def _categories(self) -> list[tuple[Decimal, Decimal | None, Decimal]]:
         """(points, declared points, score) of each top-level category, every category summed as the scorer
         sums it (_absent, then _category and _reconcile), children before their parents in one pass."""
-        rs, rounding = self.rs, self.rs.rounding
+        rs = self.rs
+        score_of, tolerance, content = rs.rounding.score, rs.tolerance, self.content
         done: dict[str, tuple[Decimal, Decimal | None, Decimal]] = {}
         absent: set[str] = set()
-        for cat in reversed(rs.walk()):   # a pre-order walk, reversed: children first
-            if cat.key not in self.content and all(c.key in absent for c in cat.children):
-                if cat.when_absent:   # moved or dropped: in full
+        for key, children, declared, when_absent, rescale in rs.sum_steps:   # children first
+            rows = content.get(key)
+            if rows is None and absent.issuperset(children):
+                if when_absent:   # moved or dropped: in full
                     raise _Bail
-                absent.add(cat.key)
-                done[cat.key] = ((cat.points if cat.points is not None else ZERO) + ZERO, cat.points,
-                                 rounding.score(ZERO))
+                absent.add(key)
+                done[key] = ((declared if declared is not None else ZERO) + ZERO, declared, score_of(ZERO))
                 continue
             content_points = content_score = child_delta = ZERO
-            for c in cat.children:
-                points, declared, score = done[c.key]
+            for child in children:
+                points, child_declared, score = done[child]
                 content_points += points
                 content_score += score
-                if declared is not None:
-                    child_delta += points - declared
-            for points, score, _ in self.content.get(cat.key, ()):
-                content_points += points or ZERO
-                content_score += score or ZERO
-            if cat.points is None:
-                done[cat.key] = (content_points, None, rounding.score(content_score))
+                if child_declared is not None:
+                    child_delta += points - child_declared
+            if rows is not None:
+                for points, score, _ in rows:
+                    content_points += points or ZERO
+                    content_score += score or ZERO
+            if declared is None:
+                done[key] = (content_points, None, score_of(content_score))
                 continue
-            points = cat.points + ZERO - ZERO + child_delta
-            if abs(content_points - points) <= rs.tolerance:
-                score = rounding.score(content_score)
-            elif (cat.points_mismatch or rs.points_mismatch) == "rescale" and content_points > 0:
-                score = rounding.score(content_score * points / content_points)   # as _reconcile
+            points = declared + ZERO - ZERO + child_delta
+            if abs(content_points - points) <= tolerance:
+                score = score_of(content_score)
+            elif rescale and content_points > 0:
+                score = score_of(content_score * points / content_points)   # as _reconcile
             else:
-                score = rounding.score(min(content_score, points))
-            done[cat.key] = (points, cat.points, score)
+                score = score_of(min(content_score, points))
+            done[key] = (points, declared, score)
         return [done[c.key] for c in rs.categories]
 
 

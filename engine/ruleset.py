@@ -238,6 +238,14 @@ class Ruleset:
         return [c for root in self.categories for c in root.walk()]
 
     @cached_property
+    def sum_steps(self) -> tuple[tuple[str, tuple[str, ...], Decimal | None, bool, bool], ...]:
+        """How category scores roll up, for the numbers-only plan: every category after its children, as
+        (key, its children's keys, its points, whether it has a rule for when it is absent, whether a
+        mismatch of its contents' points is rescaled)."""
+        return tuple((c.key, tuple(ch.key for ch in c.children), c.points, bool(c.when_absent),
+                      (c.points_mismatch or self.points_mismatch) == "rescale") for c in reversed(self._all))
+
+    @cached_property
     def claims_rows(self) -> bool:
         """Whether a unit's row can stand for one of the ruleset's fixed indicators (source: indicator)."""
         return any(ind.source == "indicator" for cat in self.walk() for ind in cat.indicators)
