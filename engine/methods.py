@@ -118,6 +118,9 @@ class Method:
     # False for a method that reads its facts and never the row's actual value (execution_rate): the plan
     # then does not make the actual's display text. tests/test_plan.py holds the plan to the scorer.
     reads_actual: bool = True
+    # Optional, for a method that works from the budget facts: its unrounded score from points, facts and
+    # parameters in the plain case, else None (see `numbers`).
+    facts_numbers: Callable[[Decimal, Mapping[str, Any], Mapping[str, Any]], Decimal | None] | None = None
 
     def compile_params(self, raw: Mapping[str, Any]) -> dict[str, Any]:
         known = {p.name: p for p in self.params}
@@ -516,6 +519,20 @@ def execution_rate(inp: MethodInput, p: Mapping[str, Any]) -> Outcome:
                                    f"× {fmt(points)} 分计 {fmt(score)} 分{source}"), inputs, rate >= 1)
 
 
+def execution_rate_score(points: Decimal, facts: Mapping[str, Any], p: Mapping[str, Any]) -> Decimal | None:
+    """`execution_rate`'s score where the budget is positive and the spending is given, without its
+    explanation; anything else (the 财政拨款 line, the stated rate, a refusal) is left to the method."""
+    denominator = facts.get("budget_initial" if p["denominator"] == "initial" else "budget")
+    spent = facts.get("spent")
+    if not denominator or spent is None or denominator <= 0:
+        return None
+    rate = spent / denominator
+    below = p["zero_below"]
+    if below is not None and rate < below:
+        return ZERO
+    return points * min(rate, p["cap"])
+
+
 def _check_bands(p: Mapping[str, Any]) -> None:
     _check_list(p, "bands", "[{min: 90, score: 5}, {max: 90, score: 0}]")
     for i, band in enumerate(p["bands"]):
@@ -767,7 +784,7 @@ register(Method("execution_rate", "预算执行率", execution_rate, (
     _P("zero_below", "decimal", None, doc="执行率低于该值时得 0 分（可选）"),
     _P("stated_rate", "bool", False, doc="预算数或执行数未填时，按所填执行率计分"),
     _P("fiscal_when_total_blank", "bool", False, doc="总额为空或为 0 时，按财政拨款的预算数和执行数计算"),
-), doc="执行数 / 预算数 × 分值，执行率封顶。", reads_actual=False))
+), doc="执行数 / 预算数 × 分值，执行率封顶。", reads_actual=False, facts_numbers=execution_rate_score))
 register(Method("tiered", "分档计分", tiered, (
     _P("bands", "list", required=True, doc="分档：min、max、min_inclusive（默认 true）、max_inclusive（默认 false）、score 或 fraction"),
     _P("unit", "unit", None, doc="分档数值的计量单位（如 万元）；省略时用年度指标值的单位"),

@@ -131,6 +131,10 @@ class _Run:
         ref = method or self.rs.method_memo.get((cat.key, ">="), _UNSET)
         if ref is _UNSET or ref is None:
             raise _Bail
+        kernel = ref.method.facts_numbers
+        raw_score = kernel(points, facts, ref.params) if kernel else None
+        if raw_score is not None:   # the plain case, without the method's explanation
+            return points, clip(self.rs.rounding, raw_score, points), own
         actual = None
         if ref.method.reads_actual:
             budget, spent = facts["budget"], facts["spent"]

@@ -246,3 +246,34 @@ def test_the_kernels_answer_the_plain_cases():
     assert ratio.numbers(D(10), parse_value("≥20 份"), parse_value("15"), False, p) == D("7.50")
     assert ratio.numbers(D(10), parse_value("≥90%"), parse_value("0.95"), False, p) is None   # a fraction to read
     assert ratio.numbers(D(10), parse_value("≤30 万元"), parse_value("300000 元"), False, p) is None   # converted
+
+
+_AMOUNTS = st.one_of(st.none(), st.decimals(min_value=-10, max_value=10 ** 6, places=2, allow_nan=False,
+                                             allow_infinity=False), st.sampled_from([D(0), D("0.00"), D(100)]))
+
+
+@settings(max_examples=400, deadline=None)
+@given(_POINTS, _AMOUNTS, _AMOUNTS, _AMOUNTS, _AMOUNTS, st.sampled_from([None, D("0.5"), D(1)]),
+       st.sampled_from([{}, {"cap": D("1.2")}, {"zero_below": D("0.6")}, {"denominator": "initial"},
+                        {"stated_rate": True, "fiscal_when_total_blank": True}]))
+def test_the_execution_rate_kernel_gives_the_method_score(points, budget, initial, spent, fiscal, stated, raw_params):
+    """execution_rate's numbers-only kernel (Method.facts_numbers) against the method, wherever it answers;
+    where it does not, the method decides (the fiscal line, the stated rate, a refusal)."""
+    method = methods.get("execution_rate")
+    p = method.compile_params(raw_params)
+    facts = {"budget": budget, "budget_initial": initial, "spent": spent, "budget_fiscal": fiscal,
+             "budget_initial_fiscal": fiscal, "spent_fiscal": spent, "stated_rate": stated}
+    kernel = method.facts_numbers(points, facts, p)
+    if kernel is None:
+        return
+    full = method.func(MethodInput(points, parse_value("100%"), None, None, ">=", None, facts, "refuse", True, 2024, []), p)
+    assert str(kernel) == str(full.score)
+
+
+def test_the_execution_rate_kernel_answers_the_plain_case():
+    p = methods.get("execution_rate").compile_params({"zero_below": D("0.6")})
+    kernel = methods.get("execution_rate").facts_numbers
+    assert kernel(D(10), {"budget": D(200), "spent": D(190)}, p) == D("9.50")
+    assert kernel(D(10), {"budget": D(200), "spent": D(100)}, p) == 0       # below the floor
+    assert kernel(D(10), {"budget": D(0), "spent": D(100)}, p) is None     # the method refuses or reads 财政拨款
+    assert kernel(D(10), {"budget": D(200), "spent": None}, p) is None     # the stated rate, or a refusal
