@@ -57,6 +57,18 @@ def runs(fn, repeat: int = 5) -> dict:
     return {"min": min(times), "median": statistics.median(times)}
 
 
+def interleaved(fns: dict, repeat: int = 9) -> dict:
+    """runs() of several functions taken in turn, one repetition of each per round, so that a burst of load
+    on a shared machine falls on every side alike rather than on whichever ran then."""
+    times: dict = {name: [] for name in fns}
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    return {name: {"min": min(t), "median": statistics.median(t)} for name, t in times.items()}
+
+
 def timed(fn, repeat: int = 3) -> float:
     return runs(fn, repeat)["min"]
 
@@ -114,9 +126,8 @@ def engine_vs_handwritten(files: list[Path]) -> dict:
     gc.freeze()          # the loaded documents are never rescanned by the cyclic GC …
     gc.disable()         # … and no collection runs inside either timed loop
     try:
-        engine = runs(engine_run)
-        hand = runs(lambda: [hand_score(r) for r in raws])
-        plan = runs(plan_run)
+        measured = interleaved({"engine": engine_run, "hand": lambda: [hand_score(r) for r in raws], "plan": plan_run})
+        engine, hand, plan = measured["engine"], measured["hand"], measured["plan"]
     finally:
         gc.enable()
         gc.unfreeze()
