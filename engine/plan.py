@@ -89,11 +89,13 @@ class _Run:
             target, actual = _in_unit(target, unit), _in_unit(actual, unit)
         if get("applicable", True) is not True:
             raise _Bail
-        points, own = get("points"), get("self_score")
-        if type(points) is not Decimal:   # as decimal_or_none reads it; a Decimal is taken as it is
+        points, own = get("points"), get("self_score")   # as decimal_or_none reads them, without the calls
+        if type(points) is int:
+            points = Decimal(points)
+        elif type(points) is not Decimal:
             points = decimal_or_none(points)
         if own is not None and type(own) is not Decimal:
-            own = decimal_or_none(own)
+            own = Decimal(own) if type(own) is int else decimal_or_none(own)
         if not name and target is None and actual is None and points is None and own is None and not raw_actual:
             return   # a blank row: not scored
         rs = self.rs
