@@ -130,10 +130,13 @@ def _row(doc: Document, i: int, raw: dict[str, Any]) -> Row:
     name = str(get("name") or "").strip()
     unit = get("unit")
     target, actual = get("target"), get("actual")
+    points, own = get("points"), get("self_score")
     return Row(
         i, [str(x) for x in levels if x], name, get("key"),
         _value(doc, target, path, "target", name, unit), _value(doc, actual, path, "actual", name, unit),
-        target, actual, decimal_or_none(get("points")), decimal_or_none(get("self_score")),
+        target, actual,
+        Decimal(points) if type(points) is int else decimal_or_none(points),   # 5 is read as an int: no call
+        Decimal(own) if type(own) is int else decimal_or_none(own),
         get("explanation"), get("applicable", True), path, doc.loc(path), DIRECTIONS.get(get("direction") or ""),
     )
 
