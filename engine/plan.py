@@ -107,22 +107,46 @@ class _Run:
             key = levels   # 一级 and 二级 both written: the scorer's key as it is
         else:
             key = tuple([str(x) for x in levels if x])
-        placed = rs.placement_memo.get(key)
-        if placed is None or points is None:
+        if points is None:
             raise _Bail
-        cat = placed[0]
-        op = operator_for(rs, cat, target, name, DIRECTIONS.get(get("direction") or ""))
-        ref = rs.method_memo.get((cat.key, op), _UNSET)
-        if ref is _UNSET or ref is None:
-            raise _Bail
-        rate = rs.is_rate(name or f"第 {i + 1} 个指标")
+        # What a row's scoring depends on besides its numbers (its category, operator, method and whether it
+        # is a rate) follows from its labels, name, direction and the kind of its target: looked up once.
+        if target is None:
+            shape = None
+        elif target.deadline is not None:
+            shape = "deadline"
+        elif target.qualitative is not None:
+            shape = "qualitative"
+        else:
+            shape = target.op or ""   # "": none written, so the name, the direction or the category decides
+        direction = get("direction")
+        shaped = rs.row_memo.get((key, name, direction, shape))
+        if shaped is None:
+            shaped = self._shape(i, key, name, direction, target)
+            if name and len(rs.row_memo) < 4096:   # a row without a name is a rate or not by its number
+                rs.row_memo[(key, name, direction, shape)] = shaped
+        cat_key, op, ref, rate = shaped
         method = ref.method
         raw_score = method.numbers(points, target, actual, rate, ref.params) if method.numbers else None
         if raw_score is None:   # no plain-case kernel, or not the plain case: the method itself
             inp = MethodInput(points, target, actual, own, op, raw_actual, _NO_FACTS, rs.fractions, rate,
                               self.sub.year, [])
             raw_score = method.func(inp, ref.params).score
-        self.content.setdefault(cat.key, []).append((points, clip(rs.rounding, raw_score, points), own))
+        self.content.setdefault(cat_key, []).append((points, clip(rs.rounding, raw_score, points), own))
+
+    def _shape(self, i: int, key: tuple[str, ...], name: str, direction: Any,
+               target: Value | None) -> tuple[str, str, Any, bool]:
+        """(category key, operator, method, rate) of a row, as the scorer works them out."""
+        rs = self.rs
+        placed = rs.placement_memo.get(key)
+        if placed is None:
+            raise _Bail
+        cat = placed[0]
+        op = operator_for(rs, cat, target, name, DIRECTIONS.get(direction or ""))
+        ref = rs.method_memo.get((cat.key, op), _UNSET)
+        if ref is _UNSET or ref is None:
+            raise _Bail
+        return cat.key, op, ref, rs.is_rate(name or f"第 {i + 1} 个指标")
 
     def _budget(self, cat: Category, name: str, points: Decimal, method: Any) -> tuple[Decimal, Decimal, Decimal | None]:
         """The execution-rate indicator, with the facts the scorer gives its method."""

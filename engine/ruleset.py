@@ -200,6 +200,9 @@ class Ruleset:
     method_memo: dict[tuple[str, str], MethodRef | None] = field(default_factory=dict, repr=False)
     # The unit's 一级/二级… labels → (category, labels with a printed weight): filled by the scorer likewise.
     placement_memo: dict[tuple[str, ...], tuple[Any, tuple[Any, ...]]] = field(default_factory=dict, repr=False)
+    # (labels, name, direction, kind of target) → (category key, operator, method, rate): the numbers-only
+    # plan's, made from the two memos above (engine/plan.py).
+    row_memo: dict[tuple[Any, ...], tuple[str, str, Any, bool]] = field(default_factory=dict, repr=False)
 
     @property
     def ref(self) -> str:

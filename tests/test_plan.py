@@ -151,3 +151,22 @@ def test_the_budget_facts_are_the_scorers_whatever_is_blank(tmp_path):
                 + "indicators: []\n")
         sub = build(load_bytes(text.encode("utf-8"), "b.yaml"))
         assert list(_Facts(sub).items()) == list(_Scorer(sub, rs)._budget_inputs()[2].items())
+
+
+def test_one_indicator_name_with_every_kind_of_target_and_direction(tmp_path):
+    """The plan looks up what a row's labels, name, direction and kind of target decide (its category,
+    operator, method, rate) once per ruleset. The same name under the same labels, met again with another
+    kind of target (≥, bare, a quality word, a deadline) or another direction, must not take the first's."""
+    [path] = generate(1, tmp_path / "units", seed=3, bad_every=0)
+    text = path.read_text(encoding="utf-8")
+    line = next(x for x in text.splitlines() if "name: 业务经费" in x)
+    rs = get_ruleset("cn/unit-overall@2024.1", search_path())
+    answered = 0
+    for target, actual in (("≤872 万元", "900 万元"), ("872 万元", "900 万元"), ("≥872 万元", "900 万元"),
+                           ("好", "较好"), ("2024年12月底前", "2024年11月"), ("100%", "95%")):
+        for direction in ("", ", direction: 越大越好", ", direction: 越小越好"):
+            row = re.sub(r'target: "[^"]*", actual: "[^"]*"', f'target: "{target}", actual: "{actual}"{direction}', line)
+            assert f'"{target}"' in row and direction in row
+            sub = build(load_bytes(text.replace(line, row).encode("utf-8"), path.name))
+            answered += bool(same_or_none(sub, rs))
+    assert answered >= 12   # the plan answered for most of them, each as the scorer scores it
