@@ -31,17 +31,18 @@ __all__ = ["MAX_ABS_NUMBER", "MAX_DEPTH", "MAX_FILE_BYTES", "MAX_NODES", "Docume
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _RESOLVED: dict[str, str] = {}   # plain scalar text → its YAML tag: the resolution depends on the text alone
+_TAG = "tag:yaml.org,2002:"
+_STR, _MAP, _SEQ, _MERGE, _INT, _FLOAT = (_TAG + t for t in ("str", "map", "seq", "merge", "int", "float"))
 assert not _BaseLoader.yaml_path_resolvers   # what _Loader.resolve assumes of non-scalars
 # The first characters an implicit type (number, bool, null, date, merge) can begin with; a plain scalar
 # beginning with any other (产出指标, 神木市交通运输局, description) is text, with no lookup and not cached.
 assert None not in _BaseLoader.yaml_implicit_resolvers   # no resolver that applies to every first character
 _TYPED_STARTS = frozenset(c for c in _BaseLoader.yaml_implicit_resolvers if c)
-_STR_TAG = _BaseLoader.DEFAULT_SCALAR_TAG
+assert _BaseLoader.DEFAULT_SCALAR_TAG == _STR
 # Unsigned decimal numbers, the commonest typed scalars (amounts, points): digits alone are an int (without a
 # leading 0, which YAML 1.1 reads as octal, or as text after an 8 or 9), digits with a point a float (the
 # float pattern comes first for a digit). Typed by shape, so that a county's amounts do not fill the memo.
 _PLAIN_NUMBER = re.compile(r"([1-9][0-9]*|0)|[0-9]+\.[0-9]*").fullmatch
-_INT_TAG, _FLOAT_TAG = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
 
 
 class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
@@ -61,10 +62,10 @@ class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
         if kind is _ScalarNode:
             if implicit == (True, False):   # a plain scalar: its tag depends on its text alone
                 if value and value[0] not in _TYPED_STARTS:
-                    return _STR_TAG
+                    return _STR
                 number = _PLAIN_NUMBER(value)
                 if number is not None:
-                    return _INT_TAG if number.lastindex else _FLOAT_TAG
+                    return _INT if number.lastindex else _FLOAT
                 tag = _RESOLVED.get(value)
                 if tag is None:
                     tag = super().resolve(kind, value, implicit)
@@ -73,14 +74,13 @@ class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
                 return tag
             return super().resolve(kind, value, implicit)
         if kind is _MappingNode:   # a safe loader has no path resolvers: the default tags
-            return "tag:yaml.org,2002:map"
+            return _MAP
         if kind is _SequenceNode:
-            return "tag:yaml.org,2002:seq"
+            return _SEQ
         return super().resolve(kind, value, implicit)
 
 
 _ScalarNode, _MappingNode, _SequenceNode = yaml.ScalarNode, yaml.MappingNode, yaml.SequenceNode
-_TAG = "tag:yaml.org,2002:"
 _SCALAR = yaml.constructor.SafeConstructor()
 # Numbers as written → their value, for the texts that recur (points, scores, amounts); only values that
 # passed the limits are kept. A plain integer is 1–15 decimal digits without a leading 0 (YAML 1.1 reads
@@ -88,7 +88,6 @@ _SCALAR = yaml.constructor.SafeConstructor()
 _PLAIN_INT = re.compile(r"[1-9][0-9]{0,14}|0")
 _PLAIN_INTS: dict[str, int] = {}
 _DECIMALS: dict[str, Decimal] = {}
-_STR, _MAP, _SEQ, _MERGE = _TAG + "str", _TAG + "map", _TAG + "seq", _TAG + "merge"
 
 
 @dataclass
@@ -359,9 +358,9 @@ class _Walker:
             return None
         if tag == _TAG + "bool":
             return _SCALAR.construct_yaml_bool(node)
-        if tag == _TAG + "int":
+        if tag == _INT:
             return self._int(node, path)
-        if tag == _TAG + "float":
+        if tag == _FLOAT:
             return self._decimal(node, path)
         if tag == _TAG + "timestamp":
             return node.value  # dates stay text; engine.dates parses ISO and Chinese forms alike
