@@ -5,10 +5,12 @@ compiled parameters, and returns an `Outcome`: the unrounded score, one Chinese 
 and the inputs it used. It raises `Unscorable` when the inputs cannot be scored as numbers or tiers; the
 scorer reports that instead of guessing. Adding a method is one function plus one `register` call.
 
-A method may also give `numbers=`: its unrounded score alone, for the plain case (one unit, nothing to read
-into the values), which the numbers-only plan (engine/plan.py, used by `replay`) calls instead of building
-an Outcome. It answers None outside that case. tests/test_methods.py holds every kernel to its method's score
-over generated values; a method without one is simply called in full.
+A method may also give `numbers=`: a kernel for the plain case (one unit, nothing to read into the values)
+that answers the Outcome's numbers alone, (score, met, share), without building the Outcome. The numbers-only
+plan (engine/plan.py, used by `replay`) takes the score from it; the scorer takes all three and runs the method
+itself only when the explanation or the inputs are shown. A kernel answers None outside the plain case, and
+where it answers, the method would note nothing and read nothing into the values. tests/test_methods.py holds
+every kernel to its method over generated values; a method without one is simply called in full.
 """
 
 from __future__ import annotations
@@ -66,6 +68,10 @@ class Outcome:
     share: Decimal | None = None   # actual / target, for methods where more is better (偏离度 is judged on it)
 
 
+# A kernel's answer (see Method.numbers): an Outcome's score, met and share, without the Outcome.
+Quick = tuple[Decimal, "bool | None", "Decimal | None"]
+
+
 def text(explanation: "str | Callable[[], str]") -> str:
     """An explanation as text, built now if it was deferred."""
     return explanation if isinstance(explanation, str) else explanation()
@@ -111,16 +117,16 @@ class Method:
     params: tuple[Param, ...] = ()
     check: Callable[[Mapping[str, Any]], None] | None = None
     doc: str = ""
-    # Optional: the unrounded score alone, for the numbers-only plan (engine/plan.py), given points, target,
-    # actual, whether the indicator is a rate by its name, and the parameters; None where the case is not
-    # the plain one (the plan then calls `func`). tests/test_methods.py holds it to func's score.
-    numbers: Callable[[Decimal, Value | None, Value | None, bool, Mapping[str, Any]], Decimal | None] | None = None
+    # Optional: the Outcome's (score, met, share) alone, given points, target, actual, whether the indicator
+    # is a rate by its name, and the parameters; None where the case is not the plain one (the caller then
+    # calls `func`). tests/test_methods.py holds it to func.
+    numbers: Callable[[Decimal, Value | None, Value | None, bool, Mapping[str, Any]], Quick | None] | None = None
     # False for a method that reads its facts and never the row's actual value (execution_rate): the plan
     # then does not make the actual's display text. tests/test_plan.py holds the plan to the scorer.
     reads_actual: bool = True
-    # Optional, for a method that works from the budget facts: its unrounded score from points, facts and
+    # Optional, for a method that works from the budget facts: its (score, met, share) from points, facts and
     # parameters in the plain case, else None (see `numbers`).
-    facts_numbers: Callable[[Decimal, Mapping[str, Any], Mapping[str, Any]], Decimal | None] | None = None
+    facts_numbers: Callable[[Decimal, Mapping[str, Any], Mapping[str, Any]], Quick | None] | None = None
 
     def compile_params(self, raw: Mapping[str, Any]) -> dict[str, Any]:
         known = {p.name: p for p in self.params}
@@ -322,31 +328,31 @@ def _plain(t: Value | None, a: Value | None, rate: bool) -> tuple[Decimal, Decim
     return None   # two units: converted (万元 and 元) or refused, in full
 
 
-def ratio_score(points: Decimal, t: Value | None, a: Value | None, rate: bool, p: Mapping[str, Any]) -> Decimal | None:
-    """`ratio`'s score in the plain case, without its explanation (see Method.numbers)."""
+def ratio_score(points: Decimal, t: Value | None, a: Value | None, rate: bool, p: Mapping[str, Any]) -> Quick | None:
+    """`ratio`'s numbers in the plain case, without its Outcome (see Method.numbers)."""
     plain = _plain(t, a, rate)
     if plain is None:
         return None
     target, actual = plain
     if target <= 0:
-        return points if actual >= target else ZERO
+        return (points, True, None) if actual >= target else (ZERO, False, None)
     share = actual / target
     if share >= 1:
-        return points if p["deviation_at"] is None else None   # a deviation rule: in full
-    return points * max(ZERO, min(share, p["cap"]))
+        return (points, True, share) if p["deviation_at"] is None else None   # a deviation rule: in full
+    return points * max(ZERO, min(share, p["cap"])), False, share
 
 
 def _reverse_score(points: Decimal, t: Value | None, a: Value | None, rate: bool,
-                   formula: Callable[[Decimal, Decimal], Decimal]) -> Decimal | None:
+                   formula: Callable[[Decimal, Decimal], Decimal]) -> Quick | None:
     plain = _plain(t, a, rate)
     if plain is None:
         return None
     target, actual = plain
     if actual <= target:
-        return points
+        return points, True, None
     if target <= 0:
-        return ZERO
-    return points * max(ZERO, formula(target, actual))
+        return ZERO, False, None
+    return points * max(ZERO, formula(target, actual)), False, None
 
 
 def _reverse(inp: MethodInput, formula: Callable[[Decimal, Decimal], Decimal], name: str) -> Outcome:
@@ -374,13 +380,13 @@ def reverse_ratio(inp: MethodInput, p: Mapping[str, Any]) -> Outcome:
 
 
 def reverse_linear_score(points: Decimal, t: Value | None, a: Value | None, rate: bool,
-                         p: Mapping[str, Any]) -> Decimal | None:
+                         p: Mapping[str, Any]) -> Quick | None:
     k = p["zero_at"]
     return _reverse_score(points, t, a, rate, lambda a, b: ONE - (b - a) / ((k - 1) * a))
 
 
 def reverse_ratio_score(points: Decimal, t: Value | None, a: Value | None, rate: bool,
-                        p: Mapping[str, Any]) -> Decimal | None:
+                        p: Mapping[str, Any]) -> Quick | None:
     return _reverse_score(points, t, a, rate, lambda a, b: a / b)
 
 
@@ -519,9 +525,9 @@ def execution_rate(inp: MethodInput, p: Mapping[str, Any]) -> Outcome:
                                    f"× {fmt(points)} 分计 {fmt(score)} 分{source}"), inputs, rate >= 1)
 
 
-def execution_rate_score(points: Decimal, facts: Mapping[str, Any], p: Mapping[str, Any]) -> Decimal | None:
-    """`execution_rate`'s score where the budget is positive and the spending is given, without its
-    explanation; anything else (the 财政拨款 line, the stated rate, a refusal) is left to the method."""
+def execution_rate_score(points: Decimal, facts: Mapping[str, Any], p: Mapping[str, Any]) -> Quick | None:
+    """`execution_rate`'s numbers where the budget is positive and the spending is given, without its
+    Outcome; anything else (the 财政拨款 line, the stated rate, a refusal) is left to the method."""
     denominator = facts.get("budget_initial" if p["denominator"] == "initial" else "budget")
     spent = facts.get("spent")
     if not denominator or spent is None or denominator <= 0:
@@ -529,8 +535,8 @@ def execution_rate_score(points: Decimal, facts: Mapping[str, Any], p: Mapping[s
     rate = spent / denominator
     below = p["zero_below"]
     if below is not None and rate < below:
-        return ZERO
-    return points * min(rate, p["cap"])
+        return ZERO, False, None
+    return points * min(rate, p["cap"]), rate >= 1, None
 
 
 def _check_bands(p: Mapping[str, Any]) -> None:

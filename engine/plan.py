@@ -18,11 +18,11 @@ checks that it answers for most.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 from .methods import MethodInput, Unscorable, fmt_once
 from .ruleset import Category, Ruleset
-from .scoring import clip, operator_for
+from .scoring import BudgetFacts, clip, operator_for
 from .submission import DIRECTIONS, Submission
 from .targets import UNITS, Value, ValueError_, _parse_text, decimal_or_none, label_key, normalise, parse_value
 from .yamlio import Document
@@ -127,8 +127,10 @@ class _Run:
                 rs.row_memo[(key, name, direction, shape)] = shaped
         cat_key, op, ref, rate = shaped
         method = ref.method
-        raw_score = method.numbers(points, target, actual, rate, ref.params) if method.numbers else None
-        if raw_score is None:   # no plain-case kernel, or not the plain case: the method itself
+        quick = method.numbers(points, target, actual, rate, ref.params) if method.numbers else None
+        if quick is not None:
+            raw_score = quick[0]
+        else:   # no plain-case kernel, or not the plain case: the method itself
             inp = MethodInput(points, target, actual, own, op, raw_actual, _NO_FACTS, rs.fractions, rate,
                               self.sub.year, [])
             raw_score = method.func(inp, ref.params).score
@@ -151,16 +153,16 @@ class _Run:
     def _budget(self, cat: Category, name: str, points: Decimal, method: Any) -> tuple[Decimal, Decimal, Decimal | None]:
         """The execution-rate indicator, with the facts the scorer gives its method."""
         sub = self.sub
-        facts = _Facts(sub)
+        facts = BudgetFacts(sub)
         total = (sub.data.get("budget") or {}).get("total") or {}
         own = Decimal(total["self_score"]) if total.get("self_score") is not None else None
         ref = method or self.rs.method_memo.get((cat.key, ">="), _UNSET)
         if ref is _UNSET or ref is None:
             raise _Bail
         kernel = ref.method.facts_numbers
-        raw_score = kernel(points, facts, ref.params) if kernel else None
-        if raw_score is not None:   # the plain case, without the method's explanation
-            return points, clip(self.rs.rounding, raw_score, points), own
+        quick = kernel(points, facts, ref.params) if kernel else None
+        if quick is not None:   # the plain case, without the method's explanation
+            return points, clip(self.rs.rounding, quick[0], points), own
         actual = None
         if ref.method.reads_actual:
             budget, spent = facts["budget"], facts["spent"]
@@ -209,46 +211,6 @@ class _Run:
                 score = score_of(min(content_score, points))
             done[key] = (points, declared, score)
         return [done[c.key] for c in rs.categories]
-
-
-class _Facts(Mapping[str, Any]):
-    """The facts the scorer gives the budget indicator's method (_Scorer._budget_inputs: the same keys in the
-    same order), each worked out when the method first reads it: execution_rate reads the 财政拨款 totals and
-    the stated rate only when the totals are blank."""
-
-    _KEYS = ("budget", "budget_initial", "spent", "budget_fiscal", "budget_initial_fiscal", "spent_fiscal",
-             "stated_rate")
-
-    def __init__(self, sub: Submission) -> None:
-        self.sub = sub
-        self.known: dict[str, Any] = {}
-
-    def __getitem__(self, key: str) -> Any:
-        if key not in self.known:
-            self.known[key] = self._work_out(key)
-        return self.known[key]
-
-    def _work_out(self, key: str) -> Any:
-        sub = self.sub
-        if key == "stated_rate":
-            return sub.stated_rate()
-        if key == "rate":
-            budget, spent = self["budget"], self["spent"]
-            if budget and spent is not None:
-                return spent / budget
-            raise KeyError(key)
-        if key in self._KEYS:
-            which, _, part = key.partition("_fiscal")
-            return sub.budget_total(which, "fiscal" if key.endswith("_fiscal") else "total")
-        raise KeyError(key)
-
-    def __iter__(self) -> Iterator[str]:
-        yield from self._KEYS
-        if self["budget"] and self["spent"] is not None:
-            yield "rate"
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self)
 
 
 def _value(raw: Any) -> Value | None:

@@ -9,12 +9,12 @@ wrote is ever "corrected" silently.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any, Callable, Iterator, Mapping
 
 from . import __version__
 from .errors import Location, PerfrulesError, did_you_mean, error
 from . import methods
-from .methods import MethodInput, Outcome, Unscorable, fmt, fmt_once, text
+from .methods import MethodInput, Note, Outcome, Unscorable, fmt, fmt_once, text
 from .ruleset import Category, FixedIndicator, MethodRef, Rounding, Ruleset
 from .scorecard import CategoryResult, Finding, IndicatorResult, Scorecard, Stated
 from .submission import Row, Submission
@@ -366,7 +366,7 @@ class _Scorer:
         return self._indicator(cat, row.name or row.label, row.points, row, row.target, row.actual, op, ref, "unit", _NO_FACTS)
 
     def _fixed(self, cat: Category, ind: FixedIndicator, row: Row | None) -> IndicatorResult:
-        facts: dict[str, Any] = {}
+        facts: Mapping[str, Any] = _NO_FACTS
         target: Value | None
         if ind.source == "budget":
             target, actual, facts, self_score, loc = self._budget_inputs()
@@ -388,16 +388,11 @@ class _Scorer:
             return self._unscorable(cat, stand_in, None, "单位未填报该共性指标", "ruleset")
         return self._indicator(cat, ind.name, ind.points, stand_in, target, actual, op, ref, "ruleset", facts)
 
-    def _budget_inputs(self) -> tuple[Value, Value | None, dict[str, Any], Decimal | None, Location]:
-        budget, initial, spent = (self.sub.budget_total(w) for w in ("budget", "budget_initial", "spent"))
-        facts: dict[str, Any] = {"budget": budget, "budget_initial": initial, "spent": spent,
-                                 "budget_fiscal": self.sub.budget_total("budget", "fiscal"),
-                                 "budget_initial_fiscal": self.sub.budget_total("budget_initial", "fiscal"),
-                                 "spent_fiscal": self.sub.budget_total("spent", "fiscal"),
-                                 "stated_rate": self.sub.stated_rate()}
+    def _budget_inputs(self) -> tuple[Value, Value | None, "BudgetFacts", Decimal | None, Location]:
+        facts = BudgetFacts(self.sub)
+        budget, spent = facts["budget"], facts["spent"]
         actual = None
         if budget and spent is not None:
-            facts["rate"] = spent / budget
             actual = Value(text=f"{fmt_once(spent / budget * HUNDRED)}%", number=spent / budget * HUNDRED, unit="%")
         total = (self.sub.data.get("budget") or {}).get("total") or {}
         path = ("budget", "total") if total else ("budget",)
@@ -430,7 +425,7 @@ class _Scorer:
 
     def _indicator(self, cat: Category, name: str, points: Decimal | None, row: Row, target: Value | None,
                    actual: Value | None, op: str, ref: MethodRef | None, source: str,
-                   facts: dict[str, Any]) -> IndicatorResult:
+                   facts: Mapping[str, Any]) -> IndicatorResult:
         if not row.applicable:
             return self._result(cat, row, name, None, None, "不适用：权重不计，其余指标按比例折算", "not-applicable",
                                 source, {}, None)
@@ -440,28 +435,44 @@ class _Scorer:
             return self._unscorable(cat, row, ref, f"未填写{'、'.join(blank)}", source)
         if ref is None:
             return self._unscorable(cat, row, None, f"规则集没有为比较符“{op}”指定评分方法", source)
+        method, rate = ref.method, self.rs.is_rate(name)
         inp = MethodInput(points, target, actual, row.self_score, op, row.raw_actual, facts, self.rs.fractions,
-                          self.rs.is_rate(name), self.sub.year, [])
+                          rate, self.sub.year, [])
         try:
-            outcome = ref.method.func(inp, ref.params)   # MethodRef.run, without its frame
+            # The plain case (most rows): the method's kernel gives the score, met and share, and the method
+            # itself runs only if the explanation or the inputs are shown (it would note and read nothing).
+            kernel, facts_kernel = method.numbers, method.facts_numbers
+            quick = kernel(points, target, actual, rate, ref.params) if kernel is not None else \
+                facts_kernel(points, facts, ref.params) if facts_kernel is not None else None
+            if quick is None:
+                outcome = method.func(inp, ref.params)   # MethodRef.run, without its frame
         except Unscorable as exc:
             return self._unscorable(cat, row, ref, exc.reason, source, exc.code)
         except ArithmeticError as exc:   # a Decimal trap: the row's numbers, not the engine, are out of range
             raise error(f"指标“{name}”的数值无法计算（{type(exc).__name__}）", row.location,
                         "检查该行的年度指标值、实际完成值和分值是否过大、过小或为 0", code="E-NUMBER") from None
-        if inp.readings:   # an interpretation the ruleset allowed: said where the score is explained
-            outcome.explanation = text(outcome.explanation) + "（" + "；".join(inp.readings) + "）"
-            self._finding("info", "I-READING", f"指标“{name}”：" + "；".join(inp.readings), row.location, name)
+        explanation: "str | Callable[[], str]"
+        inputs: "dict[str, str] | Callable[[], dict[str, str]]"
+        notes: tuple[Note, ...]
+        if quick is not None:
+            raw, met, share = quick
+            later = _Later(method.func, inp, ref.params)
+            explanation, inputs, notes = later.explanation, later.inputs, ()
+        else:
+            if inp.readings:   # an interpretation the ruleset allowed: said where the score is explained
+                outcome.explanation = text(outcome.explanation) + "（" + "；".join(inp.readings) + "）"
+                self._finding("info", "I-READING", f"指标“{name}”：" + "；".join(inp.readings), row.location, name)
+            raw, met, share, notes = outcome.score, outcome.met, outcome.share, outcome.notes
+            explanation, inputs = outcome.explanation, outcome.inputs
         # Scored (inlined: this runs for every row of every submission).
-        raw = outcome.score
         score_ = clip(self.rs.rounding, raw, points)
         target, actual = row.target, row.actual
         result = IndicatorResult(
-            name, cat.label, cat.label_path, points, score_, row.self_score, ref.name, outcome.explanation,
+            name, cat.label, cat.label_path, points, score_, row.self_score, ref.name, explanation,
             target.text if target is not None else _raw_text(row.raw_target),
             actual.text if actual is not None else _raw_text(row.raw_actual),
-            outcome.inputs, "scored", source, row.location, outcome.met, outcome.share)
-        for note in outcome.notes:
+            inputs, "scored", source, row.location, met, share)
+        for note in notes:
             self._finding(note.severity, note.code, f"指标“{name}”：{note.message}", row.location, name)
         own = row.self_score
         if own is not None and own != score_:   # the sentence is built when it is shown (see Finding)
@@ -516,6 +527,70 @@ class _Scorer:
             "input_sha256": self.sub.doc.sha256, "input_encoding": self.sub.doc.encoding,
             "engine": f"perfrules {__version__}",
         }
+
+
+class BudgetFacts(Mapping[str, Any]):
+    """The facts the budget indicator's method is given (budget, budget_initial, spent, their 财政拨款 lines,
+    the stated rate, and the rate when it can be worked out, in that order), each worked out when the method
+    first reads it: execution_rate reads the 财政拨款 totals and the stated rate only when the totals are
+    blank. The scorer and the plan both give it."""
+
+    _KEYS = ("budget", "budget_initial", "spent", "budget_fiscal", "budget_initial_fiscal", "spent_fiscal",
+             "stated_rate")
+
+    def __init__(self, sub: Submission) -> None:
+        self.sub = sub
+        self.known: dict[str, Any] = {}
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self.known:
+            self.known[key] = self._work_out(key)
+        return self.known[key]
+
+    def _work_out(self, key: str) -> Any:
+        sub = self.sub
+        if key == "stated_rate":
+            return sub.stated_rate()
+        if key == "rate":
+            budget, spent = self["budget"], self["spent"]
+            if budget and spent is not None:
+                return spent / budget
+            raise KeyError(key)
+        if key in self._KEYS:
+            which, _, part = key.partition("_fiscal")
+            return sub.budget_total(which, "fiscal" if key.endswith("_fiscal") else "total")
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._KEYS
+        if self["budget"] and self["spent"] is not None:
+            yield "rate"
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+class _Later:
+    """A method run when its explanation or its inputs are first shown: the score, met and share came from
+    its kernel (Method.numbers), which answers only where the method notes and reads nothing."""
+
+    __slots__ = ("func", "inp", "params", "outcome")
+
+    def __init__(self, func: Callable[[MethodInput, Any], Outcome], inp: MethodInput, params: Any) -> None:
+        self.func, self.inp, self.params = func, inp, params
+        self.outcome: Outcome | None = None
+
+    def _run(self) -> Outcome:
+        if self.outcome is None:
+            self.outcome = self.func(self.inp, self.params)
+        return self.outcome
+
+    def explanation(self) -> str:
+        return text(self._run().explanation)
+
+    def inputs(self) -> dict[str, str]:
+        inputs = self._run().inputs
+        return inputs if isinstance(inputs, dict) else inputs()
 
 
 def _stated_message(label: str, value: Decimal, total: Decimal) -> Callable[[], str]:

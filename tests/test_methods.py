@@ -227,8 +227,9 @@ _POINTS = st.decimals(min_value=0, max_value=100, places=2, allow_nan=False, all
        st.sampled_from([{}, {"cap": D("1.2")}, {"deviation_at": D("1.3"), "deviation_deduct": D("0.1")},
                         {"zero_at": D(3)}]))
 def test_a_kernel_gives_its_method_score_wherever_it_answers(points, target, actual, rate, name, raw_params):
-    """The plan's numbers-only kernels (Method.numbers) against their methods: where a kernel answers, it
-    gives the method's unrounded score to the last digit, and the method read nothing into the values."""
+    """The kernels (Method.numbers) against their methods: where a kernel answers, it gives the method's
+    unrounded score to the last digit, its met and its share, and the method noted and read nothing (the
+    scorer builds the explanation from the method later, and takes no finding from it)."""
     method = methods.get(name)
     p = method.compile_params({k: v for k, v in raw_params.items() if k in {q.name for q in method.params}})
     t, a = parse_value(target), parse_value(actual)
@@ -237,13 +238,16 @@ def test_a_kernel_gives_its_method_score_wherever_it_answers(points, target, act
         return
     inp = MethodInput(points, t, a, None, ">=", actual, {}, "refuse", rate, 2024, [])
     full = method.func(inp, p)
-    assert str(kernel) == str(full.score) and not inp.readings
+    score, met, share = kernel
+    assert (str(score), met, str(share)) == (str(full.score), full.met, str(full.share))
+    assert not inp.readings and not full.notes
 
 
 def test_the_kernels_answer_the_plain_cases():
     ratio = methods.get("ratio")
     p = ratio.compile_params({})
-    assert ratio.numbers(D(10), parse_value("≥20 份"), parse_value("15"), False, p) == D("7.50")
+    assert ratio.numbers(D(10), parse_value("≥20 份"), parse_value("15"), False, p) == (D("7.50"), False, D("0.75"))
+    assert ratio.numbers(D(10), parse_value("≥20 份"), parse_value("25"), False, p) == (D(10), True, D("1.25"))
     assert ratio.numbers(D(10), parse_value("≥90%"), parse_value("0.95"), False, p) is None   # a fraction to read
     assert ratio.numbers(D(10), parse_value("≤30 万元"), parse_value("300000 元"), False, p) is None   # converted
 
@@ -267,13 +271,15 @@ def test_the_execution_rate_kernel_gives_the_method_score(points, budget, initia
     if kernel is None:
         return
     full = method.func(MethodInput(points, parse_value("100%"), None, None, ">=", None, facts, "refuse", True, 2024, []), p)
-    assert str(kernel) == str(full.score)
+    score, met, share = kernel
+    assert (str(score), met, share) == (str(full.score), full.met, full.share) and not full.notes
 
 
 def test_the_execution_rate_kernel_answers_the_plain_case():
     p = methods.get("execution_rate").compile_params({"zero_below": D("0.6")})
     kernel = methods.get("execution_rate").facts_numbers
-    assert kernel(D(10), {"budget": D(200), "spent": D(190)}, p) == D("9.50")
-    assert kernel(D(10), {"budget": D(200), "spent": D(100)}, p) == 0       # below the floor
+    assert kernel(D(10), {"budget": D(200), "spent": D(190)}, p) == (D("9.50"), False, None)
+    assert kernel(D(10), {"budget": D(200), "spent": D(200)}, p) == (D(10), True, None)
+    assert kernel(D(10), {"budget": D(200), "spent": D(100)}, p) == (0, False, None)       # below the floor
     assert kernel(D(10), {"budget": D(0), "spent": D(100)}, p) is None     # the method refuses or reads 财政拨款
     assert kernel(D(10), {"budget": D(200), "spent": None}, p) is None     # the stated rate, or a refusal

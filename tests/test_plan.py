@@ -133,24 +133,37 @@ def test_the_plan_agrees_on_mutated_seeds(raw):
 
 
 
-def test_the_budget_facts_are_the_scorers_whatever_is_blank(tmp_path):
-    """The plan works the budget indicator's facts out when its method reads them; listed, they are the
-    scorer's: the same keys in the same order and the same values (with 财政拨款 lines, blanks and zeros)."""
-    from perfrules.engine.plan import _Facts
-    from perfrules.engine.scoring import _Scorer
-    rs = get_ruleset("cn/unit-overall@2024.1", search_path())
+def _eager_facts(sub):
+    """The budget facts as the scorer once worked them all out up front (the reference for BudgetFacts)."""
+    budget, spent = sub.budget_total("budget"), sub.budget_total("spent")
+    facts = {"budget": budget, "budget_initial": sub.budget_total("budget_initial"), "spent": spent,
+             "budget_fiscal": sub.budget_total("budget", "fiscal"),
+             "budget_initial_fiscal": sub.budget_total("budget_initial", "fiscal"),
+             "spent_fiscal": sub.budget_total("spent", "fiscal"), "stated_rate": sub.stated_rate()}
+    if budget and spent is not None:
+        facts["rate"] = spent / budget
+    return facts
+
+
+def test_the_budget_facts_are_worked_out_as_read_whatever_is_blank(tmp_path):
+    """The budget indicator's facts are worked out when its method reads them; listed, or read one by one,
+    they are the facts worked out up front: the same keys in the same order and the same values (with 财政拨款
+    lines, blanks and zeros)."""
+    from perfrules.engine.scoring import BudgetFacts
     blanks = [("total: {budget: {total: 0, fiscal: 5}, spent: {total: 3, fiscal: 3}}", "rate: 98%"),
               ("total: {budget: {fiscal: 5}, spent: {fiscal: 4}}", "rate: 0.9"), ("", "")]
-    for path in generate(60, tmp_path / "units", seed=3)[::3]:
-        sub = load_submission(path)
-        assert list(_Facts(sub).items()) == list(_Scorer(sub, rs)._budget_inputs()[2].items())
+    subs = [load_submission(path) for path in generate(60, tmp_path / "units", seed=3)[::3]]
     for total, rate in blanks:
         text = ("schema_version: 1\nkind: unit-overall\nyear: 2024\nunit: 测试\n"
                 f"budget:\n  tasks: [{{name: a, budget: {{total: 4, fiscal: 4}}, spent: {{total: 2}}}}]\n"
                 + (f"  {total}\n" if total else "") + (f"  {rate}\n" if rate and not total else "")
                 + "indicators: []\n")
-        sub = build(load_bytes(text.encode("utf-8"), "b.yaml"))
-        assert list(_Facts(sub).items()) == list(_Scorer(sub, rs)._budget_inputs()[2].items())
+        subs.append(build(load_bytes(text.encode("utf-8"), "b.yaml")))
+    for sub in subs:
+        eager = _eager_facts(sub)
+        assert list(BudgetFacts(sub).items()) == list(eager.items())
+        lazy = BudgetFacts(sub)
+        assert {key: lazy.get(key) for key in reversed(list(eager))} == eager and lazy.get("nothing") is None
 
 
 def test_one_indicator_name_with_every_kind_of_target_and_direction(tmp_path):
