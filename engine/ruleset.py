@@ -242,9 +242,9 @@ class Ruleset:
 
     @cached_property
     def sum_steps(self) -> tuple[tuple[str, tuple[str, ...], Decimal | None, bool, bool], ...]:
-        """How category scores roll up, for the numbers-only plan: every category after its children, as
-        (key, its children's keys, its points, whether it has a rule for when it is absent, whether a
-        mismatch of its contents' points is rescaled)."""
+        """How category scores roll up (for the numbers-only plan, and the scorer's absent categories): every
+        category after its children, as (key, its children's keys, its points, whether it has a rule for
+        when it is absent, whether a mismatch of its contents' points is rescaled)."""
         return tuple((c.key, tuple(ch.key for ch in c.children), c.points, bool(c.when_absent),
                       (c.points_mismatch or self.points_mismatch) == "rescale") for c in reversed(self._all))
 

@@ -214,9 +214,10 @@ class _Scorer:
     def _absent(self) -> set[str]:
         """Categories with nothing in them or below them (one pass, children before parents)."""
         absent: set[str] = set()
-        for cat in reversed(self.rs.walk()):
-            if cat.key not in self.rows_in and cat.key not in self.fixed_in and all(c.key in absent for c in cat.children):
-                absent.add(cat.key)
+        rows_in, fixed_in = self.rows_in, self.fixed_in
+        for key, children, *_ in self.rs.sum_steps:   # children first
+            if key not in rows_in and key not in fixed_in and absent.issuperset(children):
+                absent.add(key)
         return absent
 
     def _moves(self, absent: set[str]) -> dict[str, Decimal]:
