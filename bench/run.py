@@ -3,6 +3,7 @@
 Each measurement compares perfrules with a baseline in the same run and prints the ratio, with the min and
 the median of several runs of both sides (the machine is shared: single runs swing). Like with like:
   a. engine-only scoring (a whole scorecard) vs a hand-written plain-Python scorer of the same ruleset (bench/handwritten.py),
+     split into build() (the rows read into a Submission) and the scoring into a scorecard, each ÷ the hand-written run,
      both from already-parsed YAML and both parsing the target texts inside the timed loop (schema validation,
      which the hand-written scorer has no counterpart for, is left out and counted in b); the data is kept away
      from the cyclic GC
@@ -116,6 +117,11 @@ def engine_vs_handwritten(files: list[Path]) -> dict:
         for d in docs:
             score(build(d), rs)
 
+    def build_run() -> None:   # a's first stage alone: the rows read into a Submission, no scoring
+        empty_caches()
+        for d in docs:
+            build(d)
+
     def plan_run() -> None:   # a': the numbers-only plan, as replay uses it (primed by the scoring above)
         empty_caches()
         for d in docs:
@@ -126,8 +132,9 @@ def engine_vs_handwritten(files: list[Path]) -> dict:
     gc.freeze()          # the loaded documents are never rescanned by the cyclic GC …
     gc.disable()         # … and no collection runs inside either timed loop
     try:
-        measured = interleaved({"engine": engine_run, "hand": lambda: [hand_score(r) for r in raws], "plan": plan_run})
-        engine, hand, plan = measured["engine"], measured["hand"], measured["plan"]
+        measured = interleaved({"engine": engine_run, "hand": lambda: [hand_score(r) for r in raws], "plan": plan_run,
+                                "build": build_run})
+        engine, hand, plan, built = measured["engine"], measured["hand"], measured["plan"], measured["build"]
     finally:
         gc.enable()
         gc.unfreeze()
@@ -136,7 +143,11 @@ def engine_vs_handwritten(files: list[Path]) -> dict:
     return {"submissions": n, "engine_s": engine, "handwritten_s": hand, "ratio": _ratio(engine, hand),
             "engine_per_s": n / engine["min"], "handwritten_per_s": n / hand["min"], "totals_that_differ": mismatched,
             "plan_s": plan, "plan_ratio": _ratio(plan, hand), "plan_per_s": n / plan["min"],
-            "plan_answered": sum(p is not None for p in planned), "plan_totals_that_differ": plan_differ}
+            "plan_answered": sum(p is not None for p in planned), "plan_totals_that_differ": plan_differ,
+            # a split in two: build() alone, and the rest (scoring into a scorecard), each ÷ the whole
+            # hand-written run (the rest is engine - build, by the minima and by the medians)
+            "build_s": built, "build_ratio": _ratio(built, hand),
+            "scoring_ratio": {k: (engine[k] - built[k]) / hand[k] for k in ("min", "median")}}
 
 
 def _tree_rss_kib(root: int) -> int:
@@ -388,6 +399,8 @@ def report(results: dict) -> str:
         a = results["a_engine_vs_handwritten"]
         lines.append(f"a. engine / hand-written scorer      {_r(a['ratio'])}   ({a['engine_per_s']:.0f} vs "
                      f"{a['handwritten_per_s']:.0f} submissions/s; totals differing: {a['totals_that_differ']})")
+        if "build_ratio" in a:
+            lines.append(f"   of which build() / hand-written   {_r(a['build_ratio'])}; scoring {_r(a['scoring_ratio'])}")
         if "plan_ratio" in a:
             lines.append(f"a'. numbers-only plan / hand-written  {_r(a['plan_ratio'])}   ({a['plan_per_s']:.0f} vs "
                          f"{a['handwritten_per_s']:.0f} submissions/s; answered {a['plan_answered']} of {a['submissions']},"
