@@ -22,7 +22,7 @@ from typing import Any
 
 from .methods import MethodInput, Unscorable, fmt_once
 from .ruleset import Category, Ruleset
-from .scoring import BudgetFacts, clip, operator_for
+from .scoring import FULL_RATE, BudgetFacts, clip, operator_for
 from .submission import DIRECTIONS, Submission
 from .targets import UNITS, Value, ValueError_, _parse_text, decimal_or_none, label_key, normalise, parse_value
 from .yamlio import Document
@@ -31,7 +31,6 @@ ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 _UNSET: Any = object()
 _NO_FACTS: dict[str, Any] = {}
-_FULL_RATE = Value(text="100%", number=HUNDRED, unit="%")   # the budget indicator's target (a Value is frozen)
 
 
 class _Bail(Exception):
@@ -168,7 +167,7 @@ class _Run:
             budget, spent = facts["budget"], facts["spent"]
             if budget and spent is not None:
                 actual = Value(text=f"{fmt_once(spent / budget * HUNDRED)}%", number=spent / budget * HUNDRED, unit="%")
-        inp = MethodInput(points, _FULL_RATE, actual, own, ">=", None, facts,
+        inp = MethodInput(points, FULL_RATE, actual, own, ">=", None, facts,
                           self.rs.fractions, self.rs.is_rate(name), sub.year, [])
         return points, clip(self.rs.rounding, ref.method.func(inp, ref.params).score, points), own
 

@@ -24,6 +24,7 @@ ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 _UNSET: Any = object()
 _NO_FACTS: dict[str, Any] = {}   # a unit's own row has no facts; shared, never written to
+FULL_RATE = Value(text="100%", number=HUNDRED, unit="%")   # the budget indicator's target (a Value is frozen)
 
 
 def score(sub: Submission, rs: Ruleset) -> Scorecard:
@@ -67,6 +68,7 @@ class _Scorer:
         self.fixed_in: dict[str, list[tuple[FixedIndicator, Row | None]]] = {}
         self.results: list[IndicatorResult] = []
         self._weights_said: set[str] = set()
+        self._file_location = Location(sub.file)   # where a finding about the whole submission points (immutable)
 
     # ------------------------------------------------------------------ placing rows
     def run(self) -> Scorecard:
@@ -84,14 +86,14 @@ class _Scorer:
             parts = ([f"{fmt(dropped - by_category)} 分的指标标为不适用"] if dropped - by_category else []) + \
                     ([f"{fmt(by_category)} 分的类别未设置且按规则不计"] if by_category else [])
             self._finding("info", "I-RESCALED", f"有{'、'.join(parts)}，其余得分按 {fmt(full)}/{fmt(effective)} 折算为满分 {fmt(full)}",
-                          Location(self.sub.file))
+                          self._file_location)
         total = self.rs.rounding.total(raw_total)
         capped = self._cap(total)
         if capped is not None:
             total = raw_total = capped
         grade_basis = total if self.rs.rounding.grade_on == "rounded" else raw_total
         grade = self.rs.grade_of(grade_basis)
-        stated = self._stated(total, grade, cats)
+        stated = self._stated(total, grade, effective)
         return Scorecard(
             ruleset_id=self.rs.id, ruleset_version=self.rs.version, ruleset_title=self.rs.title,
             unit=self.sub.unit, year=self.sub.year, kind=self.sub.kind, file=self.sub.file,
@@ -235,7 +237,7 @@ class _Scorer:
                 moved[key] = moved.get(key, ZERO) + share
             names = "、".join(self.rs.categories_by_key[k].label for k in shares)
             self._finding("info", "I-ABSENT-MOVED",
-                          f"未设置“{cat.label}”，其 {fmt(cat.points)} 分按规则转入{names}", Location(self.sub.file),
+                          f"未设置“{cat.label}”，其 {fmt(cat.points)} 分按规则转入{names}", self._file_location,
                           cat.label)
         return moved
 
@@ -312,25 +314,26 @@ class _Scorer:
         rule = cat.when_absent or {}
         declared = (cat.points if cat.points is not None else ZERO) + received
         extra = f"（含转入的 {fmt(received)} 分）" if received else ""
+        label = cat.label
         if "drop" in rule:
             status, note, points = "dropped", "未设置，权重不计，总分按比例折算", ZERO
-            self._finding("info", "I-ABSENT-DROPPED", f"未设置“{cat.label}”，其 {fmt(declared)} 分{extra}不计入，总分按比例折算",
-                          Location(self.sub.file), cat.label)
+            self._finding("info", "I-ABSENT-DROPPED", lambda: f"未设置“{label}”，其 {fmt(declared)} 分{extra}不计入，总分按比例折算",
+                          self._file_location, label)
         elif rule:
             status, note, points = "moved", "未设置，分值已转入其他类别", ZERO
         else:
             status, note, points = "absent", "未设置该类指标，计 0 分", declared
             if declared:
-                self._finding("warning", "W-ABSENT", f"没有“{cat.label}”类的指标，该类 {fmt(declared)} 分{extra}计 0 分",
-                              Location(self.sub.file), cat.label)
-        return CategoryResult(cat.key, cat.label, points, cat.points, ZERO, self.rs.rounding.score(ZERO), None,
+                self._finding("warning", "W-ABSENT", lambda: f"没有“{label}”类的指标，该类 {fmt(declared)} 分{extra}计 0 分",
+                              self._file_location, label)
+        return CategoryResult(cat.key, label, points, cat.points, ZERO, self.rs.rounding.score(ZERO), None,
                               status, note, children, [], depth, dropped=declared if status == "dropped" else ZERO)
 
     def _first_row(self, cat: Category, indicators: list[IndicatorResult], children: list[CategoryResult]) -> Location:
         """Where a reader finds a category in the submission: its first indicator row."""
         rows = indicators + [i for c in children for sub in c.walk() for i in sub.indicators]
         located = [i.location for i in rows if i.location.line is not None]
-        return min(located, key=lambda loc: loc.line or 0) if located else Location(self.sub.file)
+        return min(located, key=lambda loc: loc.line or 0) if located else self._file_location
 
     def _reconcile(self, cat: Category, points: Decimal, content_points: Decimal, content_score: Decimal,
                    indicators: list[IndicatorResult], children: list[CategoryResult]) -> Decimal:
@@ -397,7 +400,7 @@ class _Scorer:
             actual = Value(text=f"{fmt_once(spent / budget * HUNDRED)}%", number=spent / budget * HUNDRED, unit="%")
         total = (self.sub.data.get("budget") or {}).get("total") or {}
         path = ("budget", "total") if total else ("budget",)
-        target = Value(text="100%", number=HUNDRED, unit="%")
+        target = FULL_RATE
         self_score = Decimal(total["self_score"]) if total.get("self_score") is not None else None
         return target, actual, facts, self_score, self.sub.doc.loc(path)
 
@@ -501,9 +504,9 @@ class _Scorer:
             inputs, status, source, row.location, met)
 
     # ------------------------------------------------------------------ stated figures
-    def _stated(self, total: Decimal, grade: str, cats: list[CategoryResult]) -> list[Stated]:
+    def _stated(self, total: Decimal, grade: str, effective: Decimal) -> list[Stated]:
         stated_block = self.sub.data.get("stated") or {}
-        out = [Stated("规则得分", total, sum((c.points for c in cats), ZERO), grade)]
+        out = [Stated("规则得分", total, effective, grade)]   # the points the categories still carry
         self_sum = [i.self_score for i in self.results if i.self_score is not None and i.status != "not-applicable"]
         if self_sum:
             out.append(Stated("自评分合计（逐项相加）", sum(self_sum, ZERO)))
