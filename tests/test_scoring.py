@@ -92,6 +92,25 @@ def test_missing_satisfaction_moves_its_points_to_effect():
     assert any(f.code == "I-ABSENT-MOVED" for f in card.findings)
 
 
+def test_an_absent_category_is_said_in_full(tmp_path):
+    """A category with no rows: without a rule it keeps its points and scores 0 (W-ABSENT); with a drop rule
+    its points leave the total, which is rescaled (I-ABSENT-DROPPED). The sentences are built when shown."""
+    rows = "  - {level1: 产出指标, level2: 数量指标, name: a, target: ≥10, actual: \"10\", points: 50}\n"
+    card = score(project(rows + "  - {level1: 满意度指标, level2: 服务对象满意度指标, name: d, target: ≥90%, actual: 90%, points: 10}\n"),
+                 rs())
+    [absent] = [f for f in card.findings if f.code == "W-ABSENT"]
+    assert (absent.severity, absent.subject, absent.message) == ("warning", "效益指标", "没有“效益指标”类的指标，该类 30 分计 0 分")
+    assert str(absent.location) == "t.yaml" and card.total == D(70)
+    child = tmp_path / "drop.yaml"
+    child.write_text("schema_version: 1\nid: test/drop\nversion: \"1\"\nextends: cn/project@2020.1\n"
+                     "categories:\n  - {key: satisfaction, when_absent: {drop: true}}\n", encoding="utf-8")
+    card = score(project(rows + "  - {level1: 效益指标, level2: 社会效益指标, name: b, target: ≥10, actual: \"10\", points: 30}\n"),
+                 get_ruleset(str(child), search_path()))
+    [dropped] = [f for f in card.findings if f.code == "I-ABSENT-DROPPED"]
+    assert (dropped.severity, dropped.subject, dropped.message) == ("info", "满意度指标", "未设置“满意度指标”，其 10 分不计入，总分按比例折算")
+    assert {c.key: c.status for c in card.categories}["satisfaction"] == "dropped" and card.total == D(100)
+
+
 def test_not_applicable_rows_are_dropped_and_the_total_rescaled():
     sub = project("""\
   - {level1: 产出指标, level2: 数量指标, name: a, target: ≥10, actual: "10", points: 50}
