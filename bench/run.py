@@ -4,6 +4,7 @@ Each measurement compares perfrules with a baseline in the same run and prints t
 the median of several runs of both sides (the machine is shared: single runs swing). Like with like:
   a. engine-only scoring (a whole scorecard) vs a hand-written plain-Python scorer of the same ruleset (bench/handwritten.py),
      split into build() (the rows read into a Submission) and the scoring into a scorecard, each ÷ the hand-written run,
+     and each side's cost per submission and per row (40 submissions cut or repeated to 2–24 rows, a least-squares line),
      both from already-parsed YAML and both parsing the target texts inside the timed loop (schema validation,
      which the hand-written scorer has no counterpart for, is left out and counted in b); the data is kept away
      from the cyclic GC
@@ -132,6 +133,7 @@ def engine_vs_handwritten(files: list[Path]) -> dict:
     gc.freeze()          # the loaded documents are never rescanned by the cyclic GC …
     gc.disable()         # … and no collection runs inside either timed loop
     try:
+        costs = cost_model(docs[:40], raws[:40], lambda d: score(build(d), rs), hand_score)
         measured = interleaved({"engine": engine_run, "hand": lambda: [hand_score(r) for r in raws], "plan": plan_run,
                                 "build": build_run})
         engine, hand, plan, built = measured["engine"], measured["hand"], measured["plan"], measured["build"]
@@ -146,8 +148,35 @@ def engine_vs_handwritten(files: list[Path]) -> dict:
             "plan_answered": sum(p is not None for p in planned), "plan_totals_that_differ": plan_differ,
             # a split in two: build() alone, and the rest (scoring into a scorecard), each ÷ the whole
             # hand-written run (the rest is engine - build, by the minima and by the medians)
-            "build_s": built, "build_ratio": _ratio(built, hand),
+            "build_s": built, "build_ratio": _ratio(built, hand), "cost_model": costs,
             "scoring_ratio": {k: (engine[k] - built[k]) / hand[k] for k in ("min", "median")}}
+
+
+def cost_model(docs: list, raws: list, engine, hand, sizes=(2, 6, 12, 18, 24), repeat: int = 5) -> dict:
+    """µs per submission and per row of each side (caches warm): each submission cut or repeated
+    to every size in turn, the best of `repeat` timings of each, and a least-squares line through them."""
+    import dataclasses
+
+    points: dict = {"engine": [], "hand": []}
+    for doc, raw in zip(docs, raws):
+        rows, hand_rows = doc.data["indicators"], raw["indicators"]
+        for k in sizes:
+            sized = dataclasses.replace(doc, data={**doc.data, "indicators": (rows * k)[:k]})
+            sized_raw = {**raw, "indicators": (hand_rows * k)[:k]}
+            for side, fn, arg in (("engine", engine, sized), ("hand", hand, sized_raw)):
+                best = min(_once(fn, arg) for _ in range(repeat))
+                points[side].append((k, best * 1e6))
+    out = {}
+    for side, xy in points.items():
+        slope, intercept = statistics.linear_regression([x for x, _ in xy], [y for _, y in xy])
+        out[side] = {"us_per_submission": intercept, "us_per_row": slope}
+    return out
+
+
+def _once(fn, arg) -> float:
+    start = time.perf_counter()
+    fn(arg)
+    return time.perf_counter() - start
 
 
 def _tree_rss_kib(root: int) -> int:
@@ -401,6 +430,10 @@ def report(results: dict) -> str:
                      f"{a['handwritten_per_s']:.0f} submissions/s; totals differing: {a['totals_that_differ']})")
         if "build_ratio" in a:
             lines.append(f"   of which build() / hand-written   {_r(a['build_ratio'])}; scoring {_r(a['scoring_ratio'])}")
+        if "cost_model" in a:
+            e, h = a["cost_model"]["engine"], a["cost_model"]["hand"]
+            lines.append(f"   cost (caches warm): engine {e['us_per_submission']:.0f} µs per submission + {e['us_per_row']:.1f} µs"
+                         f" per row; hand-written {h['us_per_submission']:.0f} µs + {h['us_per_row']:.1f} µs")
         if "plan_ratio" in a:
             lines.append(f"a'. numbers-only plan / hand-written  {_r(a['plan_ratio'])}   ({a['plan_per_s']:.0f} vs "
                          f"{a['handwritten_per_s']:.0f} submissions/s; answered {a['plan_answered']} of {a['submissions']},"
