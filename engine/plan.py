@@ -20,17 +20,15 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from .methods import MethodInput, Unscorable, fmt_once
+from .methods import MethodInput, Unscorable
 from .ruleset import Category, Ruleset
-from .scoring import FULL_RATE, BudgetFacts, clip, operator_for
+from .scoring import _NO_FACTS, FULL_RATE, BudgetFacts, clip, operator_for
 from .submission import DIRECTIONS, Submission
 from .targets import UNITS, Value, ValueError_, _parse_text, decimal_or_none, label_key, normalise, parse_value
 from .yamlio import Document
 
 ZERO = Decimal(0)
-HUNDRED = Decimal(100)
 _UNSET: Any = object()
-_NO_FACTS: dict[str, Any] = {}
 
 
 class _Bail(Exception):
@@ -162,11 +160,7 @@ class _Run:
         quick = kernel(points, facts, ref.params) if kernel else None
         if quick is not None:   # the plain case, without the method's explanation
             return points, clip(self.rs.rounding, quick[0], points), own
-        actual = None
-        if ref.method.reads_actual:
-            budget, spent = facts["budget"], facts["spent"]
-            if budget and spent is not None:
-                actual = Value(text=f"{fmt_once(spent / budget * HUNDRED)}%", number=spent / budget * HUNDRED, unit="%")
+        actual = facts.rate_value() if ref.method.reads_actual else None
         inp = MethodInput(points, FULL_RATE, actual, own, ">=", None, facts,
                           self.rs.fractions, self.rs.is_rate(name), sub.year, [])
         return points, clip(self.rs.rounding, ref.method.func(inp, ref.params).score, points), own

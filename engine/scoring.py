@@ -394,10 +394,7 @@ class _Scorer:
 
     def _budget_inputs(self) -> tuple[Value, Value | None, "BudgetFacts", Decimal | None, Location]:
         facts = BudgetFacts(self.sub)
-        budget, spent = facts["budget"], facts["spent"]
-        actual = None
-        if budget and spent is not None:
-            actual = Value(text=f"{fmt_once(spent / budget * HUNDRED)}%", number=spent / budget * HUNDRED, unit="%")
+        actual = facts.rate_value()
         total = (self.sub.data.get("budget") or {}).get("total") or {}
         path = ("budget", "total") if total else ("budget",)
         target = FULL_RATE
@@ -561,9 +558,15 @@ class BudgetFacts(Mapping[str, Any]):
                 return spent / budget
             raise KeyError(key)
         if key in self._KEYS:
-            which, _, part = key.partition("_fiscal")
-            return sub.budget_total(which, "fiscal" if key.endswith("_fiscal") else "total")
+            return sub.budget_total(key.removesuffix("_fiscal"), "fiscal" if key.endswith("_fiscal") else "total")
         raise KeyError(key)
+
+    def rate_value(self) -> Value | None:
+        """The execution rate as the indicator's actual value (98.5%), or None when it cannot be worked out."""
+        budget, spent = self["budget"], self["spent"]
+        if not budget or spent is None:
+            return None
+        return Value(text=f"{fmt_once(spent / budget * HUNDRED)}%", number=spent / budget * HUNDRED, unit="%")
 
     def __iter__(self) -> Iterator[str]:
         yield from self._KEYS
