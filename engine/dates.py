@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import unicodedata
 
@@ -25,3 +26,13 @@ def parse_date(text: str | None) -> dt.date | None:
 def cn_date(day: dt.date) -> str:
     """The one date style of messages and reports: 2025年3月12日."""
     return f"{day.year}年{day.month}月{day.day}日"
+
+
+def today() -> dt.date:
+    """Today's date for everything perfrules prints or decides by the day: SOURCE_DATE_EPOCH when it is set
+    (reproducible builds, and the test suite, which pins it), else the machine's local date. The one clock
+    of the engine: nothing else calls date.today()."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
+    return dt.date.today()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -23,11 +24,9 @@ KIND_TITLE = {"unit-overall": "单位整体支出", "project": "项目支出"}
 
 
 def rendering_date() -> dt.date:
-    """Today, or SOURCE_DATE_EPOCH when set (reproducible builds and tests)."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
-    return dt.date.today()
+    """The date a rendering prints: engine.dates.today(), which honours SOURCE_DATE_EPOCH."""
+    from .dates import today
+    return today()
 
 
 def date_cn(value: Any) -> str:
@@ -83,7 +82,7 @@ def build(sub: Submission, card: Scorecard, rs: Ruleset, template: str) -> dict[
         "tasks": [_task(t) for t in (data.get("budget") or {}).get("tasks") or []],
         "budget_total": _budget_total(sub, budget_result),
         "goals": {k: _text((data.get("goals") or {}).get(k)) for k in ("expected", "achieved")},
-        "indicator_rows": _indicator_rows(card),
+        "indicator_rows": _indicator_rows(card, _row_units(sub)),
         "total_points": fmt(card.max_total), "total_score": fmt(card.total), "grade": card.grade,
         "categories": [_category(c) for c in card.all_categories() if c.status != "absent" or c.points],
         "team": [{k: _text(m.get(k)) for k in ("name", "title", "unit", "role")} for m in data.get("team") or []],
@@ -142,17 +141,63 @@ def _budget_total(sub: Submission, result: IndicatorResult | None) -> dict[str, 
     return row
 
 
-def _indicator_rows(card: Scorecard) -> list[dict[str, Any]]:
-    """The indicator table, with row spans for the merged 一级 / 二级 cells (budget execution excluded)."""
+def _row_units(sub: Submission) -> dict[int, str]:
+    """The unit column (度量单位) of each indicator row that has one, by its index in the submission."""
+    rows = sub.data.get("indicators") or []
+    return {i: str(r["unit"]).strip() for i, r in enumerate(rows)
+            if isinstance(r, dict) and r.get("unit") not in (None, "") and str(r["unit"]).strip()}
+
+
+def _with_unit(text: str, unit: str | None) -> str:
+    """A bare number shown with the row's unit: 23 and 份 is 23 份. Text, a number that writes its own unit,
+    and values that cannot be read are shown as written."""
+    if not text or not unit:
+        return text
+    from .targets import ValueError_, parse_value
+    try:
+        value = parse_value(text)
+    except ValueError_:
+        return text
+    if value is None or not value.is_number or value.unit is not None or value.deadline is not None:
+        return text
+    return f"{text} {unit}"
+
+
+def _units_for(ind: IndicatorResult, column: str | None) -> tuple[str | None, str | None]:
+    """The units the target and the actual are shown with: the row's unit column for both; else the target
+    writes its own and a bare actual borrows it (23 against ≥23 份 is 23 份), except a fraction of one
+    against a percentage (0.98 against ≥90% stays 0.98)."""
+    if column:
+        return column, column
+    from .targets import ValueError_, parse_value
+    try:
+        target = parse_value(ind.target) if ind.target else None
+        actual = parse_value(ind.actual) if ind.actual else None
+    except ValueError_:
+        return None, None
+    unit = target.unit if target is not None and target.is_number else None
+    if unit == "%" and actual is not None and actual.number is not None and 0 < actual.number <= 1:
+        return None, None
+    return None, unit
+
+
+def _indicator_rows(card: Scorecard, units: dict[int, str] | None = None) -> list[dict[str, Any]]:
+    """The indicator table, with row spans for the merged 一级 / 二级 cells (budget execution excluded).
+    Targets and actuals are shown with their unit of measure."""
+    units = units or {}
     rows = [i for i in card.indicators if not i.inputs.get("rate")]
     points = {c.label: c.points for c in card.all_categories()}
     out: list[dict[str, Any]] = []
     for i, ind in enumerate(rows):
+        path = ind.location.path if ind.location is not None else ()
+        column = units.get(path[1]) if len(path) > 1 and path[0] == "indicators" and isinstance(path[1], int) else None
+        target_unit, actual_unit = _units_for(ind, column)
         level1 = ind.category_path[0]
         level2 = ind.category_path[1] if len(ind.category_path) > 1 else ""
         out.append({
             "level1": level1, "level1_points": fmt(points.get(level1)), "level2": level2, "name": ind.name,
-            "target": ind.target or "", "actual": ind.actual or "", "points": fmt(ind.points) if ind.points is not None else "",
+            "target": _with_unit(ind.target or "", target_unit), "actual": _with_unit(ind.actual or "", actual_unit),
+            "points": fmt(ind.points) if ind.points is not None else "",
             "score": fmt(ind.score) if ind.score is not None else "—", "self_score": fmt(ind.self_score) if ind.self_score is not None else "",
             "status": ind.status, "explanation": ind.explanation,
             "level1_first": i == 0 or rows[i - 1].category_path[0] != level1,
@@ -179,8 +224,33 @@ def _category(c: CategoryResult) -> dict[str, Any]:
 def _sections(items: list[dict[str, Any]], level: int) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for item in items:
-        out.append({"title": _text(item.get("title")), "body": _text(item.get("body")), "level": level})
+        body = _text(item.get("body"))
+        out.append({"title": _text(item.get("title")), "body": body, "paragraphs": paragraphs(body), "level": level})
         out += _sections(item.get("sections") or [], level + 1)
+    return out
+
+
+# A line that starts a list item: 1、 1. 1） (1) （1） ① 一、 （一） 一是 - • ·
+_ITEM = re.compile(r"^\s*(?:\d{1,3}\s*[、.．)）]|[（(]\s*[\d一二三四五六七八九十]{1,3}\s*[)）]|[①-⑳]|"
+                   r"[一二三四五六七八九十]{1,3}\s*[、是]|[-•·*]\s)")
+
+
+def paragraphs(text: str) -> list[dict[str, Any]]:
+    """The narrative's paragraphs as the unit wrote them: a blank line ends a paragraph, a line that starts a
+    list item (1、 （一） ① 一是 …) starts one, and any other line break stays a line break within it.
+    Each paragraph is {"lines": [...], "item": bool}; the templates render every format from this."""
+    out: list[dict[str, Any]] = []
+    current: list[str] | None = None
+    for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        line = raw.strip()
+        if not line:
+            current = None
+            continue
+        if current is None or _ITEM.match(line):
+            current = [line]
+            out.append({"lines": current, "item": bool(_ITEM.match(line))})
+        else:
+            current.append(line)
     return out
 
 

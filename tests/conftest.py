@@ -1,12 +1,37 @@
 from __future__ import annotations
 
+import os
+import sys
+import tempfile
 import textwrap
 from pathlib import Path
 
-import pytest
-from click.testing import CliRunner
-
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def _run_against_the_checkout() -> None:
+    """The suite tests this checkout whichever way perfrules is installed (editable or not): `perfrules` is
+    made to resolve to the checkout, here and in every subprocess (PYTHONPATH), through a folder holding a
+    link named perfrules. A non-editable install leaves out what only a checkout has (the ruleset cases,
+    examples/), so testing the installed copy would test something else."""
+    shim = Path(tempfile.mkdtemp(prefix="perfrules-checkout-"))
+    (shim / "perfrules").symlink_to(ROOT, target_is_directory=True)
+    sys.path.insert(0, str(shim))
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(shim), os.environ.get("PYTHONPATH")]))
+    for name in [n for n in sys.modules if n == "perfrules" or n.startswith("perfrules.")]:
+        del sys.modules[name]
+
+
+# The clock of the suite: every date a golden file or digest holds comes from SOURCE_DATE_EPOCH, pinned here
+# to the day the digests were taken (2026-11-27 UTC), so the suite passes on any day, in any time zone and
+# locale (tested once under faketime with TZ and LANG moved; see README). A test of today's date sets its own.
+PINNED_EPOCH = "1795737600"
+os.environ["SOURCE_DATE_EPOCH"] = PINNED_EPOCH
+_run_against_the_checkout()
+
+import pytest  # noqa: E402
+from click.testing import CliRunner  # noqa: E402
+
 SEED = ROOT / "examples" / "zizhou-hrss-2024.yaml"
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -43,3 +68,13 @@ def write(tmp_path: Path):
             path.write_text(textwrap.dedent(text), encoding="utf-8")
         return path
     return _write
+
+
+def soffice(tmp_path: Path, convert_to: str, source: Path, outdir: Path | None = None) -> None:
+    """LibreOffice headless conversion, in a profile of the test's own and a UTF-8 locale whatever the suite
+    runs under (under LC_ALL=C it cannot write the sheet names of a CSV export)."""
+    import subprocess
+    env = {**os.environ, "LC_ALL": "C.UTF-8", "LANG": "C.UTF-8"}
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to", convert_to,
+                    "--outdir", str(outdir or tmp_path), str(source)], capture_output=True, timeout=180, check=True,
+                   env=env)

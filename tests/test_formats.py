@@ -28,7 +28,7 @@ from perfrules.engine.formats.xlsx import write_workbook
 from perfrules.engine.submission import load_submission
 from perfrules.engine.yamlio import load_file
 
-from .conftest import SEED
+from .conftest import SEED, soffice
 from .test_metamorphic import meanings, write as write_meanings
 
 SEED_DATA = load_file(SEED).data
@@ -317,8 +317,7 @@ def test_libreoffice_opens_the_form_and_the_converted_example(tmp_path):
     from click.testing import CliRunner
     CliRunner().invoke(main, ["convert", str(SEED), "-o", str(xlsx)])
     options = "csv:Text - txt - csv (StarCalc):44,34,UTF8,1,,0,false,true,false,false,false,-1"
-    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to", options,
-                    "--outdir", str(tmp_path), str(xlsx)], capture_output=True, timeout=180, check=True)
+    soffice(tmp_path, options, xlsx)
     sheets = {p.name: p.read_text(encoding="utf-8") for p in tmp_path.glob("s-*.csv")}
     indicators = next(text for name, text in sheets.items() if L.INDICATORS in name)
     assert "财政供养人员" in indicators and "≥23 份" in indicators and "服务对象满意度" in indicators
@@ -418,8 +417,7 @@ def test_import_says_which_cells_it_could_not_read(runner, tmp_path):
 def test_a_doc_is_converted_through_libreoffice(runner, tmp_path):
     source = tmp_path / "r.docx"
     foreign_report(source)
-    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to", "doc",
-                    "--outdir", str(tmp_path), str(source)], capture_output=True, timeout=180, check=True)
+    soffice(tmp_path, "doc", source)
     result = runner.invoke(main, ["import", str(tmp_path / "r.doc"), "-o", str(tmp_path / "r.yaml")])
     assert result.exit_code == 0, result.output
     assert len(load_file(tmp_path / "r.yaml").data["indicators"]) == 5

@@ -28,6 +28,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
+from perfrules.engine.dates import today
 from perfrules.engine.errors import PerfrulesError
 from perfrules.engine.limits import MAX_FILE_BYTES
 from perfrules.engine.methods import fmt
@@ -379,7 +380,7 @@ def entry_view(eid: int) -> Any:
     return render_template("entry.html", entry=entry, rnd=rnd, unit=unit, uploads=uploads, scorings=scorings,
                            shown=shown, scoring=shown_scoring, result=result, status=status, latest=latest,
                            can_upload=can_upload, can_submit=can_submit, suffixes="、".join(work.UPLOAD_SUFFIXES[:6]),
-                           late=bool(rnd.deadline and dt.date.today() > rnd.deadline))
+                           late=bool(rnd.deadline and today() > rnd.deadline))
 
 
 @access("user")
@@ -504,7 +505,7 @@ def rounds() -> Any:
     if request.method == "POST":
         return _create_round()
     all_rounds = db().scalars(select(Round).order_by(Round.id.desc())).all()
-    return render_template("rounds.html", rounds=all_rounds, refs=_ruleset_refs(), note="", year=dt.date.today().year - 1)
+    return render_template("rounds.html", rounds=all_rounds, refs=_ruleset_refs(), note="", year=today().year - 1)
 
 
 def _ruleset_refs() -> list[str]:

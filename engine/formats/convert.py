@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path as FsPath
 from typing import Any, Iterable
 
 import yaml
 
+from ..dates import today
 from ..errors import Location, error
 from ..ruleset import Ruleset, choose, get_ruleset, search_path
 from . import WORKBOOK_SUFFIXES, load_document
@@ -29,7 +29,7 @@ def categories_of(rs: Ruleset) -> list[tuple[str, list[str]]]:
 
 def blank_form(ref: str | None, kind: str | None, year: int | None, dirs: Iterable[str | FsPath] = ()) -> bytes:
     path = search_path(dirs)
-    year = year or dt.date.today().year - 1
+    year = year or today().year - 1
     if ref:
         rs = get_ruleset(ref, path)
         kinds = rs.applies_to.get("kinds") or ["unit-overall"]
