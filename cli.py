@@ -174,14 +174,15 @@ def score(file: str, ruleset_ref: str | None, output_format: str, ruleset_dirs: 
       perfrules score examples/zizhou-hrss-2024.yaml --ruleset cn/budget10-free90
       perfrules score examples/zizhou-hrss-2024.yaml --format json > scorecard.json
     """
-    from perfrules.engine.api import score_file
-    card = score_file(file, ruleset_ref, ruleset_dirs)
+    from perfrules.engine.api import score_file_with_checks
+    card, check_counts = score_file_with_checks(file, ruleset_ref, ruleset_dirs)
     if output_format == "json":
         from perfrules.engine.scorecard import dumps
-        emit(dumps(card.to_json()))
+        emit(dumps({**card.to_json(), "check_counts": check_counts}))
     else:
-        from perfrules.engine.textout import scorecard
+        from perfrules.engine.textout import check_line, scorecard
         emit(scorecard(card))
+        emit(check_line(check_counts, file))
 
 
 @main.command()

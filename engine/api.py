@@ -80,6 +80,20 @@ def score_file(file: str | FsPath, ref: str | None = None, dirs: Iterable[str | 
     return with_notes(score(sub, rs), notes)
 
 
+def score_file_with_checks(file: str | FsPath, ref: str | None = None,
+                           dirs: Iterable[str | FsPath] = ()) -> tuple[Scorecard, dict[str, int]]:
+    """`score_file`, and how many findings of each severity the consistency checks (`check`) would add."""
+    from .checks import Context, run_checks
+    sub = load_submission(file)
+    rs, notes = choose_ruleset(sub, ref, dirs)
+    card = with_notes(score(sub, rs), notes)
+    ctx = Context(sub, card, rs.tolerance, rs.grade_of, rs.grade_named, rs.category_named)
+    counts = {"error": 0, "warning": 0, "info": 0}
+    for finding in run_checks(rs.checks, ctx):
+        counts[finding.severity] = counts.get(finding.severity, 0) + 1
+    return card, counts
+
+
 def with_notes(card: Scorecard, notes: list[Finding]) -> Scorecard:
     if notes:
         card.findings = sorted(card.findings + notes, key=Finding.sort_key)

@@ -493,7 +493,7 @@ def required_sections(ctx: Context, p: Mapping[str, Any]) -> Iterator[Hit]:
             value = value.get(part) if isinstance(value, dict) else None
         if value in (None, "", []):
             label = FIELD_LABELS.get(str(dotted), str(dotted))
-            yield Hit(f"“{label}”未填写（{dotted}）", tuple(str(dotted).split(".")), label)
+            yield Hit(f"“{label}”未填写", tuple(str(dotted).split(".")), label)
 
 
 # ------------------------------------------------------------------------------------------- expression

@@ -15,15 +15,14 @@ every kernel to its method over generated values; a method without one is simply
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from .dates import cn_date, parse_date
+from .dates import cn_date, parse_date, today
 from .errors import did_you_mean, human
-from .targets import UNITS, Value, convertible, format_number, normalise, to_unit
+from .targets import UNITS, Value, convertible, format_number, known_unit, normalise, to_unit
 
 if TYPE_CHECKING:   # expressions (and simpleeval) load only for a ruleset that uses them
     from .expressions import Expression
@@ -239,11 +238,21 @@ def _numbers(inp: MethodInput) -> tuple[Decimal, Decimal, str | None]:
         return t.number, a.number, tu
     (tn, tu), (an, au) = _fractions(inp, t, a)
     if not convertible(tu, au):
-        raise Unscorable(f"单位不一致：目标为 {tu}，实际为 {au}")
+        raise Unscorable(unit_mismatch(f"年度指标值以“{tu}”计", f"实际完成值以“{au}”计", tu, au))
     return tn, to_unit(an, au, tu), tu or au
 
 
 _PERCENT = "%"
+
+
+def unit_mismatch(first: str, second: str, a: str | None, b: str | None) -> str:
+    """The sentence for two units that do not compare, naming both and saying why no conversion applies."""
+    unknown = [u for u in (a, b) if u and not known_unit(u)]
+    if unknown:
+        why = "、".join(f"“{u}”" for u in unknown) + " 不在 perfrules 已知的单位中，只与写法相同的单位比较，不做换算"
+    else:
+        why = "两者不是同一种量，无法换算"
+    return f"计量单位不一致：{first}，{second}；{why}。请把两处写成同一单位"
 
 
 def _fractions(inp: MethodInput, t: Value, a: Value) -> tuple[tuple[Decimal, str | None], tuple[Decimal, str | None]]:
@@ -401,7 +410,8 @@ def equality(inp: MethodInput, p: Mapping[str, Any]) -> Outcome:
 
 DEFAULT_TIERS: list[dict[str, Any]] = [
     {"label": "达成年度指标", "min": Decimal("0.8"), "max": ONE, "max_inclusive": True, "default": ONE,
-     "synonyms": ["达成", "达成预期指标", "达成年度目标", "完成", "已完成", "全部完成", "好", "高", "提升", "提高",
+     "synonyms": ["达成", "达成预期指标", "达成年度目标", "完成", "已完成", "全部完成", "达到", "已达到", "建立", "已建立",
+                  "好", "高", "提升", "提高",
                   "有所提升", "有所提高", "明显提升", "显著提升", "是", "满意", "优", "优秀", "达标", "增加", "有效"]},
     {"label": "部分达成年度指标并具有一定效果", "min": Decimal("0.6"), "max": Decimal("0.8"), "default": Decimal("0.7"),
      "synonyms": ["部分达成", "部分完成", "基本完成", "基本达成", "较好", "较高", "良", "良好", "基本满意"]},
@@ -420,6 +430,7 @@ def _check_list(p: Mapping[str, Any], key: str, example: str) -> None:
 
 
 def _check_tiers(p: Mapping[str, Any]) -> None:
+    _check_words(p)
     _check_list(p, "tiers", "[{label: 达成年度指标, min: 0.8, max: 1}]")
     for i, tier in enumerate(p["tiers"]):
         if not isinstance(tier, dict) or "label" not in tier or \
@@ -443,7 +454,79 @@ def _check_tiers(p: Mapping[str, Any]) -> None:
             raise ParamError(f"tiers[{i}] 的区间 [{tier['min']}, {tier['max']}] 应在 0 到 1 之间且 min ≤ max")
 
 
-def _tier_of(inp: MethodInput, tiers: list[dict[str, Any]]) -> dict[str, Any]:
+# The words that turn a qualitative actual into met, not met or partly met, beside each tier's synonyms:
+# 已建立 against the target 建立 is met (a met prefix), 未建立 / 尚未完成 is not (a negation), 部分完成 is partly
+# met (a partial prefix). A ruleset adds its own through the method's `words` parameter; what it lists is
+# added to these, longest word first.
+DEFAULT_WORDS: dict[str, list[str]] = {
+    "met_prefixes": ["已经", "已", "均已", "全部", "全面", "如期", "按时", "按期", "顺利", "圆满", "有所"],
+    "negations": ["尚未", "还未", "仍未", "未能", "未", "没有", "没", "不", "无法"],
+    "partial": ["部分", "基本", "大部分", "大部", "初步"],
+}
+_WORD_KEYS = tuple(DEFAULT_WORDS)
+
+
+def _check_words(p: Mapping[str, Any]) -> None:
+    words = p.get("words")
+    if words is None:
+        return
+    if not isinstance(words, dict):
+        raise ParamError("words 应是映射", "例如 {negations: [暂未], met_prefixes: [业已]}")
+    unknown = set(words) - set(_WORD_KEYS)
+    if unknown:
+        raise ParamError(f"words 有未知的键 {human(sorted(unknown))}", f"允许的键：{', '.join(_WORD_KEYS)}")
+    for key, value in words.items():
+        if not isinstance(value, list) or not all(isinstance(w, str) and w.strip() for w in value):
+            raise ParamError(f"words.{key} 应是文字列表", f"例如 {key}: [{DEFAULT_WORDS[key][0]}]")
+
+
+@lru_cache(maxsize=64)
+def _word_lists(extra: tuple[tuple[str, tuple[str, ...]], ...]) -> dict[str, tuple[str, ...]]:
+    added = dict(extra)
+    return {key: tuple(sorted({normalise(w) for w in (*DEFAULT_WORDS[key], *added.get(key, ()))}, key=lambda w: -len(w)))
+            for key in _WORD_KEYS}
+
+
+def _words(p: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+    given = p.get("words") or {}
+    return _word_lists(tuple((k, tuple(given.get(k, ()))) for k in _WORD_KEYS))
+
+
+def _strip_prefix(text: str, prefixes: tuple[str, ...]) -> tuple[str | None, str]:
+    """(the prefix the text starts with, the rest), the longest prefix first; (None, text) when none."""
+    for word in prefixes:
+        if text.startswith(word) and len(text) > len(word):
+            return word, text[len(word):].lstrip()
+    return None, text
+
+
+def _tier_by_words(text: str, target: str | None, tiers: list[dict[str, Any]],
+                   words: dict[str, tuple[str, ...]]) -> dict[str, Any] | None:
+    """The tier a qualitative actual reads as by its words: the target's own words (with or without a met
+    prefix) are met; a negation of them, or of a met word, is the last tier; a partial prefix the middle one."""
+    met_words = _tier_words(tiers[0]["label"], tuple(tiers[0].get("synonyms", ())))
+    _, core_target = _strip_prefix(target, words["met_prefixes"]) if target else (None, None)
+
+    def is_met(core: str) -> bool:
+        return core in met_words or (target is not None and core in (target, core_target))
+
+    negation, rest = _strip_prefix(text, words["negations"])
+    if negation is not None:
+        if is_met(rest) or is_met(_strip_prefix(rest, words["met_prefixes"])[1]):
+            return tiers[-1]
+        return None
+    partial, rest = _strip_prefix(text, words["partial"])
+    if partial is not None:
+        if len(tiers) > 2 and (is_met(rest) or is_met(_strip_prefix(rest, words["met_prefixes"])[1])):
+            return tiers[1]
+        return None
+    _, core = _strip_prefix(text, words["met_prefixes"])
+    if is_met(text) or is_met(core):
+        return tiers[0]
+    return None
+
+
+def _tier_of(inp: MethodInput, tiers: list[dict[str, Any]], p: Mapping[str, Any] | None = None) -> dict[str, Any]:
     if inp.actual is None:
         raise Unscorable("缺少实际完成值，无法判断定性档次")
     text = inp.actual.qualitative or normalise(inp.actual.text)
@@ -453,6 +536,9 @@ def _tier_of(inp: MethodInput, tiers: list[dict[str, Any]]) -> dict[str, Any]:
     target = inp.target.qualitative if inp.target else None
     if target and (text == target or text == target.removeprefix("有所")):
         return tiers[0]
+    by_words = _tier_by_words(text, target, tiers, _words(p or {}))
+    if by_words is not None:
+        return by_words
     names = "、".join(t["label"] for t in tiers)
     if inp.target is not None and inp.target.qualitative is not None and any(c.isdigit() for c in inp.target.text) \
             and inp.actual.is_number:
@@ -471,7 +557,7 @@ def _in_band(score: Decimal, low: Decimal, high: Decimal, high_inclusive: bool) 
 
 
 def tiers(inp: MethodInput, p: Mapping[str, Any]) -> Outcome:
-    tier = _tier_of(inp, p["tiers"])
+    tier = _tier_of(inp, p["tiers"], p)
     met = tier is p["tiers"][0]
     said = inp.actual.text if inp.actual else ""
     if "score" in tier:   # absolute points per level, as some platforms write them ("达到 计 2 分")
@@ -591,7 +677,7 @@ def _in_unit(inp: MethodInput, wanted: str | None) -> tuple[Decimal, str]:
         _, value, unit = _numbers(inp)
         return value, unit or ""
     if not convertible(inp.actual.unit, wanted):
-        raise Unscorable(f"单位不一致：规则以 {wanted} 计，实际为 {inp.actual.unit}")
+        raise Unscorable(unit_mismatch(f"规则以“{wanted}”计", f"实际完成值以“{inp.actual.unit}”计", wanted, inp.actual.unit))
     return to_unit(inp.actual.number, inp.actual.unit, wanted), wanted or inp.actual.unit or ""
 
 
@@ -711,7 +797,7 @@ def deadline(inp: MethodInput, p: Mapping[str, Any]) -> Outcome:
         raise Unscorable("期限评分需要“某日前”形式的年度指标值，如 2024年12月31日前、12月底前")
     if inp.actual is None:
         raise Unscorable("缺少实际完成值（完成日期，或 按时完成 / 延期）")
-    due = inp.target.deadline.date(inp.year or dt.date.today().year)
+    due = inp.target.deadline.date(inp.year or today().year)
     inputs = {"deadline": due.isoformat()}
     finished = parse_date(inp.actual.text)
     if finished is None:
@@ -783,6 +869,7 @@ register(Method("equality", "等于目标", equality, (),
                 doc="目标为正时同正向比例；目标为 0 时实际 ≤ 0 得满分，否则 0 分。"))
 register(Method("tiers", "定性分档", tiers, (
     _P("tiers", "list", DEFAULT_TIERS, doc="档次列表：label、synonyms、min、max（分值比例）、max_inclusive、default"),
+    _P("words", "mapping", None, doc="补充的判定词：met_prefixes（已、全部…）、negations（未、尚未…）、partial（部分、基本…），加在默认词之后"),
 ), check=_check_tiers, doc="实际完成情况对应到档次，自评分在档次区间内则采用，否则取档次默认分。"))
 register(Method("execution_rate", "预算执行率", execution_rate, (
     _P("denominator", "enum", "adjusted", choices=("adjusted", "initial"), doc="分母：全年（调整后）预算或年初预算"),

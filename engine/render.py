@@ -348,6 +348,8 @@ def render_docx(ts: TemplateSet, view: dict[str, Any], dirs: list[FsPath]) -> by
     _merge_indicator_cells(doc.docx, view)
     _keep_headers_with_rows(doc.docx)
     _describe(doc.docx, view)
+    from .wordfit import fit_columns
+    fit_columns(doc.docx)
     with tempfile.TemporaryFile() as buf:
         doc.save(buf)
         buf.seek(0)

@@ -343,7 +343,6 @@ class _Scorer:
             return rounding.score(content_score)
         first = self._first_row(cat, indicators, children)
         policy = cat.points_mismatch or self.rs.points_mismatch
-        where = cat.source
         if policy == "rescale" and content_points > 0:
             scaled = rounding.score(content_score * points / content_points)
             self._finding("info", "I-POINTS-RESCALED",
@@ -355,9 +354,16 @@ class _Scorer:
         # standard gives cannot score more than the standard's maximum.
         capped = min(content_score, points)
         cap_note = f"，得分 {fmt(content_score)} 超过类别分值，按 {fmt(points)} 分计" if capped < content_score else ""
+        # What was done, said as it was done: a rescale policy with nothing to rescale did not score as written.
+        if policy == "rescale":
+            done = "指标分值合计为 0，无法按比例折算，按各行得分计"
+        elif policy == "error":
+            done = "按填报的分值计分，须按规则集更正分值"
+        else:
+            done = "按填报的分值计分"
         self._finding(severity, "E-POINTS" if severity == "error" else "W-POINTS",
-                      f"“{cat.label}”的指标分值合计 {fmt(content_points)} 分，与规则集规定的 {fmt(points)} 分不符"
-                      f"（规则集 {where.file}:{where.line}）；按填报的分值计分{cap_note}", first, cat.label)
+                      f"“{cat.label}”的指标分值合计 {fmt(content_points)} 分，与规则集 {self.rs.ref} 规定的 "
+                      f"{fmt(points)} 分不符；{done}{cap_note}", first, cat.label)
         return rounding.score(capped)
 
     # ------------------------------------------------------------------ scoring indicators

@@ -9,7 +9,7 @@ from typing import Any
 
 from .errors import Location, Path, PerfrulesError, error, human
 from .schema import validate
-from .targets import UNITS, ValueError_, Value, decimal_or_none, normalise, parse_value
+from .targets import ValueError_, Value, canonical_unit, decimal_or_none, parse_value
 from .yamlio import Document, load_bytes, load_file
 
 SUPPORTED_SCHEMA_VERSIONS = (1,)
@@ -149,9 +149,9 @@ def _value(doc: Document, raw: Any, row: Path, key: str, name: str, unit: str | 
     except ValueError_ as exc:
         raise error(f"指标“{name}”的值无法识别：{exc.message}", doc.loc(row + (key,)), exc.hint, code="E-TARGET") from None
     if unit and value is not None and value.unit is None and value.is_number:
-        canonical = UNITS.get(normalise(unit))
+        canonical = canonical_unit(str(unit))
         if canonical is None:
-            raise error(f"指标“{name}”的计量单位 '{unit}' 无法识别", doc.loc(row + ("unit",)),
-                        "可用单位：% 个 份 次 人 元 万元 天 等", code="E-TARGET")
+            raise error(f"指标“{name}”的计量单位 '{unit}' 不像计量单位", doc.loc(row + ("unit",)),
+                        "计量单位是文字，如 % 个 份 万元 平方公里；不含数字和比较符", code="E-TARGET")
         value = Value(text=value.text, op=value.op, number=value.number, unit=canonical, label=value.label)
     return value

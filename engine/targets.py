@@ -38,7 +38,9 @@ _OPERATOR_WORDS: list[tuple[str, str]] = sorted(
 # scale any base unit (万元, 万人次, 亿元, 千米), and values in units of the same base convert into each other.
 UNITS: dict[str, str] = {"%": "%", "百分比": "%", "百分点": "%", "个百分点": "%", "元": "元"}
 _BASES = ("元 个 份 次 人 人次 篇 天 日 月 年 小时 分钟 家 户 项 场 期 册 张 台 套 平方米 公里 米 吨 亩 所 座 条 笔 起 件 "
-          "批 名 本 处 部 辆 只 头 株 棵 间 类 门 支 队 岗 岗位 课时 学时 公顷 立方米 分 工作日 周 元/人 元/亩 人/年").split()
+          "批 名 本 处 部 辆 只 头 株 棵 间 类 门 支 队 岗 岗位 课时 学时 公顷 立方米 分 工作日 周 元/人 元/亩 人/年 "
+          "瓦 千瓦 台套 千瓦时 度 升 斤 公斤 千克 克 人日 床 栋 宗 盏 块 对 组 套次 场次 班次 车次 架次 户次 "
+          "平方公里 延米 千米 公里").split()
 SCALES: dict[str, Decimal] = {"十": Decimal(10), "百": Decimal(100), "千": Decimal(1000), "万": Decimal(10) ** 4,
                               "十万": Decimal(10) ** 5, "百万": Decimal(10) ** 6, "千万": Decimal(10) ** 7,
                               "亿": Decimal(10) ** 8}
@@ -58,6 +60,13 @@ for _alias, _canonical in (("个工作日", "工作日"), ("个月", "月"), ("�
     UNITS[_alias] = _canonical
 _PARTS["公里"] = ("米", Decimal(1000))
 _PARTS["千米"] = ("米", Decimal(1000))
+_PARTS["平方公里"] = ("平方米", Decimal(10) ** 6)
+_PARTS["公顷"] = ("平方米", Decimal(10) ** 4)
+_PARTS["亩"] = ("亩", Decimal(1))   # 1 亩 is 2000/3 平方米, no exact decimal: 亩 converts only into 万亩 and the like
+_PARTS["千瓦"] = ("瓦", Decimal(1000))
+_PARTS["公斤"] = ("克", Decimal(1000))
+_PARTS["千克"] = ("克", Decimal(1000))
+_PARTS["吨"] = ("吨", Decimal(1))
 _MAX_UNIT_CHARS = max(map(len, UNITS))
 
 # Kept for callers that ask about money specifically.
@@ -65,8 +74,34 @@ MONEY_IN_YUAN: dict[str, Decimal] = {u: f for u, (base, f) in _PARTS.items() if 
 
 
 def unit_parts(unit: str) -> tuple[str, Decimal]:
-    """(base, factor) of a canonical unit: 万人次 is (人次, 10000)."""
+    """(base, factor) of a canonical unit: 万人次 is (人次, 10000). A unit perfrules does not know is its own
+    base: it compares with itself as written and converts into nothing else."""
     return _PARTS.get(unit, (unit, Decimal(1)))
+
+
+# What a unit word may be made of when perfrules does not know it (平方海里, 人·次, 标准箱, kW·h): letters of
+# any script and the joiners units are written with; never digits, operators or a percent sign.
+_UNIT_WORD = re.compile(r"(?:[^\W\d_]|[·•/²³])+")
+MAX_UNKNOWN_UNIT_CHARS = 6
+
+
+def canonical_unit(word: str) -> str | None:
+    """The unit a written unit word stands for: the known unit (万元, 人次; 人·次 is 人次), or the word itself,
+    normalised, when it is a plausible unit perfrules does not know. None when it cannot be a unit."""
+    word = normalise(word).replace(" ", "")
+    if word in UNITS:
+        return UNITS[word]
+    joined = word.replace("·", "").replace("•", "")
+    if joined in UNITS:
+        return UNITS[joined]
+    if 0 < len(word) <= MAX_UNKNOWN_UNIT_CHARS and _UNIT_WORD.fullmatch(word):
+        return word
+    return None
+
+
+def known_unit(unit: str | None) -> bool:
+    """Whether perfrules knows the unit (and so how it converts)."""
+    return unit is None or unit in _PARTS
 
 
 _NUMBER = r"[+-]?(?:\d+(?:,\d{3})*(?:\.\d+)?|\.\d+)"
@@ -142,8 +177,9 @@ _OPERATOR_LENGTHS = sorted({len(w) for w in _OPERATOR_SET}, reverse=True)
 
 # Symbols in front of a number that are no operator we know (≈, ≠, ~, ±, …): refuse rather than guess.
 _ODD_OPERATOR = re.compile(rf"^(?P<sym>[^\w\s.+\-]+)\s*{_NUMBER}")
-# A number followed by a short word that is no known unit: a typo or a unit we do not know; say so.
-_ODD_UNIT = re.compile(rf"^(?:{'|'.join(re.escape(w) for w, _ in _OPERATOR_WORDS)})?\s*{_NUMBER}\s*(?P<unit>[^\d\s]{{1,4}})$")
+# A number followed by a short word that is no known unit (平方海里, 标准箱): a unit perfrules does not know,
+# read as written; it compares with the same word and converts into nothing.
+_ODD_UNIT = re.compile(rf"^(?:{'|'.join(re.escape(w) for w, _ in _OPERATOR_WORDS)})?\s*{_NUMBER}\s*(?P<unit>[^\d\s%]{{1,6}}?)\s*(?P<tail>{'|'.join(_TAILS)})?$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,9 +331,12 @@ def _text_value(text: str, raw: Any) -> Value | None:
                           "可用：≥ ＞ ＝ ≤ ＜ >= <=，或 不低于、不超过 等文字")
     odd_unit = _ODD_UNIT.match(text)
     if odd_unit:
-        unit = odd_unit.group("unit")
-        raise ValueError_(f"无法识别的计量单位 '{unit}'（在 '{raw}' 中）",
-                          f"可用单位：% 个 份 次 人 元 万元 天 等；或写成结构形式 {{op: '>=', value: 10, unit: '{unit}'}}")
+        unit = canonical_unit(odd_unit.group("unit"))
+        if unit is not None:   # a unit perfrules does not know (平方海里, 标准箱): read as written
+            match = _quantity(text[:odd_unit.start("unit")].rstrip())
+            if match and match.unit is None and _plausible_label(match.label):
+                return _from_match(text, _Quantity(match.label, match.op, match.num, None, odd_unit.group("tail")),
+                                   unit)
     return Value(text=str(raw), qualitative=text)
 
 
@@ -309,14 +348,14 @@ def _plausible_label(label: str) -> bool:
     return has_words and not re.search(r"[\d.%<>=≥≤]$", label)
 
 
-def _from_match(text: str, match: _Quantity) -> Value:
+def _from_match(text: str, match: _Quantity, unknown_unit: str | None = None) -> Value:
     op = _OPERATOR_OF[match.op] if match.op else None
     if match.tail in _GREATER_TAILS:
         op = op or ">="
     elif match.tail in _LESS_TAILS:
         op = op or "<="
     number = _bounded_text(match.num.replace(",", ""), text)
-    unit = UNITS[match.unit] if match.unit else None
+    unit = UNITS[match.unit] if match.unit else unknown_unit
     return Value(text=text, op=op, number=number, unit=unit, label=match.label.strip() or None)
 
 
@@ -395,10 +434,10 @@ def _structured(raw: dict[str, Any]) -> Value:
     number = _bounded_text(str(raw["value"]).replace(",", ""), str(raw["value"]))
     unit = raw.get("unit")
     if unit is not None:
-        unit = normalise(str(unit))
-        if unit not in UNITS:
-            raise ValueError_(f"无法识别的计量单位 '{unit}'", "可用单位：% 个 份 次 人 元 万元 天 等")
-        unit = UNITS[unit]
+        written = normalise(str(unit))
+        unit = canonical_unit(written)
+        if unit is None:
+            raise ValueError_(f"'{written}' 不像计量单位", "计量单位是文字，如 % 个 份 万元 平方公里；不含数字和比较符")
     text = raw.get("text") or f"{op or ''}{raw['value']}{unit or ''}"
     return Value(text=str(text), op=op, number=number, unit=unit)
 

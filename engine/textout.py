@@ -125,3 +125,14 @@ def findings(items: Sequence[Finding]) -> str:
         where = str(f.location) if f.location.file or f.location.line else ""
         lines.append(f"  [{_SEVERITY[f.severity]}] {f.code} {f.message}" + (f"\n      位置：{where}" if where else ""))
     return "\n".join(lines)
+
+
+def check_line(counts: dict[str, int], file: str) -> str:
+    """The last line of `score`: what `check` would add, by severity, and the command that shows it."""
+    import shlex
+    from .scorecard import SEVERITY_LABELS
+    parts = [f"{SEVERITY_LABELS[k]} {counts[k]} 条" for k in ("error", "warning", "info") if counts.get(k)]
+    command = f"perfrules check {shlex.quote(file)}"
+    if not parts:
+        return f"核对规则未发现其他问题（{command}）。"
+    return f"核对规则另有问题：{'、'.join(parts)}；运行 {command} 查看。"

@@ -130,7 +130,7 @@ def test_clean_submission_has_no_findings():
     ("report_date: 2025-02-20", "report_date: 2025年13月1日", "C-DATE-INVALID", "13"),
     ("narrative: {total: 100, grade: 优}", "narrative: {total: 100, grade: 良}", "C-GRADE", "良"),
     ("narrative: {total: 100, grade: 优}", "narrative: {total: 100, grade: 甲等}", "C-GRADE", "甲等"),
-    ("goals: {expected: 完成任务, achieved: 已完成}", "goals: {expected: 完成任务, achieved: null}", "C-REQUIRED", "goals.achieved"),
+    ("goals: {expected: 完成任务, achieved: 已完成}", "goals: {expected: 完成任务, achieved: null}", "C-REQUIRED", "“目标实际完成情况”未填写"),
 ])
 def test_each_check_kind_fires_on_its_contradiction(old, new, code, fragment):
     assert old in CLEAN

@@ -171,7 +171,7 @@ def test_unknown_category_label_names_the_indicator_and_line():
 def test_unparseable_target_names_the_indicator_and_line():
     with pytest.raises(PerfrulesError) as info:
         project("""\
-  - {level1: 产出指标, level2: 数量指标, name: 宣传次数, target: ≥5 xyz, actual: "10", points: 50}
+  - {level1: 产出指标, level2: 数量指标, name: 宣传次数, target: ≈5 次, actual: "10", points: 50}
 """)
     d = info.value.first
     assert "宣传次数" in d.message and d.location.line == 7 and d.code == "E-TARGET"

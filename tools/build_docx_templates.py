@@ -237,8 +237,9 @@ def common_body(doc) -> None:
     para(doc, "单位自评总分 {{ r.own_total }} 分{% if r.own_grade != '—' %}（{{ r.own_grade }}）{% endif %}，与复核结果不一致之处见附录。")
     para(doc, "{%p endif %}")
 
-    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
-    doc.add_heading("附录：评分核对（perfrules 生成）", level=2)
+    # The appendix starts a page by its heading's own property: a paragraph holding a page break would make
+    # an empty page whenever the text before it ends exactly at the foot of a page.
+    doc.add_heading("附录：评分核对（perfrules 生成）", level=2).paragraph_format.page_break_before = True
     para(doc, "总分对照", bold=True)
     repeat_header(table(doc, [["来源", "总分", "等级"], ["{%tr for s in r.stated %}", "", ""],
                 ["{{ s.label }}", "{{ s.total }}", "{{ s.grade }}"], ["{%tr endfor %}", "", ""]], [80, 40, 40]), 1)
@@ -247,11 +248,13 @@ def common_body(doc) -> None:
                 ["{{ d.name }}", "{{ d.self_score }}", "{{ d.score }}", "{{ d.explanation }}"],
                 ["{%tr endfor %}", "", "", ""]], [40, 18, 18, 98]), 1)
     para(doc, "核对发现的问题", bold=True)
-    repeat_header(table(doc, [["级别", "代码", "说明", "位置"], ["{%tr for f in r.findings %}", "", "", ""],
-                ["{{ f.severity }}", "{{ f.code }}", "{{ f.message }}", "{{ f.where }}"],
-                ["{%tr endfor %}", "", "", ""]], [14, 34, 106, 20]), 1)
+    # The signed report shows what is wrong in words; finding codes and where they are in the input file
+    # belong in the machine outputs (score/check --format json), not in front of the report's reader.
+    repeat_header(table(doc, [["级别", "说明"], ["{%tr for f in r.findings %}", ""],
+                ["{{ f.severity }}", "{{ f.message }}"],
+                ["{%tr endfor %}", ""]], [16, 158]), 1)
     para(doc, "评分规则集：{{ r.provenance.ruleset }}（sha256 {{ r.provenance.ruleset_sha256[:16] }}）；"
-              "自评数据：{{ r.provenance.input_file }}（sha256 {{ r.provenance.input_sha256[:16] }}）；"
+              "自评数据 sha256 {{ r.provenance.input_sha256[:16] }}；"
               "报告模板：{{ r.provenance.template }}；{{ r.provenance.engine }}；生成日期：{{ r.provenance.rendered_on }}。",
          size=8)
 
