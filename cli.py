@@ -327,15 +327,16 @@ def rulesets_check(paths: tuple[str, ...], output_format: str, ruleset_dirs: tup
     """
     from perfrules.engine.showrules import check_rulesets
     results = check_rulesets(paths, ruleset_dirs)
-    bad = sum(1 for _, problems in results if problems)
+    bad = sum(1 for _, problems in results if any(not d.code.startswith("W-") for d in problems))
     if output_format == "json":
-        _json({"ok": not bad, "rulesets": [{"file": f, "ok": not p, "problems": [d.to_json() for d in p]}
-                                           for f, p in results]})
+        _json({"ok": not bad, "rulesets": [{"file": f, "ok": not any(not d.code.startswith("W-") for d in p),
+                                            "problems": [d.to_json() for d in p]} for f, p in results]})
     else:
         for file, problems in results:
-            emit(f"{'通过' if not problems else '有问题'}  {file}")
+            errors = [d for d in problems if not d.code.startswith("W-")]
+            emit(f"{'有问题' if errors else '通过（有提醒）' if problems else '通过'}  {file}")
             for d in problems:
-                emit(f"  {d}")
+                emit(f"  {'提醒：' if d.code.startswith('W-') else ''}{d}")
         emit(f"\n检查了 {len(results)} 个规则集，{bad} 个有问题。")
     if bad:
         sys.exit(EXIT_USER)

@@ -398,6 +398,7 @@ class XlsxSink:
         from openpyxl.utils import get_column_letter
         ws = self.wb.create_sheet(title)
         ws.freeze_panes = "B2"
+        _print_setup(ws)
         for i, (key, _) in enumerate(columns, start=1):
             ws.column_dimensions[get_column_letter(i)].width = _WIDTHS.get(key, 12)
         header = []
@@ -483,6 +484,7 @@ class XlsxSink:
         """等级分布: units per grade by their own account and by the rule, a bar chart of both, and a
         scatter of own total against rule total (read from the 评分汇总 sheet)."""
         from openpyxl.chart import BarChart, Reference, ScatterChart, Series
+        from openpyxl.chart.shapes import GraphicalProperties
         ws = self._sheet("等级分布", [("grade", "等级"), ("own", "单位自评（单位数）"), ("count", "按规则复核（单位数）")])
         rule = summary.grades()   # the rulesets' grades, best first
         labels = list(dict.fromkeys(list(rule) + sorted(self.own_grades)))
@@ -494,19 +496,46 @@ class XlsxSink:
         bar.y_axis.title, bar.x_axis.title = "单位数", "等级"
         bar.add_data(Reference(ws, min_col=2, max_col=3, min_row=1, max_row=len(labels) + 1), titles_from_data=True)
         bar.set_categories(Reference(ws, min_col=1, min_row=2, max_row=len(labels) + 1))
-        bar.width, bar.height = 16, 8
-        ws.add_chart(bar, "E2")
+        self._chart_page("等级分布图", bar)
         scored = max(2, self.rows["评分汇总"])
         scatter = ScatterChart()
         scatter.title, scatter.style = "自报总分与规则总分", 13
         scatter.x_axis.title, scatter.y_axis.title = "规则总分", "自报总分"
         series = Series(Reference(self.main, min_col=7, min_row=2, max_row=scored),
                         Reference(self.main, min_col=5, min_row=2, max_row=scored), title="各单位")
-        series.marker.symbol = "circle"
+        # Markers drawn explicitly (symbol, size, fill and outline) and no line: LibreOffice draws nothing for a
+        # scatter series that leaves its marker to the chart style.
+        series.marker.symbol, series.marker.size = "circle", 6
+        series.marker.graphicalProperties = GraphicalProperties(solidFill="4472C4")
+        series.marker.graphicalProperties.line.solidFill = "2F5597"
         series.graphicalProperties.line.noFill = True
+        scatter.scatterStyle = "marker"
         scatter.series.append(series)
-        scatter.width, scatter.height = 16, 10
-        ws.add_chart(scatter, "E20")
+        scatter.legend = None
+        self._chart_page("总分对照图", scatter)
+
+    def _chart_page(self, title: str, chart: Any) -> None:
+        """A chart on a sheet of its own, sized to one A4 landscape page and printed whole on it (a chart
+        sheet would do the same in Excel, but LibreOffice prints chart sheets empty)."""
+        ws = self.wb.create_sheet(title)
+        _print_setup(ws)
+        ws.print_title_rows = None
+        ws.page_setup.fitToHeight = 1
+        chart.width, chart.height = 25, 15   # cm: inside A4 landscape's printable area
+        ws.add_chart(chart, "A1")
+        ws.print_area = "A1:O30"
+
+
+def _print_setup(ws: Any) -> None:
+    """Every sheet of the county workbook prints A4 landscape, one page wide, its header row on every page."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = "9"   # A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.5
 
 
 def _col(n: int) -> str:
@@ -563,7 +592,10 @@ def text_summary(summary: Summary) -> str:
                           signed(r["difference"]), r["file"]] for r in top], "<>>><")]
     if summary.errors:
         lines += ["", "无法评分的文件："]
-        lines += [f"  {e['file']}" + (f":{e['line']}" if e["line"] else "") + f"：{e['message']}" for e in summary.errors]
+        for e in summary.errors:   # with the same hint the web and `score` give
+            lines.append(f"  {e['file']}" + (f":{e['line']}" if e["line"] else "") + f"：{e['message']}")
+            if e.get("hint"):
+                lines.append(f"      提示：{e['hint']}")
     if summary.duplicates:
         lines += ["", "同一单位、年度、类型提交了不止一份（均已评分，请核实以哪一份为准）："]
         lines += [f"  {u}（{y} 年度，{KIND_LABELS.get(k, k)}）：{'、'.join(files)}" for (u, y, k), files in summary.duplicates.items()]

@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from .dates import cn_date, parse_date
 from .errors import Path, did_you_mean
-from .expressions import ExpressionError, compile_expression
+from .expressions import ExpressionError, compile_expression, in_words
 from .methods import Param, ParamError, _convert, fmt, fmt_once
 from .scorecard import Finding, IndicatorResult, Scorecard
 from .submission import Submission
@@ -69,6 +69,10 @@ class CheckKind:
     severity: str
     params: tuple[Param, ...] = ()
     doc: str = ""
+    # The submission fields the check reads, as dotted paths (`[]` for each row of a list). The 自评表 has a
+    # cell for every one of them (tests/test_form_fields.py), so a unit who fills in the form gets every
+    # finding a YAML author gets.
+    reads: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -291,7 +295,7 @@ def execution_floor(ctx: Context, p: Mapping[str, Any]) -> Iterator[Hit]:
         return
     rate = spent / budget
     if rate < p["floor"]:
-        yield Hit(f"预算执行率 {fmt(rate * 100)}% 低于 {fmt(p['floor'] * 100)}%，未说明原因（budget.execution_reason）",
+        yield Hit(f"预算执行率 {fmt(rate * 100)}% 低于 {fmt(p['floor'] * 100)}%，未说明原因（请在“执行情况说明”中写明）",
                   ("budget",), "预算执行率")
 
 
@@ -301,7 +305,7 @@ def score_range(ctx: Context, p: Mapping[str, Any]) -> Iterator[Hit]:
     for result, _ in ctx.rows():
         own, points = result.self_score, result.points
         if own is not None and points is not None and not ZERO <= own <= points:
-            yield Hit(f"指标“{result.name}”自评 {fmt(own)} 分，超出分值范围 [0, {fmt(points)}]", result.location.path, result.name)
+            yield Hit(f"指标“{result.name}”自评 {fmt(own)} 分，超出分值范围 [0, {fmt(points)}]", result.location.path + ("self_score",), result.name)
     total = (ctx.sub.data.get("budget") or {}).get("total") or {}
     own, points = _dec(total.get("self_score")), _dec(total.get("points"))
     if own is not None and points is not None and not ZERO <= own <= points:
@@ -316,13 +320,13 @@ def deduction_without_explanation(ctx: Context, p: Mapping[str, Any]) -> Iterato
     for result, row in ctx.rows():
         if result.met and result.self_score is not None and result.points is not None \
                 and result.self_score < result.points and not _explained(row):
-            yield Hit(_deducted(result), result.location.path, result.name)
+            yield Hit(_deducted(result), result.location.path + ("explanation",), result.name)
 
 
 def missed_without_explanation(ctx: Context, p: Mapping[str, Any]) -> Iterator[Hit]:
     for result, row in ctx.rows():
         if result.met is False and not _explained(row):
-            yield Hit(_missed(result), result.location.path, result.name)
+            yield Hit(_missed(result), result.location.path + ("explanation",), result.name)
 
 
 def over_achievement(ctx: Context, p: Mapping[str, Any]) -> Iterator[Hit]:
@@ -330,7 +334,7 @@ def over_achievement(ctx: Context, p: Mapping[str, Any]) -> Iterator[Hit]:
         # `share` is set by the methods where more is better; over-achievement means nothing elsewhere.
         if not result.met or result.share is None or result.share < p["ratio"] or _explained(row):
             continue
-        yield Hit(_over(result, result.share, p["ratio"]), result.location.path, result.name)
+        yield Hit(_over(result, result.share, p["ratio"]), result.location.path + ("explanation",), result.name)
 
 
 # The per-row sentences, built when shown.
@@ -351,7 +355,7 @@ def _over(r: IndicatorResult, share: Decimal, ratio: Decimal) -> Callable[[], st
 def row_completeness(ctx: Context, p: Mapping[str, Any]) -> Iterator[Hit]:
     for result, row in ctx.rows():
         if result.status == "scored" and row.get("self_score") is None and row.get("points") is not None:
-            yield Hit(f"指标“{result.name}”没有填写自评得分", result.location.path, result.name)
+            yield Hit(f"指标“{result.name}”没有填写自评得分", result.location.path + ("self_score",), result.name)
 
 
 # ------------------------------------------------------------------------------------------- stated figures
@@ -540,12 +544,68 @@ def expression(ctx: Context, p: Mapping[str, Any]) -> Iterator[Hit]:
         yield Hit(f"核对表达式无法计算：{exc.message}")
         return
     if hit:
-        yield Hit(f"条件成立：{p['when'].source}")
+        labels = expression_labels(ctx)
+        used = sorted(p["when"].names)
+        values = "、".join(f"{labels.get(n, n)} {_shown(names[n])}" for n in used)
+        yield Hit(f"{in_words(p['when'].source, labels)}" + (f"（{values}）" if values else ""))
+
+
+# The names an expression check may use, in the words a unit reads (a check without a message of its own is
+# said with these; see expressions.in_words).
+EXPRESSION_LABELS = {
+    "total": "规则总分", "max_total": "满分", "year": "评价年度", "table_total": "自评表总分", "narrative_total": "报告所述总分",
+    "self_total": "自评总分", "budget": "全年预算数", "budget_initial": "年初预算数", "spent": "全年执行数",
+    "rate": "预算执行率", "indicator_count": "指标个数", "stated_rate": "所填执行率",
+    "has_adjusted_reason": "已说明预算调整原因", "has_execution_reason": "已说明执行情况",
+    **{f"{w}_{p}": f"{label}（{part}）" for w, label in (("budget", "全年预算数"), ("budget_initial", "年初预算数"),
+                                                         ("spent", "全年执行数"))
+       for p, part in (("fiscal", "财政拨款"), ("other", "其他资金"))},
+}
+
+
+def expression_labels(ctx: Context) -> dict[str, str]:
+    labels = dict(EXPRESSION_LABELS)
+    for cat in ctx.card.all_categories():
+        labels[f"score_{cat.key}"] = f"“{cat.label}”得分"
+        labels[f"points_{cat.key}"] = f"“{cat.label}”分值"
+    return labels
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return fmt(value) if isinstance(value, Decimal) else str(value)
+
+
+_MONEY = tuple(f"budget.{line}.{block}.{part}" for line in ("tasks[]", "total") for block, _ in _BLOCKS
+               for part, _ in _MONEY_PARTS)
+READS: dict[str, tuple[str, ...]] = {
+    "budget_sums": _MONEY, "money_split": _MONEY,
+    "finance_balance": tuple(f"stated.finance[].{k}" for k in ("income", "expense", "basic", "project", "balance")),
+    "assets_sum": ("stated.assets.total", "stated.assets.current", "stated.assets.fixed"),
+    "execution_within_budget": _MONEY,
+    "stated_rates": _MONEY + ("budget.tasks[].rate", "budget.total.rate"),
+    "execution_floor": _MONEY + ("budget.execution_reason",),
+    "score_range": ("indicators[].points", "indicators[].self_score"),
+    "deduction_without_explanation": ("indicators[].target", "indicators[].actual", "indicators[].self_score",
+                                      "indicators[].explanation"),
+    "missed_without_explanation": ("indicators[].target", "indicators[].actual", "indicators[].explanation"),
+    "over_achievement": ("indicators[].target", "indicators[].actual", "indicators[].explanation"),
+    "row_completeness": ("indicators[].points", "indicators[].self_score"),
+    "stated_scores": ("stated.table.total", "stated.table.max", "stated.narrative.total",
+                      "stated.narrative.categories[].label", "stated.narrative.categories[].points",
+                      "stated.narrative.categories[].score", "indicators[].self_score", "indicators[].points"),
+    "stated_grade": ("stated.table.grade", "stated.narrative.grade", "stated.table.total", "stated.narrative.total"),
+    "dates": ("report_date", "signatures.leader_date", "signatures.unit_date", "year"),
+    "other_year_figures": ("stated.finance[].year", "stated.finance[].section", "year"),
+    "required_sections": ("narrative[].title", "narrative[].body"),   # and the fields its `fields` name
+    "expression": ("year", "stated.table.total", "stated.narrative.total") + _MONEY,
+}
 
 
 def _k(name: str, label: str, func: Callable[[Context, Mapping[str, Any]], Iterable[Hit]], code: str, severity: str,
        params: tuple[Param, ...] = (), doc: str = "") -> None:
-    register(CheckKind(name, label, func, code, severity, params, doc))
+    register(CheckKind(name, label, func, code, severity, params, doc, READS.get(name, ())))
 
 
 _k("budget_sums", "任务合计与金额合计", budget_sums, "C-BUDGET-SUM", "error", (_TOL,), "各项任务的预算数、执行数之和等于金额合计行。")

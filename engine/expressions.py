@@ -175,3 +175,57 @@ class _DecimalLiterals(ast.NodeTransformer):
 
 def _decimal_literals(tree: ast.AST, source: str) -> ast.AST:
     return _DecimalLiterals(source).visit(tree)
+
+
+# ------------------------------------------------------------------------------------------- in words
+
+_WORDS = {ast.Eq: "等于", ast.NotEq: "不等于", ast.Gt: "大于", ast.Lt: "小于", ast.GtE: "不小于", ast.LtE: "不大于",
+          ast.In: "属于", ast.NotIn: "不属于", ast.Add: "+", ast.Sub: "−", ast.Mult: "×", ast.Div: "÷",
+          ast.FloorDiv: "整除", ast.Mod: "除以后的余数", ast.And: "且", ast.Or: "或"}
+
+
+def in_words(source: str, labels: Mapping[str, str]) -> str:
+    """An expression said in Chinese from its parts, for a check that has no message of its own:
+    `budget_initial != budget and rate < 0.9` → 年初预算数 不等于 全年预算数，且 预算执行率 小于 0.9.
+    Names are shown by `labels` (the name itself when it has none); the expression is only parsed, never run."""
+    try:
+        tree = ast.parse(source.strip(), mode="eval").body
+    except SyntaxError:
+        return source
+    return _say(tree, labels, top=True)
+
+
+def _say(node: ast.AST, labels: Mapping[str, str], top: bool = False) -> str:
+    if isinstance(node, ast.BoolOp):
+        joiner = "，且 " if isinstance(node.op, ast.And) else "，或 "
+        text = joiner.join(_say(v, labels) for v in node.values)
+        return text if top else f"（{text}）"
+    if isinstance(node, ast.Compare):
+        parts = [_say(node.left, labels)]
+        for op, right in zip(node.ops, node.comparators):
+            parts += [_WORDS.get(type(op), "?"), _say(right, labels)]
+        return " ".join(parts)
+    if isinstance(node, ast.BinOp):
+        text = f"{_say(node.left, labels)} {_WORDS.get(type(node.op), '?')} {_say(node.right, labels)}"
+        return text if top else f"（{text}）"
+    if isinstance(node, ast.UnaryOp):
+        if isinstance(node.op, ast.Not):
+            return f"并非{_say(node.operand, labels)}"
+        return ("−" if isinstance(node.op, ast.USub) else "") + _say(node.operand, labels)
+    if isinstance(node, ast.Name):
+        return labels.get(node.id, node.id)
+    if isinstance(node, ast.Constant):
+        if node.value is True:
+            return "是"
+        if node.value is False:
+            return "否"
+        if node.value is None:
+            return "空"
+        return str(node.value)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        return f"{node.func.id}({', '.join(_say(a, labels) for a in node.args)})"
+    if isinstance(node, ast.IfExp):
+        return f"（{_say(node.test, labels)} 时为 {_say(node.body, labels)}，否则为 {_say(node.orelse, labels)}）"
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return "、".join(_say(e, labels) for e in node.elts)
+    return ast.unparse(node)

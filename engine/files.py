@@ -68,6 +68,25 @@ def os_error(exc: OSError, name: str, action: str = "读取") -> PerfrulesError:
     return error(message, Location(display_path(name)), hint, code="E-IO")
 
 
+def read_head(path: FsPath, name: str, count: int = 8) -> tuple[bytes, int]:
+    """The first `count` bytes of a regular file and its size, refusing what `read_input` refuses (a FIFO,
+    a device, a directory) before reading: how a file's format is told by its content."""
+    try:
+        fd = os.open(path, os.O_RDONLY | _NONBLOCK | _BINARY)
+    except OSError as exc:
+        raise os_error(exc, name) from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise error(f"这不是普通文件（{_kind(info.st_mode)}），不能读取", Location(display_path(name)),
+                        "请给出自评数据文件本身", code="E-IO")
+        return os.read(fd, count), info.st_size
+    except OSError as exc:
+        raise os_error(exc, name) from None
+    finally:
+        os.close(fd)
+
+
 def read_input(path: FsPath, name: str, limit: int,
                too_large: Callable[[str, int], PerfrulesError]) -> bytes:
     """The bytes of a regular file, at most `limit` of them. A FIFO, a device or a directory is refused

@@ -16,12 +16,24 @@ TOTAL_POINTS = Decimal(100)
 
 
 def lint(rs: Ruleset) -> list[Diagnostic]:
-    found = list(_points(rs)) + list(_grades(rs)) + list(_bands(rs)) + list(_template(rs))
+    found = list(_points(rs)) + list(_grades(rs)) + list(_bands(rs)) + list(_template(rs)) + list(_messages(rs))
     return sorted(found, key=lambda d: (d.location.file or "", d.location.line or 0))
 
 
 def _problem(message: str, where: Location | None, hint: str | None = None) -> Diagnostic:
     return Diagnostic(message, where or Location(), hint, "E-RULESET-LINT")
+
+
+WARNING = "W-RULESET-MESSAGE"   # said by `rulesets check`; never refuses the ruleset
+
+
+def _messages(rs: Ruleset) -> Iterator[Diagnostic]:
+    """A custom check with no message of its own is shown to the unit as its expression in words, which a
+    reader may not follow: say so, so that the bureau writes one."""
+    for i, raw in enumerate(rs.doc.data.get("checks") or []):
+        if isinstance(raw, dict) and raw.get("kind") == "expression" and not raw.get("message"):
+            yield Diagnostic(f"自定义核对（{raw.get('when')}）没有 message，单位看到的将是由条件生成的说明",
+                             rs.doc.loc(("checks", i)), "加上 message，用单位能看懂的话说明问题和该怎么改", WARNING)
 
 
 def _points(rs: Ruleset) -> Iterator[Diagnostic]:

@@ -53,6 +53,7 @@ class Note:
     code: str
     severity: str
     message: str
+    field: str = "actual"   # the row's cell the finding points at: where the unit fixes it
 
 
 @dataclass(slots=True)
@@ -576,7 +577,7 @@ def tiers(inp: MethodInput, p: Mapping[str, Any]) -> Outcome:
         return Outcome(own, lambda: f"{head()}，采用单位自评分 {fmt(own)} 分", inputs, met)
     if own is None:
         return Outcome(default, lambda: f"{head()}，单位未自评，按规则取 {fmt(default)} 分", inputs, met)
-    note = Note("E-TIER-BAND", "error", f"自评分 {fmt(own)} 不在“{tier['label']}”档的区间 {band()} 内")
+    note = Note("E-TIER-BAND", "error", f"自评分 {fmt(own)} 不在“{tier['label']}”档的区间 {band()} 内", "self_score")
     return Outcome(default, lambda: f"{head()}，自评分 {fmt(own)} 不在区间内，按规则取 {fmt(default)} 分",
                    inputs, met, (note,))
 

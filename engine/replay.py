@@ -143,7 +143,7 @@ def to_html(after: Ruleset, rows: list[Row], back: str | None = None) -> str:
         change = r.change
         units.append([r.unit or "", r.file, r.before_ruleset or "", fmt(r.after_total), r.after_total,
                       r.after_grade or "", fmt(r.before_total), r.before_total, r.before_grade or "",
-                      signed(change), change, 1 if r.crossed else 0, 0,
+                      fmt(change) if change is not None else "", change, 1 if r.crossed else 0, 0,
                       [["提示", "等级变化", f"{r.before_grade} → {r.after_grade}", ""]] if r.crossed else [],
                       [], f"{r.before_ruleset} → {after.ref}"])
     failed = [[r.file, r.error or ""] for r in rows if r.error is not None]

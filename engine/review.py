@@ -54,7 +54,10 @@ class HtmlSink:
     def finish(self, summary: Any) -> bytes:
         failed = [[self.relative(e["file"], self.roots), e["message"]] for e in summary.errors]
         skipped = [[self.relative(f, self.roots), r] for f, r in summary.skipped]
-        return page("绩效自评复核汇总", self.units, failed, skipped, list(summary.grades()), back=self.back).encode("utf-8")
+        duplicates = [[unit, str(year), KIND_LABELS.get(kind, kind), [self.relative(f, self.roots) for f in files]]
+                      for (unit, year, kind), files in summary.duplicates.items()]
+        return page("绩效自评复核汇总", self.units, failed, skipped, list(summary.grades()), back=self.back,
+                    duplicates=duplicates).encode("utf-8")
 
 
 # Column order of a unit record in the page's data (kept in step with the script below).
@@ -62,32 +65,53 @@ FIELDS = ["unit", "file", "kind", "total", "total_n", "grade", "own", "own_n", "
           "findings_n", "errors", "findings", "categories", "ruleset"]
 
 
+# The words of the page. A batch compares the unit's own totals with the rule's; a replay compares the old
+# ruleset's totals with the new one's, and says so in every column, card and chart (the difference is always
+# the second minus the first, with one sign).
+REVIEW_WORDS = {"rule": "按规则复核", "rule_total": "按规则复核总分", "rule_grade": "复核等级", "own": "单位自评",
+                "own_total": "单位自评总分", "own_grade": "自评等级", "diff": "差异（自评−规则）",
+                "mean": "平均差异（自评−规则）", "top": "差异最大的十个单位（自评−规则）",
+                "scatter": "单位自评总分与按规则复核总分（对角线上两者相同）"}
+REPLAY_WORDS = {"rule": "新规则", "rule_total": "新规则总分", "rule_grade": "新规则等级", "own": "旧规则",
+                "own_total": "旧规则总分", "own_grade": "旧规则等级", "diff": "变化（新−旧）", "mean": "平均变化（新−旧）",
+                "top": "变化最大的十个单位（新−旧）", "scatter": "旧规则总分与新规则总分（对角线上两者相同）"}
+
+
 def page(title: str, units: list[list[Any]], failed: list[list[str]], skipped: list[list[str]],
-         grade_order: list[str], replay: dict[str, Any] | None = None, back: str | None = None) -> str:
+         grade_order: list[str], replay: dict[str, Any] | None = None, back: str | None = None,
+         duplicates: list[list[Any]] | None = None) -> str:
     """The page. Figures stay Decimal: written into the data as exact numbers, drawn with Decimal arithmetic.
-    `grade_order` is the ruleset's, best first (the labels are the ruleset's, not fixed here)."""
+    `grade_order` is the ruleset's, best first (the labels are the ruleset's, not fixed here). A unit's
+    difference is given unsigned (fmt) and signed once, where it is shown."""
+    words = REPLAY_WORDS if replay else REVIEW_WORDS
     scored = len(units)
     diffs = [u[10] for u in units if u[10] is not None]
     mean = (sum(diffs, Decimal(0)) / len(diffs)).quantize(Decimal("0.01")) if diffs else None
     rule_grades = _count([u[5] for u in units])
     own_grades = _count([u[8] for u in units if u[8]])
     order = list(dict.fromkeys(grade_order + sorted(set(rule_grades) | set(own_grades))))
-    cards = [("单位", f"{scored + len(failed)}"), ("已评分", f"{scored}"), ("无法评分", f"{len(failed)}"),
-             ("平均差异（自评−规则）", "—" if mean is None else (f"+{mean}" if mean > 0 else f"{mean}")),
+    duplicates = duplicates or []
+    # Units, not files: a unit that sent two files is one unit (its files are listed under 重复提交); a file
+    # that cannot be read counts as one unit, since nothing says whose it is.
+    extra_files = sum(len(d[3]) - 1 for d in duplicates)
+    cards = [("单位", f"{scored - extra_files + len(failed)}"), ("文件", f"{scored + len(failed)}"),
+             ("已评分", f"{scored}"), ("无法评分", f"{len(failed)}"), ("重复提交", f"{len(duplicates)}"),
+             (words["mean"], "—" if mean is None else (f"+{mean}" if mean > 0 else f"{mean}")),
              ("未读取的文件", f"{len(skipped)}")]
     charts = [
         _bars("等级分布", [(g, own_grades.get(g, 0), rule_grades.get(g, 0)) for g in order
-                           if g in rule_grades or g in own_grades], ("单位自评", "按规则复核")),
-        _scatter([(u[4], u[7], u[0]) for u in units if u[4] is not None and u[7] is not None]),
-        _top([(u[0], u[10]) for u in units if u[10]]),
+                           if g in rule_grades or g in own_grades], (words["own"], words["rule"])),
+        _scatter([(u[4], u[7], u[0]) for u in units if u[4] is not None and u[7] is not None], words),
+        _top([(u[0], u[10]) for u in units if u[10]], words["top"]),
     ]
     data = dumps({"fields": FIELDS, "units": units, "failed": failed, "skipped": skipped, "grades": order,
-                  "replay": replay}, indent=None).replace("<", "\\u003c")
+                  "replay": replay, "words": words, "duplicates": duplicates}, indent=None).replace("<", "\\u003c")
     cards_html = "".join(f'<div class="card"><div class="v">{html.escape(v)}</div><div class="k">{html.escape(k)}</div></div>'
                          for k, v in cards)
     link = (f'<p><a href="{html.escape(back)}" style="color:inherit">← 返回轮次</a></p>' if back else "")
     return TEMPLATE.format(title=html.escape(title), back=link, date=html.escape(date_cn(rendering_date())), cards=cards_html,
-                           charts="".join(charts), data=data, script=SCRIPT, style=STYLE)
+                           charts="".join(charts), data=data, script=SCRIPT, style=STYLE,
+                           **{f"w_{k}": html.escape(v) for k, v in words.items()})
 
 
 def _count(values: list[str]) -> dict[str, int]:
@@ -121,7 +145,7 @@ def _bars(label: str, rows: list[tuple[str, int, int]], series: tuple[str, str])
     return _svg(width, height, "".join(body), label)
 
 
-def _scatter(points: list[tuple[Decimal, Decimal, str]]) -> str:
+def _scatter(points: list[tuple[Decimal, Decimal, str]], words: dict[str, str] = REVIEW_WORDS) -> str:
     width, height, pad = 360, 220, 32
     values = [v for p in points for v in p[:2]]
     low, high = min(values + [Decimal(50)]), max(values + [Decimal(100)])
@@ -135,17 +159,17 @@ def _scatter(points: list[tuple[Decimal, Decimal, str]]) -> str:
     body = [f'<line x1="{sx(low)}" y1="{sy(low)}" x2="{sx(high)}" y2="{sy(high)}" class="diag"/>',
             f'<line x1="{pad}" y1="{height - pad}" x2="{width - 5}" y2="{height - pad}" class="axis"/>',
             f'<line x1="{pad}" y1="10" x2="{pad}" y2="{height - pad}" class="axis"/>',
-            f'<text x="{width // 2}" y="{height - 6}" class="l">按规则复核总分</text>',
-            f'<text x="10" y="{height // 2}" class="l" transform="rotate(-90 10 {height // 2})">单位自评总分</text>',
+            f'<text x="{width // 2}" y="{height - 6}" class="l">{words["rule_total"]}</text>',
+            f'<text x="10" y="{height // 2}" class="l" transform="rotate(-90 10 {height // 2})">{words["own_total"]}</text>',
             f'<text x="{pad}" y="{height - pad + 12}" class="n">{fmt(low)}</text>'
             f'<text x="{width - 20}" y="{height - pad + 12}" class="n">{fmt(high)}</text>']
     for rule, own, unit in points[:5000]:   # enough to see the cloud; every unit is in the table
         body.append(f'<circle cx="{sx(rule)}" cy="{sy(own)}" r="2.5" class="dot"><title>{html.escape(unit)}：'
-                    f'自评 {fmt(own)}，复核 {fmt(rule)}</title></circle>')
-    return _svg(width, height, "".join(body), "单位自评总分与按规则复核总分（对角线上两者相同）")
+                    f'{words["own"]} {fmt(own)}，{words["rule"]} {fmt(rule)}</title></circle>')
+    return _svg(width, height, "".join(body), words["scatter"])
 
 
-def _top(diffs: list[tuple[str, Decimal]]) -> str:
+def _top(diffs: list[tuple[str, Decimal]], label: str = REVIEW_WORDS["top"]) -> str:
     largest = sorted(diffs, key=lambda d: (-abs(d[1]), d[0]))[:10]
     width, row, names, mid, reach = 360, 20, 138, 250, 80
     height = 24 + row * max(1, len(largest))
@@ -163,7 +187,7 @@ def _top(diffs: list[tuple[str, Decimal]]) -> str:
                     f'<text x="{(mid + w + 3) if diff > 0 else mid + 3}" y="{y + 12}" class="n">{value}</text>')
     if not largest:
         body.append(f'<text x="{width // 2}" y="20" class="l">没有差异</text>')
-    return _svg(width, height, "".join(body), "差异最大的十个单位（自评−规则）")
+    return _svg(width, height, "".join(body), label)
 
 
 STYLE = """
@@ -205,6 +229,7 @@ SCRIPT = r"""
   "use strict";
   var DATA = JSON.parse(document.getElementById("data").textContent);
   var F = {}; DATA.fields.forEach(function (name, i) { F[name] = i; });
+  var W = DATA.words;
   var PAGE = 100, state = { sort: "diff_n", dir: -1, page: 0, rows: [] };
   var $ = function (id) { return document.getElementById(id); };
   function cell(tr, text, cls) { var td = document.createElement("td"); td.textContent = text; if (cls) td.className = cls; tr.appendChild(td); return td; }
@@ -252,7 +277,7 @@ SCRIPT = r"""
     tr.classList.add("selected");
     var p = $("panel"); p.hidden = false;
     $("p-title").textContent = u[F.unit] + "（" + u[F.kind] + "，" + u[F.ruleset] + "）";
-    $("p-totals").textContent = "按规则复核 " + u[F.total] + " 分（" + u[F.grade] + "）；单位自评 " + (u[F.own] || "—") + " 分（" + (u[F.own_grade] || "—") + "）";
+    $("p-totals").textContent = W.rule + " " + u[F.total] + " 分（" + u[F.grade] + "）；" + W.own + " " + (u[F.own] || "—") + " 分（" + (u[F.own_grade] || "—") + "）";
     var cats = $("p-cats"); cats.textContent = "";
     u[F.categories].forEach(function (c) { var tr2 = document.createElement("tr"); cell(tr2, c[0]); cell(tr2, c[1], "n"); cell(tr2, c[2], "n"); cell(tr2, c[3], "n"); cats.appendChild(tr2); });
     var list = $("p-findings"); list.textContent = "";
@@ -262,7 +287,8 @@ SCRIPT = r"""
     p.scrollIntoView({ block: "nearest" });
   }
   function lists() {
-    [["failed", DATA.failed], ["skipped", DATA.skipped]].forEach(function (pair) {
+    var dups = (DATA.duplicates || []).map(function (d) { return [d[0] + "（" + d[1] + " 年度，" + d[2] + "）", d[3].join("、")]; });
+    [["failed", DATA.failed], ["skipped", DATA.skipped], ["duplicates", dups]].forEach(function (pair) {
       var ul = $(pair[0]); pair[1].forEach(function (f) { var li = document.createElement("li"); li.textContent = f[0] + "：" + f[1]; ul.appendChild(li); });
       if (!pair[1].length) { var li = document.createElement("li"); li.textContent = "无"; ul.appendChild(li); }
     });
@@ -314,12 +340,12 @@ TEMPLATE = """<!DOCTYPE html>
   <div id="panel" hidden>
     <button id="p-close" type="button" style="float:right">关闭</button>
     <h2 id="p-title"></h2><p id="p-totals"></p>
-    <table><thead><tr><th>类别</th><th>分值</th><th>按规则复核</th><th>单位自评</th></tr></thead><tbody id="p-cats"></tbody></table>
+    <table><thead><tr><th>类别</th><th>分值</th><th>{w_rule}</th><th>{w_own}</th></tr></thead><tbody id="p-cats"></tbody></table>
     <h3>发现的问题</h3><ul id="p-findings"></ul>
   </div>
   <table id="units">
-    <thead><tr><th data-key="unit">单位</th><th data-key="kind">类型</th><th data-key="total_n">按规则复核总分</th><th data-key="grade">复核等级</th>
-      <th data-key="own_n">单位自评总分</th><th data-key="own_grade">自评等级</th><th data-key="diff_n">差异（自评−规则）</th>
+    <thead><tr><th data-key="unit">单位</th><th data-key="kind">类型</th><th data-key="total_n">{w_rule_total}</th><th data-key="grade">{w_rule_grade}</th>
+      <th data-key="own_n">{w_own_total}</th><th data-key="own_grade">{w_own_grade}</th><th data-key="diff_n">{w_diff}</th>
       <th data-key="findings_n">问题数</th><th data-key="file">文件</th></tr></thead>
     <tbody id="rows"></tbody>
   </table>
@@ -327,6 +353,7 @@ TEMPLATE = """<!DOCTYPE html>
 </section>
 <section class="lists">
   <h3>无法评分的文件</h3><ul id="failed"></ul>
+  <h3>重复提交（同一单位、年度、类型不止一份，均已评分，请核实以哪一份为准）</h3><ul id="duplicates"></ul>
   <h3>未读取的文件</h3><ul id="skipped"></ul>
 </section>
 </main>

@@ -716,8 +716,11 @@ def find(ref: str, dirs: Iterable[FsPath], allow_path: bool = True) -> Entry:
     entries = index(dirs)
     same = [e for e in entries if e.id == name]
     if not same:
-        raise error(f"找不到规则集 '{name}'", None, did_you_mean(name, {e.id for e in entries}) +
-                    "；用 perfrules rulesets list 查看全部", code="E-RULESET-UNKNOWN")
+        broken = broken_files_note(dirs)
+        raise error(f"找不到规则集 '{name}'" + (f"；{broken}" if broken else ""), None,
+                    did_you_mean(name, {e.id for e in entries}) + "；用 perfrules rulesets list 查看全部"
+                    + ("；修好上面的文件后再试，perfrules rulesets check 列出它的全部问题" if broken else ""),
+                    code="E-RULESET-UNKNOWN")
     if version is None:
         return max(same, key=lambda e: version_key(e.version))
     for e in same:
@@ -725,6 +728,24 @@ def find(ref: str, dirs: Iterable[FsPath], allow_path: bool = True) -> Entry:
             return e
     raise error(f"规则集 '{name}' 没有版本 '{version}'", None,
                 f"已有版本：{', '.join(sorted((e.version for e in same), key=version_key))}", code="E-RULESET-UNKNOWN")
+
+
+def broken_files_note(dirs: Iterable[FsPath]) -> str:
+    """The ruleset files on the search path that cannot be read far enough to know their id, each with its
+    first problem as `rulesets check` gives it: the ruleset asked for may be one of them."""
+    _, broken = scan([FsPath(d) for d in dirs])
+    notes = []
+    for path in broken[:3]:
+        try:
+            load_ruleset(path, list(dirs))
+            continue
+        except PerfrulesError as exc:
+            first = exc.first
+            notes.append(f"{first.location or display(path)}：{first.message}")
+    if not notes:
+        return ""
+    more = f"（另有 {len(broken) - 3} 个）" if len(broken) > 3 else ""
+    return f"搜索路径上有无法读取的规则集文件{more}：" + "；".join(notes)
 
 
 _COMPILED: dict[tuple[str, float], Ruleset] = {}
@@ -743,7 +764,7 @@ def get_ruleset(ref: str, dirs: Iterable[FsPath], allow_path: bool = True) -> Ru
     if key not in _COMPILED:
         from .lint import lint
         ruleset = load_ruleset(entry.path, dirs)
-        problems = [d for d in lint(ruleset) if d.code != "E-RULESET-TEMPLATE"]
+        problems = [d for d in lint(ruleset) if d.code != "E-RULESET-TEMPLATE" and not d.code.startswith("W-")]
         if problems:
             raise PerfrulesError([Diagnostic(f"规则集 {ruleset.ref} 没有通过检查：{d.message}", d.location,
                                              (d.hint + "；" if d.hint else "") + "用 perfrules rulesets check 查看全部问题",

@@ -480,19 +480,26 @@ class _Scorer:
             actual.text if actual is not None else _raw_text(row.raw_actual),
             inputs, "scored", source, row.location, met, share)
         for note in notes:
-            self._finding(note.severity, note.code, f"指标“{name}”：{note.message}", row.location, name)
+            self._finding(note.severity, note.code, f"指标“{name}”：{note.message}", self._cell(row, note.field), name)
         own = row.self_score
         if own is not None and own != score_:   # the sentence is built when it is shown (see Finding)
             self.findings.append(Finding("warning", "W-SELF-SCORE", lambda: f"指标“{name}”：单位自评 {fmt(own)} 分，按规则应得 "
-                                         f"{fmt(score_)} 分（{result.explanation}）", row.location, name))
+                                         f"{fmt(score_)} 分（{result.explanation}）", self._cell(row, "self_score"), name))
         return result
+
+    def _cell(self, row: Row, field: str | None) -> Location:
+        """Where a finding about one field of a row points: that field's cell (绩效指标!F12, or the field's
+        line and path in YAML), so the unit is sent to the value to fix, not to the indicator's name."""
+        if field is None or not row.location.path:
+            return row.location
+        return self.sub.doc.loc(tuple(row.location.path) + (field,))
 
     def _unscorable(self, cat: Category, row: Row, ref: MethodRef | None, reason: str, source: str,
                     code: str = "E-UNSCORABLE") -> IndicatorResult:
         hint = "；请写明单位（如 98%），或由规则集设置 defaults.fractions: as_rate" if code == "E-AMBIGUOUS" else ""
         self._finding("error", code, f"指标“{row.label}”无法按规则评分：{reason}{hint}；按 0 分计"
                       + (f"（单位自评 {fmt(row.self_score)} 分）" if row.self_score is not None else ""),
-                      row.location, row.label)
+                      self._cell(row, _field_named(reason)), row.label)
         return self._result(cat, row, row.label, ref.name if ref else None, ZERO if row.points is not None else None,
                             f"无法评分：{reason}", "unscorable", source, {}, None)
 
@@ -608,6 +615,16 @@ class _Later:
 
 def _stated_message(label: str, value: Decimal, total: Decimal) -> Callable[[], str]:
     return lambda: f"{label} {fmt(value)} 分，按规则计算为 {fmt(total)} 分，相差 {fmt(value - total)} 分"
+
+
+# The field a refusal is about, by the first field it names (实际完成值 … → actual): the cell the finding points at.
+_FIELD_WORDS = (("实际", "actual"), ("年度指标值", "target"), ("目标", "target"), ("自评分", "self_score"),
+                ("自评得分", "self_score"), ("分值", "points"), ("预算数", None), ("执行数", None))
+
+
+def _field_named(reason: str) -> str | None:
+    found = [(reason.find(word), field) for word, field in _FIELD_WORDS if word in reason]
+    return min(found, key=lambda pair: pair[0])[1] if found else None
 
 
 def _raw_text(raw: Any) -> str | None:

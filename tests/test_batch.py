@@ -74,8 +74,9 @@ def test_the_county_workbook_is_a_reviewers_tool(runner, county, tmp_path):
     out = tmp_path / "s.xlsx"
     run(runner, county, "-o", out)
     wb = load_workbook(out)
-    assert wb.sheetnames == ["评分汇总", "问题清单", "分类得分", "差异最大", "无法评分的文件", "未读取的文件", "等级分布"]
-    for ws in wb.worksheets:   # every sheet filtered and frozen below its header
+    assert wb.sheetnames == ["评分汇总", "问题清单", "分类得分", "差异最大", "无法评分的文件", "未读取的文件", "等级分布",
+                             "等级分布图", "总分对照图"]
+    for ws in wb.worksheets[:-2]:   # every data sheet filtered and frozen below its header (then the charts' pages)
         assert ws.auto_filter.ref and ws.auto_filter.ref.startswith("A1:"), ws.title
         assert ws.freeze_panes == "B2", ws.title
     main = wb["评分汇总"]
@@ -100,7 +101,7 @@ def test_the_county_workbook_is_a_reviewers_tool(runner, county, tmp_path):
     assert categories.conditional_formatting
     grades = wb["等级分布"]
     assert [c.value for c in grades[1]] == ["等级", "单位自评（单位数）", "按规则复核（单位数）"]
-    charts = grades._charts
+    charts = wb["等级分布图"]._charts + wb["总分对照图"]._charts
     from openpyxl.chart import BarChart, ScatterChart
     assert any(isinstance(c, BarChart) for c in charts) and any(isinstance(c, ScatterChart) for c in charts)
 
@@ -113,7 +114,7 @@ def test_batch_of_two_hundred_units_writes_the_charts_and_the_findings(runner, t
     runner.invoke(main, ["batch", str(folder), "-o", str(out)])
     wb = load_workbook(out)
     assert wb["评分汇总"].max_row > 190 and wb["问题清单"].max_row > 200
-    assert len(wb["等级分布"]._charts) == 2
+    assert len(wb["等级分布图"]._charts) == 1 and len(wb["总分对照图"]._charts) == 1
 
 
 @pytest.mark.parametrize("suffix", ["csv", "json", "xlsx"])

@@ -126,3 +126,15 @@ def test_replay_page_loads_clean(browser, tmp_path):
     page, problems, requests = open_page(browser, out)
     assert problems == [] and requests == [] and len(visible_units(page)) == 4
     assert "unit-e-broken.yaml" in page.locator("#failed").text_content()
+    # Issue 21.5: every column says which ruleset it is, and a change has one sign, computed new − old.
+    headers = page.locator("#units thead th").all_text_contents()
+    assert headers[2:7] == ["新规则总分", "新规则等级", "旧规则总分", "旧规则等级", "变化（新−旧）"]
+    assert "单位自评" not in page.content() and "自评−规则" not in page.content()
+    for row in page.locator("#rows tr").all():
+        cells = row.locator("td").all_text_contents()
+        new, old, change = cells[2], cells[4], cells[6]
+        assert not change.startswith("++") and not change.startswith("+-"), change
+        if change:
+            from decimal import Decimal
+            assert Decimal(change) == Decimal(new) - Decimal(old), (new, old, change)
+            assert change.startswith("+") == (Decimal(change) > 0)

@@ -61,6 +61,23 @@ TEAM_COLUMNS = [("name", "姓名"), ("title", "职务（职称）"), ("unit", "�
 NARRATIVE = "评价报告"
 NARRATIVE_COLUMNS = [("level", "层级"), ("title", "标题"), ("body", "正文")]
 
+# What the report's text states, for the checks that hold it to the tables (C-FINANCE, C-ASSETS,
+# C-OTHER-YEAR, C-STATED-CATEGORY): a table of the income and expense figures the text quotes, the assets and
+# staff it quotes, and the per-category scores it claims.
+FINANCE = "报告所述收支"
+FINANCE_COLUMNS = [("section", "所在章节"), ("year", "年度"), ("income", "收入"), ("expense", "支出"),
+                   ("basic", "基本支出"), ("project", "项目支出"), ("balance", "结余")]
+FINANCE_NUMBERS = ("income", "expense", "basic", "project", "balance")
+ASSETS = "报告所述资产人员"
+ASSETS_FIELDS = [("stated.assets.section", "所在章节"), ("stated.assets.total", "资产总额"),
+                 ("stated.assets.current", "流动资产"), ("stated.assets.fixed", "固定资产"),
+                 ("stated.staff.authorized", "编制人数"), ("stated.staff.actual", "实有人数")]
+ASSETS_NUMBERS = ("stated.assets.total", "stated.assets.current", "stated.assets.fixed", "stated.staff.authorized",
+                  "stated.staff.actual")
+CLAIMS = "报告所述分项得分"
+CLAIM_COLUMNS = [("label", "类别"), ("points", "分值"), ("score", "得分")]
+CLAIM_NUMBERS = ("points", "score")
+
 EXTRA = "附加数据"
 HELP = "填表说明"
 OPTIONS = "选项"
@@ -144,3 +161,25 @@ def set_path(data: dict[str, object], dotted: str, value: object) -> None:
         assert isinstance(child, dict)
         node = child
     node[parts[-1]] = value
+
+
+def form_paths() -> set[str]:
+    """Every submission field the 自评表 has a cell for, as a dotted path (`[]` for each row of a table):
+    what the writer puts in a cell and the reader reads back. tests/test_form_fields.py holds the form to
+    what every shipped check reads."""
+    paths = {p for p, _ in BASIC_FIELDS + GOALS_FIELDS + CONCLUSION_FIELDS + BUDGET_NOTES + ASSETS_FIELDS}
+    line = [k for k, _ in BUDGET_SINGLE] + [f"{g}.{m}" for g, _ in BUDGET_GROUPS for m, _ in MONEY_PARTS] + \
+        [k for k, _ in BUDGET_TAIL]
+    paths |= {f"budget.tasks[].{k}" for k in line} | {f"budget.total.{k}" for k in line if k not in ("name", "content")}
+    paths |= {f"indicators[].{k}" for k, _ in INDICATOR_COLUMNS}
+    paths |= {f"team[].{k}" for k, _ in TEAM_COLUMNS}
+    paths |= {"narrative[].title", "narrative[].body", "narrative[].sections"}
+    paths |= {f"stated.finance[].{k}" for k, _ in FINANCE_COLUMNS}
+    paths |= {f"stated.narrative.categories[].{k}" for k, _ in CLAIM_COLUMNS}
+    return paths
+
+
+def form_has(path: str) -> bool:
+    """Whether the form has a cell for `path`, or a table or block of cells under it (team, stated.assets)."""
+    cells = form_paths()
+    return path in cells or any(c.startswith((path + "[].", path + ".")) for c in cells)

@@ -57,6 +57,12 @@ def write_workbook(data: dict[str, Any], *, categories: list[tuple[str, list[str
     writer.key_values(L.CONCLUSION, "自评结论与签章", L.CONCLUSION_FIELDS, data)
     writer.table(L.TEAM, "评价小组", L.TEAM_COLUMNS, data.get("team") or [], blank_rows=8)
     writer.narrative(data.get("narrative") or [])
+    stated = data.get("stated") or {}
+    writer.table(L.FINANCE, "报告正文所述收支数字（金额单位同“基本信息”；每处一行，核对收支平衡和年度）", L.FINANCE_COLUMNS,
+                 stated.get("finance") or [], blank_rows=4, widths=[40, 8, 12, 12, 12, 12, 12])
+    writer.key_values(L.ASSETS, "报告正文所述资产和人员", L.ASSETS_FIELDS, data)
+    writer.table(L.CLAIMS, "报告正文所述各类指标得分（核对与表中各行是否一致）", L.CLAIM_COLUMNS,
+                 (stated.get("narrative") or {}).get("categories") or [], blank_rows=6, widths=[24, 10, 10])
     writer.extra(_leftovers(data))
     writer.help(ruleset_ref)
     writer.options()
@@ -222,8 +228,8 @@ class _Writer:
         self.protect(ws)
 
     def table(self, name: str, title: str, columns: list[tuple[str, str]], rows: list[dict[str, Any]],
-              blank_rows: int) -> None:
-        ws = self.sheet(name, title, [16, 20, 36, 20])
+              blank_rows: int, widths: Iterable[int] = (16, 20, 36, 20)) -> None:
+        ws = self.sheet(name, title, widths)
         for col, (_, label) in enumerate(columns, start=1):
             self.label(ws.cell(2, col), label)
         for r, item in enumerate(list(rows) + [{}] * blank_rows, start=3):
@@ -293,7 +299,9 @@ def help_lines(ruleset_ref: str | None) -> list[str]:
         "是否适用：指标不适用时填“否”，其分值不计，总分按比例折算。指标方向：扁平指标表可填“越大越好 / 越小越好”。",
         "四、自评结论：自评表总分、报告所述总分和等级；签字日期。",
         "五、评价小组：每位成员一行。六、评价报告：按层级填写标题和正文。",
-        "附加数据：报告正文中陈述的财务数字等，YAML 格式，一般由 perfrules 自动生成，无需修改。",
+        "报告所述收支 / 资产人员 / 分项得分：把报告正文里写到的收支数字、资产和人员数、各类指标得分照抄在这里，"
+        "perfrules 核对它们与表中数字是否一致（收支平衡、资产合计、年度、分项得分）。",
+        "附加数据：以上各表没有位置的其他数据，YAML 格式，一般由 perfrules 自动生成，无需修改。",
     ]
 
 
@@ -304,7 +312,8 @@ def read_workbook(path: FsPath, name: str) -> Document:
     check_office_file(path, name, "工作簿")
     from openpyxl import load_workbook
     try:
-        wb = load_workbook(path, data_only=False)
+        with open(path, "rb") as handle:   # opened by us: openpyxl refuses a workbook by its name (.xls)
+            wb = load_workbook(io.BytesIO(handle.read()), data_only=False)
     except PerfrulesError:
         raise
     except Exception as exc:  # noqa: BLE001 - any parser failure on a user's file is that file's problem
@@ -442,6 +451,14 @@ class _Reader:
         narrative = self.narrative()
         if narrative:
             data["narrative"] = narrative
+        finance = self.table(L.FINANCE, L.FINANCE_COLUMNS, ("stated", "finance"), numbers=L.FINANCE_NUMBERS,
+                             ints=("year",))
+        if finance:
+            L.set_path(data, "stated.finance", finance)
+        self.key_values(L.ASSETS, L.ASSETS_FIELDS, data, numbers=L.ASSETS_NUMBERS)
+        claims = self.table(L.CLAIMS, L.CLAIM_COLUMNS, ("stated", "narrative", "categories"), numbers=L.CLAIM_NUMBERS)
+        if claims:
+            L.set_path(data, "stated.narrative.categories", claims)
         self.extra(data)
         if self.sheet(L.INDICATORS, ("name", "target")) is None and self.sheet(L.BASIC) is None:
             raise error("这个工作簿不是自评表：找不到“基本信息”和“绩效指标”工作表", Location(self.name),
@@ -567,10 +584,12 @@ class _Reader:
         for row in self.rows(ws, header + 1):
             path: Path = ("indicators", len(out))
             item: dict[str, Any] = {}
+            blank: list[tuple[str, int]] = []
             for field, col in columns.items():
                 kind = "number" if field in ("points", "self_score") else "text"
                 value = self.value(ws, row, col, kind)
                 if value is None:
+                    blank.append((field, col))
                     continue
                 if field == "applicable":
                     value = not (str(value).strip().lower() in L.NOT_APPLICABLE or value is False)
@@ -581,6 +600,8 @@ class _Reader:
             if not any(k not in ("level1", "level2") for k in item):
                 continue   # a blank row, or labels only (a merged 一级 cell reaching an empty row)
             self.keep(path, ws, row, columns.get("name", 1))
+            for field, col in blank:   # a finding about a blank cell (no actual, no reason given) names that cell
+                self.keep(path + (field,), ws, row, col)
             out.append(item)
         return out
 
@@ -590,7 +611,8 @@ class _Reader:
         except PerfrulesError:
             return text
 
-    def table(self, title: str, columns: list[tuple[str, str]], base: Path) -> list[dict[str, Any]]:
+    def table(self, title: str, columns: list[tuple[str, str]], base: Path, numbers: tuple[str, ...] = (),
+              ints: tuple[str, ...] = ()) -> list[dict[str, Any]]:
         ws = self.sheet(title)
         if ws is None:
             return []
@@ -601,7 +623,7 @@ class _Reader:
         for row in self.rows(ws, 3):
             item: dict[str, Any] = {}
             for key, col in cols.items():
-                value = self.value(ws, row, col)
+                value = self.value(ws, row, col, "int" if key in ints else "number" if key in numbers else "text")
                 if value is not None:
                     item[key] = value
                     self.keep(base + (len(out), key), ws, row, col)
@@ -652,7 +674,8 @@ _HANDLED = {
     "budget.total", "budget.adjusted_reason", "budget.execution_reason", "goals.expected", "goals.achieved",
     "indicators", "stated.table.total", "stated.table.max", "stated.table.grade", "stated.narrative.total",
     "stated.narrative.max", "stated.narrative.grade", "stated.narrative.section", "signatures.leader_date",
-    "signatures.unit_date", "signatures.unit_opinion", "team", "narrative",
+    "signatures.unit_date", "signatures.unit_opinion", "team", "narrative", "stated.finance",
+    "stated.narrative.categories", *(path for path, _ in L.ASSETS_FIELDS),
 }
 
 
