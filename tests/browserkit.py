@@ -21,3 +21,13 @@ BROWSER_TESTS = [
     pytest.mark.slow,
 ]
 ARTIFACTS = ROOT / "test-artifacts"
+
+
+def launch(playwright, *extra_args: str):
+    """Debian's chromium, headless, in a UTF-8 locale whatever the suite runs under (in LC_ALL=C it cannot
+    read a file with a Chinese name into a file input), with no background networking."""
+    import os
+    env = {**os.environ, "LC_ALL": "C.UTF-8", "LANG": "C.UTF-8"}
+    return playwright.chromium.launch(executable_path=CHROMIUM, env=env,
+                                      args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                                            *extra_args])

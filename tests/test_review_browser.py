@@ -13,7 +13,7 @@ import pytest
 
 from perfrules.cli import main
 
-from .browserkit import ARTIFACTS, BROWSER_TESTS, CHROMIUM, sync_playwright
+from .browserkit import ARTIFACTS, BROWSER_TESTS, launch, sync_playwright
 from .conftest import DATA, SEED
 
 pytestmark = BROWSER_TESTS
@@ -22,7 +22,7 @@ pytestmark = BROWSER_TESTS
 @pytest.fixture(scope="module")
 def browser():
     with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        instance = launch(p)
         yield instance
         instance.close()
 

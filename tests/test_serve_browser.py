@@ -17,7 +17,7 @@ import zipfile
 
 import pytest
 
-from .browserkit import ARTIFACTS, BROWSER_TESTS, CHROMIUM, sync_playwright
+from .browserkit import ARTIFACTS, BROWSER_TESTS, launch, sync_playwright
 from .servekit import ROUND_RULESET, clean_for, seed_for
 
 pytestmark = BROWSER_TESTS
@@ -66,8 +66,7 @@ def server(tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser():
     with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu",
-                                                                     "--disable-background-networking"])
+        instance = launch(p)
         yield instance
         instance.close()
 
