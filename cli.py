@@ -419,9 +419,10 @@ def diff_cmd(a: str, b: str, output_format: str, ruleset_dirs: tuple[str, ...]) 
               help="写入文件而不是打印：.html（可离线打开的对比页面）、.csv、.json")
 @click.option("--trust-submission-ruleset", "trust", is_flag=True,
               help="按自评数据中 ruleset 字段指定的规则集评分（默认按财政局适用的规则集，另行指定的只记为发现）。")
+@click.option("--force", is_flag=True, help="覆盖已存在的输出文件（perfrules 写出后未经改动的文件不需要；输入文件在任何情况下都不会被覆盖）。")
 @common(formats=("text", "json", "csv"))
 @handled
-def replay(paths: tuple[str, ...], against: str, baseline: str | None, out: str | None, trust: bool,
+def replay(paths: tuple[str, ...], against: str, baseline: str | None, out: str | None, trust: bool, force: bool,
            output_format: str, ruleset_dirs: tuple[str, ...]) -> None:
     """用新规则集重新评分一批自评数据，看总分和等级怎样变化。
 
@@ -435,6 +436,11 @@ def replay(paths: tuple[str, ...], against: str, baseline: str | None, out: str 
       perfrules replay units/ --against shaanxi/zizhou-unit-overall@2025.1 -o 对比.html
     """
     from perfrules.engine import replay as rp
+    if out:   # before any work: never replay a county and then find the output may not be written
+        from pathlib import Path
+
+        from perfrules.engine.files import check_output, collect
+        check_output(Path(out), [*collect(paths).files, *paths], force)
     after, rows = rp.replay(paths, against, baseline, ruleset_dirs, trust)
     if out:
         from pathlib import Path
@@ -448,7 +454,7 @@ def replay(paths: tuple[str, ...], against: str, baseline: str | None, out: str 
         if suffix not in writers:
             raise error(f"无法从扩展名 '{suffix or '（无）'}' 判断输出格式", Location(out), "请用 .html、.csv 或 .json 结尾",
                         code="E-USAGE")
-        atomic_write(Path(out), writers[suffix](), [Path(p) for p in paths])
+        atomic_write(Path(out), writers[suffix](), [Path(p) for p in paths], force)
         emit(f"已写出 {out}")
         if any(r.error for r in rows):
             sys.exit(EXIT_FINDINGS)
@@ -471,7 +477,7 @@ def replay(paths: tuple[str, ...], against: str, baseline: str | None, out: str 
 @click.option("--ruleset", "ruleset_ref", metavar="ID[@VERSION]",
               help="统一使用的规则集；省略时每份数据按类型、年度、地区用其适用的规则集（不采用数据自己指定的）。")
 @click.option("-j", "--jobs", default=1, show_default=True, type=click.IntRange(1, 64), help="并行进程数。")
-@click.option("--force", is_flag=True, help="输出文件只读时也覆盖（输入文件在任何情况下都不会被覆盖）。")
+@click.option("--force", is_flag=True, help="覆盖已存在的输出文件（perfrules 写出后未经改动的文件不需要；输入文件在任何情况下都不会被覆盖）。")
 @click.option("--trust-submission-ruleset", "trust", is_flag=True,
               help="按自评数据中 ruleset 字段指定的规则集评分（默认按财政局适用的规则集，另行指定的只记为发现）。")
 @common
@@ -534,7 +540,7 @@ def batch(paths: tuple[str, ...], out: str, ruleset_ref: str | None, jobs: int, 
 @click.option("--template", "template_ref", metavar="SET@VERSION", help="报告模板；省略时用规则集指定的模板。")
 @click.option("--templates", "template_dirs", multiple=True, type=click.Path(file_okay=False),
               help="额外的模板目录（可重复；优先于 PERFRULES_TEMPLATES 和内置目录）。")
-@click.option("--force", is_flag=True, help="输出文件只读时也覆盖（输入文件在任何情况下都不会被覆盖）。")
+@click.option("--force", is_flag=True, help="覆盖已存在的输出文件（perfrules 写出后未经改动的文件不需要；输入文件在任何情况下都不会被覆盖）。")
 @common
 @handled
 def report(file: str, out: str, ruleset_ref: str | None, template_ref: str | None, template_dirs: tuple[str, ...],
@@ -563,7 +569,7 @@ def report(file: str, out: str, ruleset_ref: str | None, template_ref: str | Non
 @click.option("--ruleset", "ruleset_ref", metavar="ID[@VERSION]", help="按该规则集的类别生成下拉列表和指标行。")
 @click.option("--kind", type=click.Choice(["unit-overall", "project"]), help="评价类型（未给 --ruleset 时用于选择规则集）。")
 @click.option("--year", type=click.IntRange(1990, 2100), help="评价年度；默认上一年。")
-@click.option("--force", is_flag=True, help="输出文件只读时也覆盖。")
+@click.option("--force", is_flag=True, help="覆盖已存在的输出文件（perfrules 写出后未经改动的文件不需要；输入文件在任何情况下都不会被覆盖）。")
 @common
 @handled
 def init_cmd(out: str, ruleset_ref: str | None, kind: str | None, year: int | None, force: bool, output_format: str,
@@ -597,9 +603,10 @@ def init_cmd(out: str, ruleset_ref: str | None, kind: str | None, year: int | No
 @click.argument("source", metavar="IN", type=click.Path())
 @click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False),
               help="输出文件；格式由扩展名决定：.yaml .json .xlsx")
+@click.option("--force", is_flag=True, help="覆盖已存在的输出文件（perfrules 写出后未经改动的文件不需要；输入文件在任何情况下都不会被覆盖）。")
 @common
 @handled
-def convert_cmd(source: str, out: str, output_format: str, ruleset_dirs: tuple[str, ...]) -> None:
+def convert_cmd(source: str, out: str, force: bool, output_format: str, ruleset_dirs: tuple[str, ...]) -> None:
     """在 YAML、JSON、Excel（.xlsx）之间转换自评数据；也可从 Word 自评报告（.docx）转出。
 
     只转换有效的自评数据；YAML → xlsx → YAML 得到同一份数据。
@@ -612,7 +619,7 @@ def convert_cmd(source: str, out: str, output_format: str, ruleset_dirs: tuple[s
     from pathlib import Path
 
     from perfrules.engine.formats.convert import convert
-    convert(Path(source), Path(out), ruleset_dirs)
+    convert(Path(source), Path(out), ruleset_dirs, force)
     if output_format == "json":
         _json({"ok": True, "output": out})
     else:
@@ -623,9 +630,10 @@ def convert_cmd(source: str, out: str, output_format: str, ruleset_dirs: tuple[s
 @click.argument("sources", metavar="FILE...", nargs=-1, required=True, type=click.Path())
 @click.option("-o", "--output", "out", required=True, type=click.Path(),
               help="输出的 .yaml 文件；导入多个文件时为输出目录（每个文件一份 .yaml）。")
+@click.option("--force", is_flag=True, help="覆盖已存在的输出文件（perfrules 写出后未经改动的文件不需要；输入文件在任何情况下都不会被覆盖）。")
 @common
 @handled
-def import_cmd(sources: tuple[str, ...], out: str, output_format: str, ruleset_dirs: tuple[str, ...]) -> None:
+def import_cmd(sources: tuple[str, ...], out: str, force: bool, output_format: str, ruleset_dirs: tuple[str, ...]) -> None:
     """从 Word 自评报告（.docx；有 LibreOffice 时也可 .doc）读出自评数据，写成 YAML。
 
     按表头找自评表（指标表、预算表、年度总体目标、评价小组），按标题层级读评价报告正文，读出正文所述的总分和等级。
@@ -646,15 +654,20 @@ def import_cmd(sources: tuple[str, ...], out: str, output_format: str, ruleset_d
     if many and not target.is_dir():
         raise error("导入多个文件时 -o 应是已存在的目录", Location(out), f"先创建目录：mkdir {out}", code="E-USAGE")
     results: list[dict[str, Any]] = []
+    from perfrules.engine.formats import sniff
     for source in sources:
         path = Path(source)
-        reader = import_legacy_doc if path.suffix.lower() == ".doc" else import_document
-        if path.suffix.lower() not in (".docx", ".doc"):
+        kind = sniff(path, source)   # by content, through the same regular-file check as score: a FIFO or a
+        if kind == "empty":          # device is refused before a byte is read
+            raise error("文件是空的（0 字节）", Location(source), "请确认选对了文件", code="E-EMPTY")
+        legacy = kind == "ole" and path.suffix.lower() == ".doc"
+        if not legacy and kind != "docx" and path.suffix.lower() != ".docx":
             raise error("只能导入 Word 文档（.docx，或有 LibreOffice 时的 .doc）", Location(source),
-                        "Excel 自评表请直接用于 score / check，或用 perfrules convert", code="E-USAGE")
+                        "Excel 自评表请直接用于 score / check，或用 perfrules convert", code="E-FORMAT")
+        reader = import_legacy_doc if legacy else import_document   # a damaged .docx: its guard says so
         result = reader(path, source)
         dest = target / (path.stem + ".yaml") if many else target
-        atomic_write(dest, dump_import(result, path.name), [path])
+        atomic_write(dest, dump_import(result, path.name), [Path(s) for s in sources], force)
         results.append({"file": source, "output": str(dest), "indicators": len(result.document.data.get("indicators", [])),
                         "problems": result.problems})
     if output_format == "json":

@@ -156,4 +156,6 @@ def render_report(sub: Submission, card: Scorecard, rs: Ruleset, fmt: str, ts: "
     if fmt == "docx":
         return render.render_docx(ts, view, tdirs)
     text = render.render_text(ts, fmt, view, tdirs)
-    return render.render_pdf(text, ts.folder) if fmt == "pdf" else text
+    if fmt != "pdf":
+        return text
+    return render.render_pdf(text, ts.folder, list(dict.fromkeys(t.root for t in render.chain(ts, tdirs))))

@@ -236,21 +236,27 @@ def same_file(a: FsPath, b: FsPath) -> bool:
 
 
 def check_output(out: FsPath, inputs: Iterable[str | FsPath] = (), force: bool = False) -> None:
-    """Refuse, before any work is done, an output that is one of the inputs or cannot be written.
+    """Refuse, before any work is done, an output that would lose something. One rule for every command
+    that writes:
 
-    One stat per input: when the output exists, a file is the same as it exactly when it has its device
-    and inode (hard links, symlinks and `u/./b.json` included); a path that does not exist (a dangling
-    symlink, say) is compared by where it resolves to."""
+    - never onto anything it reads: an input file, every file it reads from a folder included (by device
+      and inode, so hard links, symlinks and `u/./b.json` are caught);
+    - never over an existing file of the user's without --force. A file that perfrules itself wrote at that
+      path and that nobody has changed since (its bytes are the ones perfrules wrote: see
+      `remember_output`) is replaced, so running the same command again just works; a form the unit has
+      filled in, a report someone edited or a file of any other origin is refused;
+    - never through a read-only file, or onto something that is not a regular file."""
     out_id = _identity(out)
     out_real: FsPath | None = None
-    for source in inputs:
+    for source in inputs:   # the files read, each file of an input folder included (the caller lists them)
+        source_path = FsPath(source)
         source_id = _identity(source)
         if out_id is not None and source_id is not None:
             same = out_id == source_id
         else:
             if out_real is None:
                 out_real = _resolved(out)
-            same = out_real is not None and _resolved(FsPath(source)) == out_real
+            same = out_real is not None and _resolved(source_path) == out_real
         if same:
             raise error(f"输出文件就是输入文件 {display_path(source)}，不能覆盖输入", Location(display_path(out)),
                         "换一个输出文件名（或放到输入目录之外）", code="E-IO")
@@ -267,13 +273,49 @@ def check_output(out: FsPath, inputs: Iterable[str | FsPath] = (), force: bool =
         if not info.st_mode & 0o222 and not force:
             raise error("输出文件是只读的，不会覆盖", Location(display_path(out)),
                         "确认要覆盖时加 --force，或换一个输出文件名", code="E-IO")
+        if not force and not _written_by_us(out, info):
+            raise error("输出文件已存在，且不是 perfrules 写出后未经改动的文件，不会覆盖", Location(display_path(out)),
+                        "确认要覆盖时加 --force，或换一个输出文件名（perfrules 只替换它自己写出、此后没人改过的文件）",
+                        code="E-EXISTS")
     parent = out.parent if str(out.parent) else FsPath(".")
     if not parent.is_dir():
         raise error("输出目录不存在", Location(display_path(out)), f"先创建目录 {display_path(parent)}", code="E-IO")
 
 
+# The outputs perfrules wrote, by real path: the sha256 and size of the bytes written, kept in the on-disk
+# cache (engine/diskcache.py). It only ever allows replacing a file whose bytes are still exactly those:
+# a lost or cleared record means --force is needed, never that a user's file is replaced.
+_LEDGER = "output"
+
+
+def _ledger_key(path: FsPath) -> str:
+    return os.path.realpath(path)
+
+
+def remember_output(path: FsPath, digest: str, size: int) -> None:
+    from . import diskcache
+    diskcache.put(_LEDGER, _ledger_key(path), [digest, size])
+
+
+def _written_by_us(path: FsPath, info: os.stat_result) -> bool:
+    import hashlib
+
+    from . import diskcache
+    record = diskcache.get(_LEDGER, _ledger_key(path))
+    if not isinstance(record, list) or len(record) != 2 or record[1] != info.st_size:
+        return False
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+    except OSError:
+        return False
+    return digest.hexdigest() == record[0]
+
+
 def atomic_write(out: FsPath, data: bytes | str | Iterable[bytes], inputs: Iterable[str | FsPath] = (),
-                 force: bool = False) -> None:
+                 force: bool = False, remember: bool = True) -> None:
     """Write via a temporary file in the same folder, fsync'd, then renamed over the target: a failed run
     leaves no partial file and no temporary file; a replaced file keeps its permissions. `data` may come as
     chunks (a county's summary is written from its spool without being held in memory whole)."""
@@ -291,10 +333,14 @@ def atomic_write(out: FsPath, data: bytes | str | Iterable[bytes], inputs: Itera
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name[:100]}.", suffix=".part", dir=target.parent)
     except OSError as exc:
         raise os_error(exc, str(out), "写入") from None
+    import hashlib
+    digest, size = hashlib.sha256(), 0
     try:
         with os.fdopen(fd, "wb") as handle:
             for chunk in chunks:
                 handle.write(chunk)
+                digest.update(chunk)
+                size += len(chunk)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, mode)
@@ -306,6 +352,8 @@ def atomic_write(out: FsPath, data: bytes | str | Iterable[bytes], inputs: Itera
         _remove(tmp)
         raise
     _sync_folder(target.parent)
+    if remember:
+        remember_output(target, digest.hexdigest(), size)
 
 
 def _remove(path: str) -> None:

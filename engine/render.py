@@ -50,6 +50,54 @@ class TemplateSet:
         return f"{self.set}@{self.version}"
 
 
+# ------------------------------------------------------------------------------------------- confinement
+
+def confined(path: FsPath, root: FsPath) -> FsPath:
+    """`path`, when it resolves inside `root` (the template folder it was found in); a template file that is a
+    link leaving its folder (to /etc/passwd, to a unit's upload) is refused, as `../` in a name is."""
+    real, top = os.path.realpath(path), os.path.realpath(root)
+    if real != top and not real.startswith(top.rstrip(os.sep) + os.sep):
+        raise error(f"模板文件 {path.name} 指向模板目录之外（{display_template(path, root)}），拒绝读取",
+                    Location(str(path)), "模板目录中的文件必须是目录里的普通文件，不能是指向别处的链接", code="E-TEMPLATE")
+    return path
+
+
+def display_template(path: FsPath, root: FsPath) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.name
+
+
+def confined_url(url: str, roots: list[FsPath]) -> bool:
+    """Whether a PDF template may fetch `url`: a data: URL, or a file inside one of the template folders.
+    Never another scheme (http, ftp), never a local file elsewhere."""
+    from urllib.parse import unquote, urlparse
+    from urllib.request import url2pathname
+    parsed = urlparse(url)
+    if parsed.scheme == "data":
+        return True
+    if parsed.scheme != "file" or parsed.netloc not in ("", "localhost"):
+        return False
+    real = os.path.realpath(url2pathname(unquote(parsed.path)))
+    return any(real.startswith(os.path.realpath(r).rstrip(os.sep) + os.sep) for r in roots)
+
+
+class ConfinedLoader(jinja2.FileSystemLoader):
+    """Jinja's file loader, refusing a template, include or import that resolves outside its folder."""
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        source, filename, uptodate = super().get_source(environment, template)
+        path = FsPath(filename)
+        root = next((FsPath(r) for r in self.searchpath if _under(path, FsPath(r))), FsPath(self.searchpath[0]))
+        confined(path, root)
+        return source, filename, uptodate
+
+
+def _under(path: FsPath, root: FsPath) -> bool:
+    return os.path.abspath(path).startswith(os.path.abspath(root).rstrip(os.sep) + os.sep)
+
+
 def template_dirs(extra: Iterable[str | FsPath] = ()) -> list[FsPath]:
     dirs = [FsPath(d) for d in extra]
     dirs += [FsPath(d) for d in os.environ.get("PERFRULES_TEMPLATES", "").split(os.pathsep) if d]
@@ -66,7 +114,7 @@ def list_templates(dirs: list[FsPath]) -> list[TemplateSet]:
 
 
 def _read_manifest(path: FsPath, root: FsPath) -> TemplateSet:
-    doc = load_file(path)
+    doc = load_file(confined(path, root))
     data = doc.data if isinstance(doc.data, dict) else {}
     folder = path.parent
     return TemplateSet(set=folder.parent.name, version=folder.name, title=str(data.get("title", "")),
@@ -99,8 +147,8 @@ def source_for(ts: TemplateSet, fmt: str, dirs: list[FsPath]) -> FsPath:
     name = SOURCE_FILE[fmt]
     for member in chain(ts, dirs):
         candidate = member.folder / name
-        if candidate.is_file():
-            return candidate
+        if candidate.is_file() or candidate.is_symlink():
+            return confined(candidate, member.root)
     raise error(f"报告模板 {ts.ref} 没有 {fmt} 格式（缺少 {name}）", Location(str(ts.folder)),
                 "换一个模板，或在模板目录中添加该文件", code="E-TEMPLATE")
 
@@ -254,7 +302,7 @@ def md_inert(value: Any) -> Any:
 
 def jinja_env(roots: list[FsPath], autoescape: bool | Callable[[str | None], bool],
               finalize: Callable[[Any], Any] | None = None) -> BudgetedEnvironment:
-    env = BudgetedEnvironment(loader=jinja2.FileSystemLoader([str(r) for r in roots]), autoescape=autoescape,
+    env = BudgetedEnvironment(loader=ConfinedLoader([str(r) for r in roots]), autoescape=autoescape,
                               undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
                               trim_blocks=True, lstrip_blocks=True, finalize=finalize)
     env.filters.update(_filters())
@@ -314,7 +362,30 @@ def cjk_font_available() -> bool:
     return any(name in families for name in CJK_FAMILIES)
 
 
-def render_pdf(html: str, base: FsPath) -> bytes:
+def _fetcher(roots: list[FsPath]) -> Any:
+    """WeasyPrint's URL fetcher, confined: a stylesheet or image of the template's own folder, or a data: URL;
+    anything else (file:///etc/passwd, http://…) is refused and the PDF is made without it."""
+    def check(url: str) -> None:
+        if not confined_url(url, roots):
+            raise ValueError(f"模板引用了模板目录之外的资源，未读取：{url[:80]}")
+    try:
+        from weasyprint.urls import URLFetcher
+
+        class Confined(URLFetcher):   # type: ignore[misc]
+            def fetch(self, url: str, headers: Any = None) -> Any:
+                check(url)
+                return super().fetch(url, headers)
+        return Confined(allowed_protocols=("file", "data"))
+    except ImportError:   # WeasyPrint before 68: a function
+        from weasyprint import default_url_fetcher  # type: ignore[attr-defined]
+
+        def fetch(url: str, *args: Any, **kwargs: Any) -> Any:
+            check(url)
+            return default_url_fetcher(url, *args, **kwargs)
+        return fetch
+
+
+def render_pdf(html: str, base: FsPath, roots: list[FsPath] | None = None) -> bytes:
     if not cjk_font_available():
         raise error("没有找到中文字体，生成的 PDF 会显示方框", None,
                     "Debian/Ubuntu：apt-get install fonts-noto-cjk；其他系统请安装思源宋体/黑体（Noto CJK）后重试",
@@ -324,7 +395,7 @@ def render_pdf(html: str, base: FsPath) -> bytes:
     except ImportError:
         raise error("生成 PDF 需要 WeasyPrint", None, "pip install 'perfrules[report]' 或 pip install weasyprint",
                     code="E-DEPENDENCY") from None
-    return HTML(string=html, base_url=str(base)).write_pdf()
+    return HTML(string=html, base_url=str(base), url_fetcher=_fetcher(roots or [base])).write_pdf()
 
 
 # ------------------------------------------------------------------------------------------- Word

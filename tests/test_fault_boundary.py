@@ -101,7 +101,8 @@ def test_read_only_output_needs_force_and_modes_are_kept(runner, tmp_path):
     report = tmp_path / "r.md"
     report.write_text("old", encoding="utf-8")
     report.chmod(0o640)
-    assert runner.invoke(main, ["report", str(SEED), "-o", str(report)]).exit_code == 0
+    assert runner.invoke(main, ["report", str(SEED), "-o", str(report)]).exit_code == 1   # not ours: kept
+    assert runner.invoke(main, ["report", str(SEED), "-o", str(report), "--force"]).exit_code == 0
     assert stat.S_IMODE(report.stat().st_mode) == 0o640
 
 

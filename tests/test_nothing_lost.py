@@ -134,3 +134,88 @@ def test_an_unreadable_input_is_exit_1_not_usage(tmp_path):
     assert result.exit_code == 1
     result = run("import", str(tmp_path / "missing.docx"), "-o", str(tmp_path / "x.yaml"))
     assert result.exit_code == 1
+
+
+# ------------------------------------------------------------------------------------------ items 3, 8
+
+from .servekit import DATABASES, csrf_of, login, make_app  # noqa: E402
+
+
+@pytest.fixture
+def app_admin(tmp_path):
+    app, password = make_app(tmp_path, DATABASES[0])
+    yield app, password
+    app.extensions["perfrules"]["engine"].dispose()
+
+
+@pytest.mark.parametrize("target", ["/%09/evil.example/x", "//evil.example/x", "/\\evil.example", "https://evil.example/",
+                                    "/rounds/../../evil", "/no-such-page", "/%2F%2Fevil.example"])
+def test_after_login_nobody_is_sent_off_the_server(app_admin, target):
+    app, password = app_admin
+    c = app.test_client()
+    from urllib.parse import unquote
+    shown = c.get("/login", query_string={"next": unquote(target)})
+    assert shown.status_code in (200, 400) and "evil" not in shown.text
+    page = c.get("/login")
+    resp = c.post("/login", data={"username": "admin", "password": password, "next": unquote(target),
+                                  "csrf": csrf_of(page.text)})
+    location = resp.headers.get("Location", "")
+    assert resp.status_code in (302, 400), resp.status_code
+    assert "evil" not in location and not location.startswith("//")
+    if resp.status_code == 302:
+        assert location.endswith("/rounds") or location.endswith("/"), location
+
+
+def test_a_page_of_the_app_is_returned_to(app_admin):
+    app, password = app_admin
+    c = app.test_client()
+    page = c.get("/login?next=/rounds")
+    resp = c.post("/login", data={"username": "admin", "password": password, "next": "/rounds", "csrf": csrf_of(page.text)})
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/rounds")
+
+
+@pytest.mark.parametrize("target", ["/rounds\r\nSet-Cookie: x=1", "/rounds\nX: y", "/\x00"])
+def test_a_control_character_in_next_is_400(app_admin, target):
+    app, password = app_admin
+    c = app.test_client()
+    assert c.get("/login", query_string={"next": target}).status_code == 400
+    page = c.get("/login")
+    resp = c.post("/login", data={"username": "admin", "password": password, "next": target, "csrf": csrf_of(page.text)})
+    assert resp.status_code == 400
+
+
+def test_an_unknown_name_costs_what_a_wrong_password_costs(app_admin, monkeypatch):
+    app, _ = app_admin
+    from perfrules.web import security
+    calls = []
+    real = security.verify_password
+    monkeypatch.setattr(security, "verify_password", lambda stored, password: calls.append(stored) or real(stored, password))
+    c = app.test_client()
+    login(c, "admin", "wrong", expect=401)
+    login(c, "no-such-user", "wrong", expect=401)
+    assert len(calls) == 2 and calls[1] is None   # the dummy hash was checked for the unknown name
+
+
+def test_made_up_names_never_lock_out_a_real_account(app_admin):
+    app, password = app_admin
+    c = app.test_client()
+    codes = []
+    for i in range(40):
+        page = c.get("/login")
+        codes.append(c.post("/login", data={"username": f"made-up-{i}", "password": "x",
+                                            "csrf": csrf_of(page.text)}).status_code)
+    assert codes[:30] == [401] * 30 and 429 in codes[30:]   # the address is slowed for unknown names
+    login(c, "admin", password)   # but the admin logs in from the same address at once
+    assert c.get("/rounds").status_code == 200
+
+
+def test_throttling_backs_off_instead_of_a_wall():
+    from perfrules.web.security import Throttle
+    t = Throttle(per_account=3, per_address=30, window=900, base=2.0)
+    for _ in range(3):
+        t.failed("admin", "1.2.3.4")
+    first = t.blocked_for("admin", "1.2.3.4")
+    t.failed("admin", "1.2.3.4")
+    second = t.blocked_for("admin", "1.2.3.4")
+    assert 0 < first <= 3 and first < second <= 5
+    assert t.blocked_for("other", "1.2.3.4") == 0   # another account from the same address is not delayed

@@ -17,11 +17,13 @@ import io
 import json
 import logging
 import os
+import posixpath
+import re
 from decimal import Decimal
 from pathlib import Path as FsPath
 from typing import Any, Callable
 
-from flask import Flask, Response, abort, g, redirect, render_template, request, session, url_for
+from flask import Flask, Response, abort, current_app, g, redirect, render_template, request, session, url_for
 from flask.templating import Environment as FlaskEnvironment
 from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import func, select
@@ -210,11 +212,34 @@ def _login_page(status: int, note: str = "", back: str | None = None) -> Any:
     return render_template("login.html", note=note, next=_safe_next(back)), status
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _wait_text(seconds: int) -> str:
+    return f"{seconds} 秒" if seconds < 60 else f"{(seconds + 59) // 60} 分钟"
+
+
 def _safe_next(target: str | None) -> str:
-    """Only a path on this server (never //host or a scheme) may be returned to after login."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """Only a GET page of this app may be returned to after login: the path, normalised, must be one the
+    app's own URL map matches (never //host, a scheme, a backslash, or a tab a browser would drop to make
+    `/\t/evil.example` into `//evil.example`). A control character is the request's fault: 400."""
+    if not target:
         return ""
-    return target.rstrip("?")
+    if _CONTROL.search(target):
+        abort(400)
+    path, _, query = target.partition("?")
+    if not path.startswith("/") or path.startswith("//") or "\\" in path:
+        return ""
+    if path != "/" and posixpath.normpath(path) != path.rstrip("/"):   # /a/../b, /./x: not as written
+        return ""
+    try:
+        adapter = current_app.url_map.bind("localhost")
+        endpoint, _args = adapter.match(path, method="GET")
+    except HTTPException:
+        return ""
+    if endpoint in ("login", "logout", "static"):
+        return ""
+    return path + ("?" + query if query else "")
 
 
 def when(value: dt.datetime | dt.date | None) -> str:
@@ -312,18 +337,23 @@ def login() -> Any:
         return _login_page(200, back=request.args.get("next", ""))
     name = (request.form.get("username") or "").strip()[:100]
     password = request.form.get("password") or ""
+    target = _safe_next(request.form.get("next"))   # a control character is refused before anything is done
     throttle: security.Throttle = _ext()["throttle"]
     address = request.remote_addr or ""
-    wait = throttle.blocked_for(name, address)
-    if wait:
-        return _login_page(429, f"登录失败次数过多，请 {max(1, wait // 60)} 分钟后再试。", request.form.get("next", ""))
     user = db().scalars(select(User).where(User.username == name)).first() if name else None
-    if user is None or not user.active or not security.verify_password(user.password_hash, password):
-        throttle.failed(name, address)
+    known = user is not None and user.active
+    wait = throttle.blocked_for(name, address, known)
+    if wait:
+        return _login_page(429, f"登录失败次数过多，请 {_wait_text(wait)}后再试。", request.form.get("next", ""))
+    # The password is checked against a hash whatever the name: an unknown name costs what a wrong password
+    # costs (a dummy hash), so the time of the answer does not tell which names exist.
+    matches = security.verify_password(user.password_hash if user is not None else None, password)
+    if user is None or not known or not matches:
+        throttle.failed(name, address, known)
         audit("login-failed", f"账号 {name}")
         db().commit()
         return _login_page(401, "账号或密码不正确。", request.form.get("next", ""))
-    throttle.succeeded(name)
+    throttle.succeeded(name, address)
     if security.needs_rehash(user.password_hash):
         user.password_hash = security.hash_password(password)
     session.clear()
@@ -332,7 +362,6 @@ def login() -> Any:
     g.user = user
     audit("login")
     db().commit()
-    target = _safe_next(request.form.get("next"))
     return redirect(target or url_for("index"))
 
 

@@ -1,8 +1,9 @@
 """Passwords, login throttling, CSRF tokens and response headers for perfrules serve.
 
 - Passwords: argon2id through argon2-cffi (its default parameters), rehashed on login when they change.
-- Throttling: after 5 failed logins for one account, or 30 from one address, within 15 minutes, logins for
-  it are refused until the window has passed. Kept in memory: one server process (waitress' threads).
+- Throttling: backoff (2, 4, 8 … s, at most 15 min) after 5 failures on one account, or 30 from one address
+  on real accounts; failures on unknown names count apart and never delay a real account. Kept in memory:
+  one server process (waitress' threads). See `Throttle`.
 - CSRF: a random token per session, in every form as a hidden field; every POST must carry it.
 - Headers: a Content-Security-Policy with no inline script (the review pages carry one script, allowed by
   its hash), nosniff, no framing, no referrer, no caching of pages with a unit's data.
@@ -56,10 +57,23 @@ def same_token(a: str | None, b: str | None) -> bool:
 
 
 class Throttle:
-    """Failed logins per account and per address in a sliding window."""
+    """Failed logins, with backoff rather than a wall, counted apart for what they can harm:
 
-    def __init__(self, per_account: int = 5, per_address: int = 30, window: float = 15 * 60):
+    - per account name: after `per_account` failures the next try waits 2, 4, 8 … seconds after the last
+      failure, up to `max_wait` (a password guessed at one account slows down, the account is not shut);
+    - per address, for real accounts: after `per_address` failures from one address on real accounts, the
+      same backoff for every real account tried from there (password spraying);
+    - per address, for unknown names: failures on names that are no account count only against more unknown
+      names from that address. A flood of made-up names never delays a real account's login, the bureau's
+      admin included.
+
+    A failure older than `window` is forgotten; a success clears the account's count and the address's count
+    for real accounts. Kept in memory (one server process)."""
+
+    def __init__(self, per_account: int = 5, per_address: int = 30, window: float = 15 * 60,
+                 max_wait: float = 15 * 60, base: float = 2.0):
         self.per_account, self.per_address, self.window = per_account, per_address, window
+        self.max_wait, self.base = max_wait, base
         self._fails: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
@@ -69,28 +83,37 @@ class Throttle:
             q.popleft()
         return q
 
-    def blocked_for(self, account: str, address: str) -> int:
+    def _keys(self, account: str, address: str, known: bool) -> list[tuple[str, int]]:
+        if known:
+            return [("a:" + account.lower(), self.per_account), ("ip:" + address, self.per_address)]
+        return [("a:" + account.lower(), self.per_account), ("ip?:" + address, self.per_address)]
+
+    def blocked_for(self, account: str, address: str, known: bool = True) -> int:
         """Seconds until a login may be tried again (0: now)."""
         now = time.monotonic()
         with self._lock:
             waits = []
-            for key, limit in (("a:" + account.lower(), self.per_account), ("ip:" + address, self.per_address)):
+            for key, limit in self._keys(account, address, known):
                 q = self._recent(key, now)
                 if len(q) >= limit:
-                    waits.append(int(q[0] + self.window - now) + 1)
+                    backoff = min(self.max_wait, self.base ** (len(q) - limit + 1))
+                    left = q[-1] + backoff - now
+                    if left > 0:
+                        waits.append(int(left) + 1)
             return max(waits, default=0)
 
-    def failed(self, account: str, address: str) -> None:
+    def failed(self, account: str, address: str, known: bool = True) -> None:
         now = time.monotonic()
         with self._lock:
-            for key in ("a:" + account.lower(), "ip:" + address):
+            for key, _ in self._keys(account, address, known):
                 self._recent(key, now).append(now)
             if len(self._fails) > 100_000:   # bounded memory under a flood of made-up names
                 self._fails = {k: v for k, v in self._fails.items() if v and v[-1] > now - self.window}
 
-    def succeeded(self, account: str) -> None:
+    def succeeded(self, account: str, address: str = "") -> None:
         with self._lock:
             self._fails.pop("a:" + account.lower(), None)
+            self._fails.pop("ip:" + address, None)
 
 
 def script_hash(script: str) -> str:

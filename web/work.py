@@ -116,7 +116,7 @@ class BlobStore:
         target = self.path(sha)
         if not target.exists():   # written once, whole (temporary file, fsync, rename), never changed
             target.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(target, data)
+            atomic_write(target, data, remember=False)   # a blob is new by its name; nothing to record
         return sha
 
     def get(self, sha: str) -> bytes:

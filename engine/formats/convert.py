@@ -41,7 +41,7 @@ def blank_form(ref: str | None, kind: str | None, year: int | None, dirs: Iterab
     return write_workbook(data, categories=categories_of(rs), ruleset_ref=rs.ref)
 
 
-def convert(source: FsPath, target: FsPath, dirs: Iterable[str | FsPath] = ()) -> None:
+def convert(source: FsPath, target: FsPath, dirs: Iterable[str | FsPath] = (), force: bool = False) -> None:
     """Read any submission format, check it is a valid submission, write it in the format of `target`."""
     from ..files import atomic_write
     from ..submission import build
@@ -49,6 +49,8 @@ def convert(source: FsPath, target: FsPath, dirs: Iterable[str | FsPath] = ()) -
     if suffix not in OUTPUT_SUFFIXES:
         raise error(f"无法转换为 '{target.suffix or '（无扩展名）'}'", Location(str(target)),
                     "输出文件请用 .yaml、.json 或 .xlsx 结尾", code="E-USAGE")
+    from ..files import check_output
+    check_output(target, [source], force)   # before the work
     doc = load_document(source)
     sub = build(doc)   # only a valid submission is converted: what is written reads back the same
     data = doc.data
@@ -66,7 +68,7 @@ def convert(source: FsPath, target: FsPath, dirs: Iterable[str | FsPath] = ()) -
         payload = dumps(data) + "\n"
     else:
         payload = dump_yaml(data, source.name)
-    atomic_write(target, payload, [source])
+    atomic_write(target, payload, [source], force)
 
 
 def dump_yaml(data: dict[str, Any], source_name: str | None = None) -> str:
