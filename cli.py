@@ -104,11 +104,35 @@ def _quiet_stdout() -> None:
         pass
 
 
+def _fail(exc: PerfrulesError) -> None:
+    """A user's file problem found while the arguments are read (before `handled` runs): said the same way,
+    exit 1."""
+    fmt = "json" if "--format=json" in sys.argv or ("--format" in sys.argv and "json" in sys.argv) else "text"
+    _report_user_error(exc, fmt, "options")
+    sys.exit(EXIT_USER)
+
+
+def _input_folders(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
+    """A folder given to read rulesets or templates from must be one: a missing or unreadable folder is the
+    user's file problem (exit 1, with the path), not a usage error, and never silently ignored."""
+    import os
+    for folder in value:
+        if not os.path.isdir(folder):
+            from perfrules.engine.errors import Location, error
+            what = "目录不存在" if not os.path.exists(folder) else "路径不是目录"
+            exc = error(f"{param.opts[0]} 给出的{what}", Location(folder), "请给出存放规则集或模板的目录", code="E-IO")
+            _fail(exc)
+        if not os.access(folder, os.R_OK | os.X_OK):
+            from perfrules.engine.errors import Location, error
+            _fail(error(f"没有读取目录的权限", Location(folder), "检查目录的权限", code="E-IO"))
+    return value
+
+
 def common(func: Callable[..., Any] | None = None, formats: tuple[str, ...] = ("text", "json")) -> Any:
     """The options every command shares: output format, ruleset search path, debug."""
     def decorate(f: Callable[..., Any]) -> Callable[..., Any]:
         f = click.option("--debug", is_flag=True, help="出现内部错误时打印调用栈。")(f)
-        f = click.option("--rulesets", "ruleset_dirs", multiple=True, type=click.Path(file_okay=False),
+        f = click.option("--rulesets", "ruleset_dirs", multiple=True, type=click.Path(), callback=_input_folders,
                          help="额外的规则集目录（可重复；优先于 PERFRULES_PATH 和内置目录）。")(f)
         f = click.option("--format", "output_format", type=click.Choice(formats), default="text",
                          show_default=True, help="输出格式。")(f)
@@ -538,7 +562,7 @@ def batch(paths: tuple[str, ...], out: str, ruleset_ref: str | None, jobs: int, 
               help="输出文件；格式由扩展名决定：.md .html .pdf .docx")
 @click.option("--ruleset", "ruleset_ref", metavar="ID[@VERSION]", help="规则集；省略时自动选择（同 score）。")
 @click.option("--template", "template_ref", metavar="SET@VERSION", help="报告模板；省略时用规则集指定的模板。")
-@click.option("--templates", "template_dirs", multiple=True, type=click.Path(file_okay=False),
+@click.option("--templates", "template_dirs", multiple=True, type=click.Path(), callback=_input_folders,
               help="额外的模板目录（可重复；优先于 PERFRULES_TEMPLATES 和内置目录）。")
 @click.option("--force", is_flag=True, help="覆盖已存在的输出文件（perfrules 写出后未经改动的文件不需要；输入文件在任何情况下都不会被覆盖）。")
 @common
@@ -692,7 +716,7 @@ def templates() -> None:
 
 
 @templates.command("list")
-@click.option("--templates", "template_dirs", multiple=True, type=click.Path(file_okay=False),
+@click.option("--templates", "template_dirs", multiple=True, type=click.Path(), callback=_input_folders,
               help="额外的模板目录。")
 @common
 @handled
@@ -731,6 +755,28 @@ if __name__ == "__main__":
     main()
 
 
+def _port_free(host: str, port: int) -> None:
+    """Say at once when the address cannot be listened on (a port in use, an address not of this machine)."""
+    import socket
+    from perfrules.engine.errors import Location, error
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror:
+        raise error(f"无法解析监听地址 {host}", Location(f"{host}:{port}"), "用本机的 IP 地址，或 0.0.0.0", code="E-USAGE") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            import errno
+            busy = exc.errno == errno.EADDRINUSE
+            raise error(f"端口 {port} 已被占用" if busy else f"无法在 {host}:{port} 监听（{exc.strerror}）",
+                        Location(f"{host}:{port}"),
+                        "换一个端口（--port 8080），或先停止占用它的程序" if busy else "检查 --host 是否为本机地址",
+                        code="E-IO") from None
+
+
 @main.command("serve")
 @click.option("--data", "data_dir", default="perfrules-data", show_default=True, type=click.Path(file_okay=False),
               help="数据目录：SQLite 数据库、上传的文件（按 sha256 保存）、会话密钥。")
@@ -742,7 +788,7 @@ if __name__ == "__main__":
 @click.option("--workers", type=click.IntRange(0, 64), default=None,
               help="评分用的工作进程数；默认为 CPU 核数（0：在请求线程中评分）。")
 @click.option("--secure-cookies", is_flag=True, help="会话 Cookie 只经 HTTPS 发送（在 HTTPS 反向代理之后时使用）。")
-@click.option("--rulesets", "ruleset_dirs", multiple=True, type=click.Path(file_okay=False),
+@click.option("--rulesets", "ruleset_dirs", multiple=True, type=click.Path(), callback=_input_folders,
               help="额外的规则集目录（可重复；优先于 PERFRULES_PATH 和内置目录）。")
 @handled
 def serve_cmd(data_dir: str, db_url: str | None, host: str, port: int, threads: int, workers: int | None,
@@ -765,6 +811,7 @@ def serve_cmd(data_dir: str, db_url: str | None, host: str, port: int, threads: 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     import os
+    _port_free(host, port)   # before the data folder and the first account are made
     app = create_app(data_dir, db_url, ruleset_dirs, secure_cookies=secure_cookies,
                      workers=(os.cpu_count() or 1) if workers is None else workers)
     password = ensure_first_account(app)

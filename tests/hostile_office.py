@@ -23,6 +23,13 @@ EXPECTED = {
     "truncated.docx": ("E-FORMAT", "损坏或不完整"),
     "encrypted.xlsx": ("E-FORMAT", "已加密"),
     "not-a-zip.docx": ("E-FORMAT", "损坏或不完整"),
+    # Issue 22.9: the guard reads every part whatever its name, position and encoding.
+    "doctype-after-4k.docx": ("E-FORMAT", "DOCTYPE"),
+    "doctype-in-a-bin-part.docx": ("E-FORMAT", "DOCTYPE"),
+    "utf16-part.xlsx": ("E-FORMAT", "UTF-8"),
+    # Issue 22.4: a merge or a span far past the sheet's real extent is refused before anything expands it.
+    "merge-whole-sheet.xlsx": ("E-LIMIT", "合并"),
+    "grid-span-two-billion.docx": ("E-LIMIT", "跨列"),
 }
 
 
@@ -90,6 +97,23 @@ def write_all(folder: Path) -> list[str]:
     files["truncated.docx"] = word[: len(word) // 2]
     files["encrypted.xlsx"] = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 4096
     files["not-a-zip.docx"] = "这不是 Word 文档".encode("utf-8") * 100
+    pad = b"<!-- " + b"x" * 8000 + b" -->"
+    files["doctype-after-4k.docx"] = _rewrite(word, "word/document.xml",
+                                              lambda c: c.replace(b"?>", b"?>" + pad + XXE[len(b'<?xml version="1.0"?>'):], 1))
+    extra = io.BytesIO(word)
+    with zipfile.ZipFile(extra, "a", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("word/embeddings/data.bin", XXE + b"<d>&xxe;</d>")
+    files["doctype-in-a-bin-part.docx"] = extra.getvalue()
+    files["utf16-part.xlsx"] = _rewrite(book, "xl/worksheets/sheet1.xml",
+                                        lambda c: c.decode("utf-8").replace('encoding="UTF-8"', 'encoding="UTF-16"')
+                                        .encode("utf-16"))
+    files["merge-whole-sheet.xlsx"] = _rewrite(book, "xl/worksheets/sheet1.xml",
+                                               lambda c: c.replace(b"</sheetData>", b'</sheetData><mergeCells count="1">'
+                                                                   b'<mergeCell ref="A1:XFD1048576"/></mergeCells>', 1))
+    files["grid-span-two-billion.docx"] = _rewrite(
+        word, "word/document.xml",
+        lambda c: c.replace(b"<w:sectPr", b'<w:tbl><w:tblGrid><w:gridCol w:w="100"/></w:tblGrid><w:tr><w:tc><w:tcPr>'
+                            b'<w:gridSpan w:val="2000000000"/></w:tcPr><w:p/></w:tc></w:tr></w:tbl><w:p/><w:sectPr', 1))
     for name, content in files.items():
         (folder / name).write_bytes(content)
     assert set(files) == set(EXPECTED)

@@ -219,3 +219,56 @@ def test_throttling_backs_off_instead_of_a_wall():
     second = t.blocked_for("admin", "1.2.3.4")
     assert 0 < first <= 3 and first < second <= 5
     assert t.blocked_for("other", "1.2.3.4") == 0   # another account from the same address is not delayed
+
+
+# ------------------------------------------------------------------------------------------ item 10
+
+def test_a_gbk_file_name_is_read_not_called_a_stale_form(tmp_path):
+    from .servekit import as_unit, county, seed_for
+    app, password = make_app(tmp_path, DATABASES[0])
+    try:
+        round_ = county(app, password)
+        entry = round_.units["甲单位"]["entry_id"]
+        unit = as_unit(round_, "甲单位")
+        token = csrf_of(unit.get(f"/entries/{entry}").text)
+        body = (f'--B\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n{token}\r\n'
+                '--B\r\nContent-Disposition: form-data; name="file"; filename="').encode() + "自评表.yaml".encode("gbk") + \
+            b'"\r\nContent-Type: application/octet-stream\r\n\r\n' + seed_for("甲单位") + b"\r\n--B--\r\n"
+        resp = unit.post(f"/entries/{entry}/upload", data=body, content_type="multipart/form-data; boundary=B")
+        assert resp.status_code == 302
+        assert "自评表.yaml" in unit.get(f"/entries/{entry}").text
+    finally:
+        app.extensions["perfrules"]["engine"].dispose()
+
+
+def test_serve_says_the_port_is_taken_before_making_anything(tmp_path):
+    import socket
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = run("serve", "--data", str(tmp_path / "data"), "--port", str(port))
+    assert result.exit_code == 1 and f"端口 {port} 已被占用" in result.output
+    assert not (tmp_path / "data").exists()
+
+
+def test_uploads_are_spooled_under_the_data_folder_and_cleaned_at_start(tmp_path):
+    leftover = tmp_path / "data" / "tmp" / "perfrules-upload-old"
+    leftover.mkdir(parents=True)
+    (leftover / "submission.xlsx").write_bytes(b"left by a kill -9")
+    app, _ = make_app(tmp_path, DATABASES[0])
+    try:
+        assert not leftover.exists() and (tmp_path / "data" / "tmp").is_dir()
+        from perfrules.web import work
+        with work.as_file(b"x", ".yaml") as path:
+            assert path.parent.parent == tmp_path / "data" / "tmp"
+    finally:
+        app.extensions["perfrules"]["engine"].dispose()
+
+
+def test_a_missing_rulesets_folder_is_exit_1_not_ignored(tmp_path):
+    result = run("score", str(SEED), "--rulesets", str(tmp_path / "nope"))
+    assert result.exit_code == 1 and "目录不存在" in result.output
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    result = run("score", str(SEED), "--rulesets", str(tmp_path / "file"))
+    assert result.exit_code == 1 and "不是目录" in result.output

@@ -67,6 +67,9 @@ def create_app(data_dir: str | os.PathLike[str], db_url: str | None = None, rule
                secure_cookies: bool = False, testing: bool = False, workers: int = 0) -> App:
     data = FsPath(data_dir)
     data.mkdir(parents=True, exist_ok=True)
+    spool = data / "tmp"
+    work.clean_spool(spool)   # what a killed server left in the middle of a scoring
+    work.set_spool(spool)
     engine, Session = open_database(database_url(data, db_url))
     app = App(__name__, template_folder="templates", static_folder="static")
     app.config.update(
@@ -80,7 +83,7 @@ def create_app(data_dir: str | os.PathLike[str], db_url: str | None = None, rule
     app.jinja_env.autoescape = True
     app.extensions["perfrules"] = {"engine": engine, "Session": Session, "blobs": work.BlobStore(data / "blobs"),
                                    "dirs": tuple(ruleset_dirs), "throttle": security.Throttle(), "data": data,
-                                   "scorer": work.Scorer(workers)}
+                                   "scorer": work.Scorer(workers, spool=spool)}
     _install(app)
     return app
 
@@ -130,6 +133,7 @@ def audit(action: str, detail: str = "", round_id: int | None = None, entry_id: 
 def _install(app: App) -> None:
     @app.before_request
     def load_user() -> Any:
+        _utf8_file_names()
         g.user = None
         uid = session.get("uid")
         if uid is not None:
@@ -213,6 +217,39 @@ def _login_page(status: int, note: str = "", back: str | None = None) -> Any:
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _utf8_file_names() -> None:
+    """An upload whose file name is not UTF-8 (GBK, from an old browser or system) makes Werkzeug drop the
+    whole form without a word, which would read as a stale form. The names in the parts' headers (never the
+    file's bytes) are re-encoded to UTF-8 from GB18030 before the form is parsed; a name that is neither
+    becomes 未命名文件."""
+    if request.mimetype != "multipart/form-data":
+        return
+    boundary = request.mimetype_params.get("boundary", "").encode("latin-1", "ignore")
+    if not boundary:
+        return
+    body = request.get_data(cache=True, parse_form_data=False)
+    marker = b"--" + boundary
+    parts = body.split(marker)
+    changed = False
+    for i, part in enumerate(parts):
+        head, sep, rest = part.partition(b"\r\n\r\n")
+        if not sep:
+            continue
+        try:
+            head.decode("utf-8")
+            continue
+        except UnicodeDecodeError:
+            pass
+        try:
+            fixed = head.decode("gb18030").encode("utf-8")
+        except UnicodeDecodeError:
+            fixed = re.sub(rb'filename="[^"\r\n]*"', 'filename="未命名文件"'.encode("utf-8"), head)
+        parts[i] = fixed + sep + rest
+        changed = True
+    if changed:
+        request._cached_data = marker.join(parts)  # type: ignore[attr-defined]
 
 
 def _wait_text(seconds: int) -> str:
@@ -487,7 +524,8 @@ def entry_upload(eid: int) -> Any:
         return _message(400, f"不接受“{suffix or '无扩展名'}”文件",
                         "请上传自评表（.xlsx）、评价报告（.docx）或 YAML/JSON 格式的自评数据。")
     data = file.stream.read(2 * MAX_FILE_BYTES + 1)
-    record = _ext()["scorer"].run(work.score_upload, data, suffix, name, rnd.ruleset_ref, _ext()["dirs"])
+    record = _ext()["scorer"].run(work.score_upload, data, suffix, name, rnd.ruleset_ref, _ext()["dirs"],
+                                  on_limit=lambda reason: work.limit_record(data, name, rnd.ruleset_ref, reason))
     sha = _ext()["blobs"].put(data)
     for _attempt in range(3):   # two uploads at once by the same unit: the second takes the next version
         try:
@@ -805,8 +843,9 @@ def round_replay(rid: int) -> Any:
             up = r["upload"]
             if up is None or scoring_of(up.id, after.ref) is not None:
                 continue
-            record = _ext()["scorer"].run(work.score_upload, _ext()["blobs"].get(up.sha256), up.suffix, up.filename,
-                                          after.ref, _ext()["dirs"])
+            blob = _ext()["blobs"].get(up.sha256)
+            record = _ext()["scorer"].run(work.score_upload, blob, up.suffix, up.filename, after.ref, _ext()["dirs"],
+                                          on_limit=lambda reason, b=blob, n=up.filename: work.limit_record(b, n, after.ref, reason))
             db().add(Scoring(upload_id=up.id, **record))
             made += 1
         audit("replay", f"按 {after.ref} 重新评分 {made} 份（原 {rnd.ruleset_ref}）", rnd.id)

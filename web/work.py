@@ -18,7 +18,7 @@ import zipfile
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path as FsPath
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from perfrules.engine import __version__ as ENGINE_VERSION
 from perfrules.engine.errors import PerfrulesError, internal_message
@@ -29,15 +29,28 @@ UPLOAD_SUFFIXES = tuple(s for s in SUBMISSION_SUFFIXES)   # what the engine read
 DECIMAL_KEYS = ("total", "stated_total", "difference", "budget", "rate")
 
 
+# A scoring worker's allowance, per file: its memory (an address-space limit, so an allocation past it is a
+# MemoryError in the worker, not the machine's swap) and its time (a worker past it is killed and replaced).
+# Inside every documented limit a file is read in under 5 s (bench/readers.py); these catch what is not.
+WORKER_SECONDS = float(os.environ.get("PERFRULES_WORKER_SECONDS", "60"))
+WORKER_MEMORY_MB = int(os.environ.get("PERFRULES_WORKER_MEMORY_MB", "2048"))
+TASKS_PER_WORKER = 200   # a worker is renewed now and then: memory a bad file made it take is given back
+
+
 class Scorer:
     """Where scoring runs: in the request's thread, or (`workers` > 0) in a pool of worker processes, so
     that concurrent uploads use every core instead of sharing one interpreter. The pool starts on first
-    use with the spawn method (the same on Windows and Linux, and safe beside the server's threads); a
-    broken pool is replaced, and the upload that met it is scored in the thread."""
+    use with the spawn method (the same on Windows and Linux, and safe beside the server's threads).
 
-    def __init__(self, workers: int = 0):
+    Each worker has a memory limit and each file a time allowance: a file past its time gets its worker
+    killed and the pool replaced, and an E-LIMIT answer; the other files in flight at that moment are scored
+    again in the new pool, so no upload waits more than one file's allowance for another's. A file is
+    never scored in the server's own process when the pool cannot: that process has no such limits."""
+
+    def __init__(self, workers: int = 0, seconds: float = WORKER_SECONDS, memory_mb: int = WORKER_MEMORY_MB,
+                 spool: FsPath | None = None):
         import threading
-        self.workers = workers
+        self.workers, self.seconds, self.memory_mb, self.spool = workers, seconds, memory_mb, spool
         self._pool: Any = None
         self._lock = threading.Lock()
 
@@ -47,21 +60,42 @@ class Scorer:
                 import multiprocessing
                 from concurrent.futures import ProcessPoolExecutor
                 self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                                 initializer=_watch_parent, initargs=(os.getpid(),))
+                                                 initializer=_start_worker,
+                                                 initargs=(os.getpid(), self.memory_mb, self.spool),
+                                                 max_tasks_per_child=TASKS_PER_WORKER)
             return self._pool
 
-    def run(self, func: Any, *args: Any) -> Any:
+    def _replace(self, pool: Any, kill: bool = False) -> None:
+        with self._lock:
+            if self._pool is pool:
+                self._pool = None
+        if kill:
+            for process in list(getattr(pool, "_processes", {}).values()):
+                try:
+                    process.kill()
+                except (OSError, AttributeError):
+                    pass
+        pool.shutdown(wait=False, cancel_futures=True)
+
+    def run(self, func: Any, *args: Any, on_limit: Callable[[str], Any] | None = None) -> Any:
+        """func(*args) in a worker. Past the allowance: on_limit(reason) when given, else an E-LIMIT error."""
         if self.workers <= 0:
             return func(*args)
+        from concurrent.futures import TimeoutError as FutureTimeout
         from concurrent.futures.process import BrokenProcessPool
-        pool = self._executor()
-        try:
-            return pool.submit(func, *args).result()
-        except BrokenProcessPool:
-            with self._lock:
-                if self._pool is pool:
-                    self._pool = None
-            return func(*args)
+        for attempt in (1, 2):
+            pool = self._executor()
+            future = pool.submit(func, *args)
+            try:
+                return future.result(timeout=self.seconds)
+            except FutureTimeout:
+                self._replace(pool, kill=True)
+                return _limited(on_limit, f"处理时间超过 {self.seconds:g} 秒的上限")
+            except BrokenProcessPool:
+                self._replace(pool)
+                if attempt == 2:   # it broke a fresh pool too: the file's own doing
+                    return _limited(on_limit, f"处理进程超出内存上限（{self.memory_mb} MB）或意外结束")
+        raise AssertionError("unreachable")
 
     def start(self) -> None:
         """Start the workers now and load the engine in each, so the first uploads do not wait for it."""
@@ -75,6 +109,36 @@ class Scorer:
             if self._pool is not None:
                 self._pool.shutdown(wait=False, cancel_futures=True)
                 self._pool = None
+
+
+def _limited(on_limit: Callable[[str], Any] | None, reason: str) -> Any:
+    if on_limit is not None:
+        return on_limit(reason)
+    from perfrules.engine.errors import error
+    raise error(f"文件超出处理上限：{reason}", None, "自评表和报告不会需要这么多；请检查文件是否异常", code="E-LIMIT")
+
+
+def limit_record(data: bytes, name: str, ref: str, reason: str) -> dict[str, Any]:
+    """The stored result of an upload whose scoring went past the worker's allowance."""
+    problems = [{"message": f"文件超出处理上限：{reason}", "where": name, "code": "E-LIMIT",
+                 "hint": "自评表和报告不会需要这么多；请检查文件是否异常，或另存为新文件后重新上传"}]
+    return {"input_sha256": hashlib.sha256(data).hexdigest(), "ruleset_ref": ref, "ruleset_sha256": "",
+            "engine_version": ENGINE_VERSION, "ok": False, "total": None, "grade": None, "errors": 1, "warnings": 0,
+            "result": json.dumps({"problems": problems}, ensure_ascii=False)}
+
+
+def _start_worker(parent: int, memory_mb: int, spool: FsPath | None = None) -> None:
+    """In a worker: its memory limit and spool folder, then watch for the server's end."""
+    set_spool(spool)
+    try:
+        import resource
+        limit = memory_mb * 1024 * 1024
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard == resource.RLIM_INFINITY or hard > limit:
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit if hard == resource.RLIM_INFINITY else hard))
+    except (ImportError, ValueError, OSError):   # Windows has no rlimits; the time allowance still holds
+        pass
+    _watch_parent(parent)
 
 
 def _watch_parent(parent: int) -> None:
@@ -135,10 +199,31 @@ def suffix_of(name: str) -> str:
     return FsPath(name).suffix.lower()
 
 
+# Where uploads are written for the engine to read: a folder under the server's data folder (`tmp/`), emptied
+# when the server starts, so a server killed in the middle of a scoring leaves nothing behind in /tmp and
+# nothing for long anywhere. Set in the server's process and in each worker.
+_SPOOL: FsPath | None = None
+
+
+def set_spool(folder: FsPath | None) -> None:
+    global _SPOOL
+    _SPOOL = folder
+
+
+def clean_spool(folder: FsPath) -> None:
+    """Empty the spool folder (at the server's start: what a killed server left), and make it."""
+    import shutil
+    if folder.is_dir() and not folder.is_symlink():
+        shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
+
+
 @contextmanager
 def as_file(data: bytes, suffix: str) -> Iterator[FsPath]:
     """The bytes as a file the engine can read, under a fixed name in a private folder, removed after."""
-    with tempfile.TemporaryDirectory(prefix="perfrules-upload-") as folder:
+    spool = str(_SPOOL) if _SPOOL is not None and _SPOOL.is_dir() else None
+    with tempfile.TemporaryDirectory(prefix="perfrules-upload-", dir=spool) as folder:
         path = FsPath(folder) / f"submission{suffix}"
         path.write_bytes(data)
         yield path
@@ -181,6 +266,8 @@ def score_upload(data: bytes, suffix: str, name: str, ref: str, dirs: tuple[str,
                     for d in exc.diagnostics]
         return {**base, "ok": False, "total": None, "grade": None, "errors": len(problems), "warnings": 0,
                 "result": json.dumps({"problems": problems}, ensure_ascii=False)}
+    except MemoryError:   # past the worker's memory limit: the file's size, not a bug
+        return limit_record(data, name, ref, "处理所需内存超过上限")
     except Exception as exc:  # noqa: BLE001 - one upload's fate: a bug in perfrules must not take the server down
         problems = [{"message": internal_message(exc), "where": name, "code": "E-INTERNAL",
                      "hint": "这是 perfrules 的缺陷，请把该文件交给管理员报告"}]

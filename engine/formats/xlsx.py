@@ -312,7 +312,9 @@ def read_workbook(path: FsPath, name: str) -> Document:
     check_office_file(path, name, "工作簿")
     from openpyxl import load_workbook
     try:
-        with open(path, "rb") as handle:   # opened by us: openpyxl refuses a workbook by its name (.xls)
+        import warnings
+        with open(path, "rb") as handle, warnings.catch_warnings():   # opened by us: openpyxl refuses a
+            warnings.simplefilter("ignore")   # workbook by its name (.xls); its warnings are not the user's
             wb = load_workbook(io.BytesIO(handle.read()), data_only=False)
     except PerfrulesError:
         raise
@@ -332,6 +334,7 @@ class _Reader:
         self.wb, self.path, self.name = wb, path, name
         self.cells: dict[Path, str] = {}
         self.cached: Any = None
+        self._merges: dict[str, dict[tuple[int, int], tuple[int, int]]] = {}
 
     # -------------------------------------------------------------- cells
     def where(self, ws: Any, row: int, col: int) -> str:
@@ -398,11 +401,21 @@ class _Reader:
         return value
 
     def _merged_value(self, ws: Any, row: int, col: int) -> Any:
-        for merged in ws.merged_cells.ranges:
-            if merged.min_row <= row <= merged.max_row and merged.min_col <= col <= merged.max_col:
-                if (row, col) != (merged.min_row, merged.min_col):
-                    return ws.cell(merged.min_row, merged.min_col).value
-        return None
+        """The value a merged range gives a cell under its top-left one: looked up in an index built once per
+        sheet (linear in the merged area, which the guard bounds), not by walking every range per cell."""
+        index = self._merges.get(ws.title)
+        if index is None:
+            index = {}
+            for merged in ws.merged_cells.ranges:
+                first = (merged.min_row, merged.min_col)
+                for r in range(merged.min_row, merged.max_row + 1):
+                    for c in range(merged.min_col, merged.max_col + 1):
+                        index.setdefault((r, c), first)
+            self._merges[ws.title] = index
+        found = index.get((row, col))
+        if found is None or found == (row, col):
+            return None
+        return ws.cell(*found).value
 
     def rows(self, ws: Any, start: int) -> Iterable[int]:
         """Data rows from `start`: visible ones only, within the row limit."""
