@@ -31,6 +31,7 @@ from ..targets import ValueError_, parse_value
 from ..yamlio import Document
 from . import layout as L
 from .safezip import check_office_file
+from .tables import is_placeholder
 
 MAX_TABLES = 300
 MAX_PARAGRAPHS = 20_000
@@ -110,8 +111,10 @@ def table_grid(tbl: Any) -> list[list[str]]:
     from docx.oxml.ns import qn
     from docx.text.paragraph import Paragraph
     tr_tag, tc_tag, p_tag = qn("w:tr"), qn("w:tc"), qn("w:p")
+    from .tables import CellText
     rows: list[list[str]] = []
     above: list[str] = []
+    keys = iter(range(1 << 62))
 
     def number(pr: Any, tag: str) -> int:
         el = pr.find(qn(tag)) if pr is not None else None
@@ -122,38 +125,63 @@ def table_grid(tbl: Any) -> list[list[str]]:
         if tr.getparent() is not tbl:
             continue   # a table nested in a cell is read as that cell's text
         tr_pr = tr.find(qn("w:trPr"))
-        row: list[str] = [""] * number(tr_pr, "w:gridBefore")
+        row: list[str] = [CellText("", next(keys)) for _ in range(number(tr_pr, "w:gridBefore"))]
         for tc in tr.iter(tc_tag):
             if tc.getparent() is not tr:
                 continue
             pr = tc.find(qn("w:tcPr"))
             span = max(1, number(pr, "w:gridSpan"))
             merge = pr.find(qn("w:vMerge")) if pr is not None else None
-            if merge is not None and merge.get(qn("w:val"), "continue") == "continue":
-                col = len(row)
-                text = above[col] if col < len(above) else ""
+            col = len(row)
+            if merge is not None and merge.get(qn("w:val"), "continue") == "continue" and col < len(above):
+                text = above[col]   # the same cell as above: the same key
             else:
-                text = "\n".join(Paragraph(p, None).text for p in tc.iterchildren(p_tag)).strip()  # type: ignore[arg-type]
+                text = CellText("\n".join(Paragraph(p, None).text for p in tc.iterchildren(p_tag)).strip(),  # type: ignore[arg-type]
+                                next(keys))
             row.extend([text] * span)
-        row.extend([""] * number(tr_pr, "w:gridAfter"))
+        row.extend(CellText("", next(keys)) for _ in range(number(tr_pr, "w:gridAfter")))
         rows.append(row)
         above = row
     return rows
 
 
 class _Importer:
-    def __init__(self, word: Any, name: str):
+    def __init__(self, word: Any, name: str, vocabulary_dirs: tuple[str, ...] = ()):
         self.word, self.name = word, name
         self.data: dict[str, Any] = {"schema_version": 1}
         self.notes: dict[Path, str] = {}
         self.problems: list[str] = []
         self.perfrules_report = False
+        self.table_sections: list[dict[str, Any]] = []   # 评价结论 / 存在问题 / 改进措施 rows of a one-table form
+        self.last_columns: dict[str, int] | None = None   # the columns of the last indicator block
+        self.table_names: dict[int, str] = {}
+        from .tables import vocabulary
+        self.vocab = vocabulary(vocabulary_dirs)
 
     def note(self, path: Path, text: str) -> None:
         self.notes[path] = text
 
+    def t(self, table_no: int) -> str:
+        """How a table is named in notes and problems: 表 2 in Word, 第3页 表2 in a PDF."""
+        return self.table_names.get(table_no, f"表 {table_no}")
+
+    def read(self, texts: list[str], grids: list[list[list[str]]]) -> ImportResult:
+        """The submission from a document's paragraphs and tables, whatever the reader (Word, PDF)."""
+        self.perfrules_report = any("perfrules 生成" in t for t in texts)
+        self.header_fields(texts)
+        self.tables(grids)
+        self.narrative(texts)
+        if self.table_sections:   # 评价结论 / 存在问题 / 改进措施 of a one-table form: the unit's own text
+            self.data.setdefault("narrative", []).extend(self.table_sections)
+        self.data.setdefault("indicators", [])
+        if not self.data["indicators"]:
+            self.problems.append("没有找到绩效指标表（表头应有 三级指标 / 指标内容 和 年度指标值 / 年度目标值）")
+        if not self.data.get("budget"):
+            self.problems.append("没有找到资金（预算执行）表，预算执行率无法评分：budget 需要手工填写")
+        self.data = _plain_text(self.data)
+        return ImportResult(Document(data=self.data, file=self.name), self.notes, self.problems)
+
     def run(self) -> ImportResult:
-        body = self.word.element.body
         tables = self.word.tables
         if len(tables) > MAX_TABLES:
             raise error(f"文档中的表格过多（{len(tables)} 个，上限 {MAX_TABLES}）", Location(self.name),
@@ -162,17 +190,7 @@ class _Importer:
         if len(paragraphs) > MAX_PARAGRAPHS:
             raise error(f"文档段落过多（{len(paragraphs)} 段，上限 {MAX_PARAGRAPHS}）", Location(self.name), code="E-LIMIT")
         texts = [_text(p) for p in paragraphs]
-        self.perfrules_report = any("perfrules 生成" in t for t in texts)
-        self.header_fields(texts)
-        grids = [self.grid(t) for t in tables]
-        self.tables(grids)
-        self.narrative(texts)
-        self.data.setdefault("indicators", [])
-        if not self.data["indicators"]:
-            self.problems.append("没有找到绩效指标表（表头应有 三级指标 / 指标内容 和 年度指标值 / 年度目标值）")
-        doc = Document(data=self.data, file=self.name)
-        del body
-        return ImportResult(doc, self.notes, self.problems)
+        return self.read(texts, [self.grid(t) for t in tables])
 
     # -------------------------------------------------------------- text outside tables
     def header_fields(self, texts: list[str]) -> None:
@@ -207,52 +225,205 @@ class _Importer:
         return table_grid(table._tbl)
 
     def tables(self, grids: list[list[list[str]]]) -> None:
+        """Every table split into its blocks, wherever they stand: fields (项目名称 | …), goals, a budget block
+        (task rows, or rows 总额 / 其中：财政资金 …), the indicator block (its header found in any row,
+        flattened over two rows), and the rows under it (总分, 评价结论, 存在问题, 改进措施, signatures)."""
+        from .tables import find_header
+        vocab = self.vocab
         indicator_columns: dict[str, int] | None = None
-        table_no = 0
-        for grid in grids:
-            table_no += 1
-            if grid and L.header_key(grid[0][0]) in ("部门单位名称", "单位名称", "项目名称") and len(grid) > 1:
-                value = next((c for c in grid[0][1:] if c and L.header_key(c) != L.header_key(grid[0][0])), "")
-                key = "project" if L.header_key(grid[0][0]) == "项目名称" else "unit"
-                if value and key not in self.data:
-                    self.data[key] = value
-                    self.note((key,), f"表 {table_no} 第 1 行“{grid[0][0]}”")
-                grid = grid[1:]
-            if not grid:
+        for table_no, grid in enumerate(grids, start=1):
+            i = 0
+            continued = indicator_columns is not None
+            while i < len(grid):
+                row = grid[i]
+                if self.perfrules_report and row[:2] == ["来源", "总分"]:
+                    self.stated_from_appendix(grid[i:])
+                    break
+                if self.perfrules_report and row[:3] == ["指标", "自评得分", "规则得分"]:
+                    self.self_scores_from_appendix(grid[i:])
+                    break
+                header = find_header(grid, i, "indicators", vocab, ("name",), ("target", "target_adjusted"))
+                if header is not None:
+                    indicator_columns = header.columns
+                    self.header_notes(header, table_no)
+                    i = self.indicator_block(grid, header.row + 1, indicator_columns, table_no)
+                    continued = False
+                    continue
+                budget = find_header(grid, i, "budget", vocab, (), ("budget", "spent", "budget_initial"))
+                if budget is not None and sum(f in budget.columns for f in ("budget", "spent", "budget_initial", "rate")) >= 2:
+                    indicator_columns = None
+                    i = self.budget_block(grid, i, budget, table_no)
+                    continue
+                if L.header_key(row[0] if row else "") == "姓名":
+                    indicator_columns = None
+                    self.team(grid[i:])
+                    break
+                if self.goal_rows(grid, i, table_no):
+                    indicator_columns = None
+                    i += 2
+                    continue
+                if self.field_row(row, table_no, i + 1):
+                    i += 1
+                    continue
+                if continued and indicator_columns is not None and i == 0 and self._looks_like_rows(grid) \
+                        and len(row) >= max(indicator_columns.values()) + 1:
+                    i = self.indicator_block(grid, 0, indicator_columns, table_no, continued=True)   # split across pages
+                    continue
+                self.stop_row(row, table_no, i + 1)
+                i += 1
+
+    def header_notes(self, header: Any, table_no: int) -> None:
+        """Say which header was read as which field where it needed reading (a flattened two-row header)."""
+        for c, label in header.labels.items():
+            if "/" in label and any(col == c for col in header.columns.values()):
+                self.note(("indicators",), f"{self.t(table_no)} 第 {header.row + 1} 行：表头“{label}”按两行表头读")
+
+    def indicator_block(self, grid: list[list[str]], start: int, columns: dict[str, int], table_no: int,
+                        continued: bool = False) -> int:
+        """The indicator rows from `start` to the first row that is not one (a stop row, a new header)."""
+        from .tables import stop_of
+        self.last_columns = columns
+        end = start
+        while end < len(grid) and stop_of(grid[end], self.vocab) is None:
+            end += 1
+        self.indicator_rows(grid[start:end], columns, table_no, start + 1, continued)
+        return end
+
+    def field_row(self, row: list[str], table_no: int, number: int) -> bool:
+        """A row of label | value pairs (项目名称 | …, 主管部门 | … | 实施单位 | …): each value read."""
+        from .tables import value_right_of
+        found = False
+        for c, text in enumerate(row):
+            name = self.vocab.field("fields", text)
+            if name is None or name.startswith("goals") or (c and row[c - 1] == text):
                 continue
-            header = grid[0]
-            fields = [L.field_of(h, L.SYNONYMS) for h in header]
-            if "name" in fields and "target" in fields:
-                indicator_columns = {f: i for i, f in reversed(list(enumerate(fields))) if f}
-                self.indicator_rows(grid[1:], indicator_columns, table_no, 2)
-            elif indicator_columns is not None and len(header) >= max(indicator_columns.values()) + 1 \
-                    and not any(L.field_of(h, L.BUDGET_SYNONYMS) for h in header[:1]) and self._looks_like_rows(grid):
-                self.indicator_rows(grid, indicator_columns, table_no, 1, continued=True)   # split across pages
-            elif header and L.header_key(header[0]) == L.header_key("年度总体目标"):
-                indicator_columns = None
-                self.goals(grid)
-            elif any(L.field_of(h, L.BUDGET_SYNONYMS) == "name" for h in header[:2]) and \
-                    any(L.field_of(h, L.BUDGET_SYNONYMS) in ("budget", "spent", "budget_initial") for h in header):
-                indicator_columns = None
-                self.budget(grid, table_no)
-            elif header and L.header_key(header[0]) == "姓名":
-                indicator_columns = None
-                self.team(grid)
-            elif self.perfrules_report and header[:2] == ["来源", "总分"]:
-                self.stated_from_appendix(grid)
-            elif self.perfrules_report and header[:3] == ["指标", "自评得分", "规则得分"]:
-                self.self_scores_from_appendix(grid)
+            value = value_right_of(row, c)
+            if value and self.vocab.field("fields", value) is None and not L.get_path(self.data, name):
+                L.set_path(self.data, name, value)
+                self.note(tuple(name.split(".")), f"{self.t(table_no)} 第 {number} 行“{text}”")
+            found = True
+        return found
+
+    def goal_rows(self, grid: list[list[str]], i: int, table_no: int) -> bool:
+        """A goals header row (年度总体目标 | 预期目标 | 实际完成情况, or 项目年度目标 | 年度目标完成情况) and the
+        row under it. A value that is one merged cell across both columns is the expected goal only."""
+        row = grid[i]
+        fields = [self.vocab.field("fields", t) for t in row]
+        expected_cols = [c for c, f in enumerate(fields) if f == "goals.expected"]
+        achieved_cols = [c for c, f in enumerate(fields) if f == "goals.achieved"]
+        if not (expected_cols and achieved_cols) or i + 1 >= len(grid):
+            if L.header_key(row[0] if row else "") == L.header_key("年度总体目标") and len(row) >= 3 and i + 1 < len(grid):
+                expected_cols, achieved_cols = [1], [2]   # the seed's layout: 年度总体目标 | 预期目标 | 实际完成情况
             else:
-                indicator_columns = None
+                return False
+        below = grid[i + 1]
+        e, a = expected_cols[-1], achieved_cols[-1]
+        expected = below[e] if e < len(below) else ""
+        achieved = below[a] if a < len(below) else ""
+        if expected and not L.get_path(self.data, "goals.expected"):
+            L.set_path(self.data, "goals.expected", str(expected))
+            self.note(("goals", "expected"), f"{self.t(table_no)} 第 {i + 2} 行")
+        same_cell = getattr(expected, "key", None) is not None and getattr(expected, "key", None) == getattr(achieved, "key", None)
+        if achieved and not same_cell and not L.get_path(self.data, "goals.achieved"):
+            L.set_path(self.data, "goals.achieved", str(achieved))
+            self.note(("goals", "achieved"), f"{self.t(table_no)} 第 {i + 2} 行")
+        elif same_cell:
+            self.problems.append(f"{self.t(table_no)} 第 {i + 2} 行：预期目标与实际完成情况是同一个合并单元格，实际完成情况留空")
+        return True
+
+    def stop_row(self, row: list[str], table_no: int, number: int) -> None:
+        """A row under the indicators: 总分 and 等级 are the table's stated figures, 评价结论 / 存在问题 /
+        改进措施 the unit's text, signatures are signatures; none of them is an indicator."""
+        from .tables import stop_of, value_right_of
+        kind = stop_of(row, self.vocab)
+        if kind is None:
+            return
+        where = f"{self.t(table_no)} 第 {number} 行"
+        if kind == "total" and self.last_columns is not None:   # by the indicator block's columns
+            cells = {f: (str(row[c]) if c < len(row) else "") for f, c in self.last_columns.items()}
+            if cells.get("points") or cells.get("self_score"):
+                self.table_total(cells, table_no, number)
+                return
+        if kind == "total":
+            numbers = [n for n in (_number(str(c)) for c in row[1:] if str(c).strip()) if n is not None]
+            if numbers and not self.perfrules_report:
+                L.set_path(self.data, "stated.table.max", numbers[0])
+                self.note(("stated", "table", "max"), f"{where}“{row[0]}”：满分")
+                if len(numbers) > 1:
+                    L.set_path(self.data, "stated.table.total", numbers[-1])
+                    self.note(("stated", "table", "total"), f"{where}“{row[0]}”：总分")
+        elif kind in ("conclusion", "problems", "measures"):
+            text = value_right_of(row, next(c for c, t in enumerate(row) if str(t).strip()))
+            if text and not self.perfrules_report:
+                title = {"conclusion": "评价结论", "problems": "存在问题", "measures": "改进措施"}[kind]
+                self.table_sections.append({"title": title, "body": text})
+        elif kind == "signature":
+            self.note(("signatures",), f"{where}：签字栏“{str(row[0])[:20]}”，不是指标")
+
+    def budget_block(self, grid: list[list[str]], i: int, header: Any, table_no: int) -> int:
+        """A budget block: task rows (the seed's layout: 任务名称 | 主要内容 | … | 全年预算数 总额 / 财政拨款 /
+        其他资金 …), or rows named by what money they are (总额 / 年度资金总额, 其中：财政资金 / 当年财政拨款,
+        其他资金; 上年结转资金 and the like are named as not read)."""
+        from .tables import stop_of
+        end = i + 1
+        while end < len(grid) and stop_of(grid[end], self.vocab) is None and \
+                self.vocab.field("indicators", grid[end][0] if grid[end] else "") is None and \
+                not any(self.vocab.field("indicators", t) == "name" for t in grid[end]):
+            end += 1
+        labels = [self.vocab.field("budget_rows", r[0] if r else "") for r in grid[header.row + 1:end]]
+        if "name" not in header.columns and any(label in ("total", "fiscal", "other", "unread") for label in labels):
+            self.budget_by_rows(grid[header.row + 1:end], header, table_no, header.row + 2)
+        else:
+            self.budget(grid[i:end], table_no)
+        return end
+
+    def budget_by_rows(self, rows: list[list[str]], header: Any, table_no: int, first: int) -> None:
+        total: dict[str, Any] = {}
+        for offset, row in enumerate(rows):
+            label = row[0] if row else ""
+            part = self.vocab.field("budget_rows", label)
+            where = f"{self.t(table_no)} 第 {first + offset} 行“{label}”"
+            if part is None:
+                continue
+            if part == "unread":
+                figures = [str(row[c]) for f, c in header.columns.items() if f in ("budget_initial", "budget", "spent")
+                           and c < len(row) and str(row[c]).strip() not in ("", *_BLANKS)]
+                if figures:
+                    self.problems.append(f"{where}：不在 总额 / 财政拨款 / 其他资金 之中，未读（{'、'.join(figures)}）")
+                continue
+            for fld in ("budget_initial", "budget", "spent"):
+                c = header.columns.get(fld)
+                text = str(row[c]) if c is not None and c < len(row) else ""
+                if not text or text in _BLANKS:
+                    continue
+                number = _number(text)
+                if number is None:
+                    self.problems.append(f"{where}：金额“{text}”不是数值，留空")
+                    continue
+                total.setdefault(fld, {})[part] = number
+            if part == "total":
+                for fld in ("points", "self_score", "rate"):
+                    c = header.columns.get(fld)
+                    text = str(row[c]) if c is not None and c < len(row) else ""
+                    if text and text not in _BLANKS:
+                        total[fld] = (_number(text) if fld != "rate" else text) or text
+        if total:
+            budget = self.data.setdefault("budget", {})
+            budget["total"] = {**budget.get("total", {}), **total}
+            self.note(("budget", "total"), f"{self.t(table_no)}：资金块按行读（总额、财政拨款、其他资金）")
+            money = next((m.group(1) for label in header.labels.values() if (m := re.search(r"[(（](万元|元)[)）]", label))), None)
+            if money:
+                self.data["money_unit"] = money
+                self.note(("money_unit",), "金额单位读自资金块表头")
 
     def _looks_like_rows(self, grid: list[list[str]]) -> bool:
-        return all(L.field_of(c, L.SYNONYMS) is None for c in grid[0])
+        return all(self.vocab.field("indicators", c) is None for c in grid[0])
 
     def indicator_rows(self, rows: list[list[str]], columns: dict[str, int], table_no: int, first_row: int,
                        continued: bool = False) -> None:
         out: list[dict[str, Any]] = self.data.setdefault("indicators", [])
         for offset, row in enumerate(rows):
-            cells = {f: (row[i] if i < len(row) else "") for f, i in columns.items()}
+            cells = {f: (str(row[i]) if i < len(row) else "") for f, i in columns.items()}
             first = cells.get("level1", "")
             if L.header_key(first) in ("总分", "合计", "总计") or L.header_key(cells.get("name", "")) in ("总分", "合计"):
                 self.table_total(cells, table_no, first_row + offset)
@@ -264,17 +435,37 @@ class _Importer:
                 continue
             if all(not cells.get(k) for k in ("name", "target", "actual", "points", "self_score")):
                 continue
-            if L.field_of(cells.get("name"), L.SYNONYMS) == "name" and L.field_of(cells.get("target"), L.SYNONYMS) == "target":
+            if is_placeholder(cells.get("name", "")) and not any(cells.get(k) and cells.get(k) not in _BLANKS
+                                                                   for k in ("target", "target_adjusted", "actual",
+                                                                             "self_score")):
+                self.note(("indicators",), f"{self.t(table_no)} 第 {first_row + offset} 行“{cells.get('name')}”是模板的占位行，按空行不读")
+                continue
+            if self.vocab.field("indicators", cells.get("name")) == "name" and \
+                    self.vocab.field("indicators", cells.get("target")) in ("target", "target_adjusted"):
                 continue   # the header repeated on the next page
             i = len(out)
             path: Path = ("indicators", i)
-            where = f"表 {table_no} 第 {first_row + offset} 行" + ("（续表）" if continued else "")
+            where = f"{self.t(table_no)} 第 {first_row + offset} 行" + ("（续表）" if continued else "")
             item: dict[str, Any] = {}
             for key in ("level1", "level2", "name"):
                 if cells.get(key):
                     item[key] = cells[key]
             if item.get("level1", "").endswith(("分)", "分）")):
                 self.note(path + ("level1",), f"{where}：标签带分值，按一级指标“{item['level1']}”读，分值由评分时核对")
+            if cells.get("target_adjusted") and cells["target_adjusted"] not in _BLANKS:
+                if cells.get("target"):
+                    self.note(path + ("target",), f"{where}：调整指标值“{cells['target_adjusted']}”已填，取代年初指标值“{cells['target']}”")
+                cells["target"] = cells["target_adjusted"]
+            op = cells.get("operator", "").strip()
+            if op and cells.get("target") and op not in _BLANKS:
+                joined = _join_operator(op, cells["target"])
+                if joined != cells["target"]:
+                    self.note(path + ("target",), f"{where}：指标性质“{op}”与指标值“{cells['target']}”合为“{joined}”")
+                    cells["target"] = joined
+            unit = cells.get("unit", "").strip()
+            if unit and unit not in _BLANKS:
+                item["unit"] = unit
+                self.note(path + ("unit",), f"{where}：度量单位“{unit}”用于没有写单位的指标值和完成值")
             for key in ("target", "actual"):
                 text = cells.get(key, "")
                 if not text:
@@ -307,12 +498,16 @@ class _Importer:
             out.append(item)
 
     def table_total(self, cells: dict[str, str], table_no: int, row: int) -> None:
-        if self.perfrules_report:
-            return   # its 总分 row is the rule's total; the unit's own totals are in the appendix
+        if self.perfrules_report:   # its 总分 row holds the rule's total; the unit's own is in the appendix
+            points = _number(cells.get("points", "")) if cells.get("points") else None
+            if points is not None:
+                L.set_path(self.data, "stated.table.max", points)
+                self.note(("stated", "table", "max"), f"{self.t(table_no)} 第 {row} 行“总分”：满分")
+            return
         value = _number(cells.get("self_score", "")) if cells.get("self_score") else None
         if value is not None:
             L.set_path(self.data, "stated.table.total", value)
-            self.note(("stated", "table", "total"), f"表 {table_no} 第 {row} 行“总分”")
+            self.note(("stated", "table", "total"), f"{self.t(table_no)} 第 {row} 行“总分”")
         points = _number(cells.get("points", "")) if cells.get("points") else None
         if points is not None:
             L.set_path(self.data, "stated.table.max", points)
@@ -354,7 +549,7 @@ class _Importer:
                 else:
                     number = _number(text)
                     if number is None:
-                        self.problems.append(f"表 {table_no} 第 {start + offset + 1} 行：金额“{text}”不是数值，留空")
+                        self.problems.append(f"{self.t(table_no)} 第 {start + offset + 1} 行：金额“{text}”不是数值，留空")
                         continue
                     item.setdefault(fld, {})[part] = number
             if not item:
@@ -380,11 +575,26 @@ class _Importer:
                    if (L.header_key(h) in keys or h in keys)}
         team = []
         for row in grid[1:]:
-            member = {k: row[i] for k, i in columns.items() if i < len(row) and row[i]}
+            first = L.header_key(row[0] if row else "")
+            if first.startswith(("评价组组长", "部门单位意见", "部门单位负责人", "单位负责人")):
+                self.signature_row(str(row[0]))   # a signature row of the team table, not a member
+                continue
+            member = {k: str(row[i]) for k, i in columns.items() if i < len(row) and row[i]}
             if member.get("name"):
                 team.append(member)
         if team:
             self.data["team"] = team
+
+    def signature_row(self, text: str) -> None:
+        """评价组组长（签字）：… 2025年3月19日 / 部门（单位）意见：… 负责人（签章）：… 日期: the dates and the opinion."""
+        date = re.search(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日", text)
+        key = "leader_date" if L.header_key(text).startswith("评价组组长") else "unit_date"
+        if date:
+            L.set_path(self.data, f"signatures.{key}", date.group(0).replace(" ", ""))
+            self.note(("signatures", key), f"签字栏：“{date.group(0)}”")
+        opinion = re.search(r"部门（单位）意见[:：]\s*([^\n]*?)\s*(?:\n|部门（单位）负责人|$)", text)
+        if opinion and opinion.group(1).strip():
+            L.set_path(self.data, "signatures.unit_opinion", opinion.group(1).strip())
 
     def stated_from_appendix(self, grid: list[list[str]]) -> None:
         for row in grid[1:]:
@@ -419,6 +629,8 @@ class _Importer:
                 if text.startswith("附录"):
                     break
                 continue
+            if "评价结论（按规则复核）" in text:
+                break   # the rule's conclusion in a perfrules report: not the unit's text
             level = 1 if _HEADING_1.match(text) else 2 if _HEADING_2.match(text) and current is not None else 0
             if start is None and level == 0 and _HEADING_TOP.match(text):
                 continue
@@ -462,6 +674,31 @@ class _Importer:
             stated.pop("narrative")
         if not stated:
             self.data.pop("stated")
+
+
+_OPERATOR_WORDS = {"≥": "≥", ">=": "≥", "大于等于": "≥", "不低于": "≥", "≤": "≤", "<=": "≤", "小于等于": "≤", "不高于": "≤",
+                   "不超过": "≤", "=": "＝", "＝": "＝", "等于": "＝", ">": "＞", "＞": "＞", "大于": "＞", "<": "＜", "＜": "＜",
+                   "小于": "＜", "正向指标": "≥", "反向指标": "≤"}
+
+
+def _join_operator(op: str, target: str) -> str:
+    """指标性质 and 指标值 as one target: ≤ and 5 are ≤5; 定性 leaves the value as it is; a value that writes
+    its own operator keeps it."""
+    symbol = _OPERATOR_WORDS.get(L.header_key(op)) or _OPERATOR_WORDS.get(op.strip())
+    if symbol is None or target[:1] in "≥≤<>=＝＞＜" or not re.match(r"^[\d.．]", target.strip()):
+        return target
+    return symbol + target.strip()
+
+
+def _plain_text(value: Any) -> Any:
+    """The data with every grid text (CellText) made a plain str again."""
+    if isinstance(value, dict):
+        return {k: _plain_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain_text(v) for v in value]
+    if isinstance(value, str) and type(value) is not str:
+        return str(value)
+    return value
 
 
 def _walk(sections: list[dict[str, Any]]) -> list[dict[str, Any]]:
