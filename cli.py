@@ -658,7 +658,7 @@ def convert_cmd(source: str, out: str, force: bool, output_format: str, ruleset_
 @common
 @handled
 def import_cmd(sources: tuple[str, ...], out: str, force: bool, output_format: str, ruleset_dirs: tuple[str, ...]) -> None:
-    """从 Word 自评报告（.docx；有 LibreOffice 时也可 .doc）读出自评数据，写成 YAML。
+    """从 Word 自评报告（.docx；有 LibreOffice 时也可 .doc）或 PDF 报告读出自评数据，写成 YAML。
 
     按表头找自评表（指标表、预算表、年度总体目标、评价小组），按标题层级读评价报告正文，读出正文所述的总分和等级。
     每处需要解读的单元格在 YAML 中有注释；读不出的内容留空并列出，不猜测。读不出时退出码为 4。
@@ -667,6 +667,7 @@ def import_cmd(sources: tuple[str, ...], out: str, force: bool, output_format: s
     例：
       perfrules import 自评报告.docx -o 自评数据.yaml
       perfrules import 收到的报告/*.docx -o 自评数据/
+      perfrules import 自评报告.pdf -o 自评数据.yaml
     """
     from pathlib import Path
 
@@ -685,11 +686,15 @@ def import_cmd(sources: tuple[str, ...], out: str, force: bool, output_format: s
         if kind == "empty":          # device is refused before a byte is read
             raise error("文件是空的（0 字节）", Location(source), "请确认选对了文件", code="E-EMPTY")
         legacy = kind == "ole" and path.suffix.lower() == ".doc"
-        if not legacy and kind != "docx" and path.suffix.lower() != ".docx":
-            raise error("只能导入 Word 文档（.docx，或有 LibreOffice 时的 .doc）", Location(source),
+        if kind == "pdf":
+            from perfrules.engine.formats.pdf_import import import_pdf
+            result = import_pdf(path, source, ruleset_dirs)
+        elif not legacy and kind != "docx" and path.suffix.lower() != ".docx":
+            raise error("只能导入 Word 文档（.docx，或有 LibreOffice 时的 .doc）或 PDF 报告", Location(source),
                         "Excel 自评表请直接用于 score / check，或用 perfrules convert", code="E-FORMAT")
-        reader = import_legacy_doc if legacy else import_document   # a damaged .docx: its guard says so
-        result = reader(path, source)
+        else:
+            reader = import_legacy_doc if legacy else import_document   # a damaged .docx: its guard says so
+            result = reader(path, source)
         dest = target / (path.stem + ".yaml") if many else target
         atomic_write(dest, dump_import(result, path.name), [Path(s) for s in sources], force)
         results.append({"file": source, "output": str(dest), "indicators": len(result.document.data.get("indicators", [])),

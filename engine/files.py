@@ -17,7 +17,7 @@ from typing import Callable, Iterable
 
 from .errors import Location, PerfrulesError, error
 
-SUBMISSION_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx", ".xlsm", ".docx", ".xls", ".et", ".doc", ".wps")
+SUBMISSION_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx", ".xlsm", ".docx", ".pdf", ".xls", ".et", ".doc", ".wps")
 # The first bytes of a `perfrules batch -o x.json` summary: such a file inside an input folder is an
 # earlier run's output, not a submission, and is never read back as one.
 BATCH_JSON_PREFIX = b'{\n  "rows": '

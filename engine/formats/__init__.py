@@ -17,8 +17,9 @@ from ..yamlio import Document, load_file
 TEXT_SUFFIXES = (".yaml", ".yml", ".json")
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 WORD_SUFFIXES = (".docx",)
+PDF_SUFFIXES = (".pdf",)
 OLD_SUFFIXES = (".xls", ".et", ".doc", ".wps")
-SUBMISSION_SUFFIXES = TEXT_SUFFIXES + WORKBOOK_SUFFIXES + WORD_SUFFIXES + OLD_SUFFIXES
+SUBMISSION_SUFFIXES = TEXT_SUFFIXES + WORKBOOK_SUFFIXES + WORD_SUFFIXES + PDF_SUFFIXES + OLD_SUFFIXES
 
 
 SAVE_AS_XLSX = "用 Excel、WPS 或 LibreOffice 打开，另存为 .xlsx（Excel 工作簿）后再试"
@@ -89,7 +90,8 @@ def load_document(path: str | FsPath, display_name: str | None = None) -> Docume
         raise error(f"这是旧的二进制 Office 格式{('（' + what.strip() + '）') if what else ''}或加密的文件，perfrules 不读取",
                     where, SAVE_AS_XLSX + "；Word 文档另存为 .docx；有密码的请先取消密码", code="E-FORMAT")
     if kind == "pdf":
-        raise error("PDF 文件暂不能读取", where, "请提交自评表（.xlsx）、Word 报告（.docx）或 YAML", code="E-FORMAT")
+        from .pdf_import import import_pdf
+        return import_pdf(p, name).document
     if kind == "zip":
         raise error("这是一个压缩包，不是 Excel 工作簿或 Word 文档", where, "请解压后提交其中的自评表或报告", code="E-FORMAT")
     if suffix in OFFICE_SUFFIXES:

@@ -368,8 +368,9 @@ class _Importer:
         end = i + 1
         while end < len(grid) and stop_of(grid[end], self.vocab) is None and \
                 self.vocab.field("indicators", grid[end][0] if grid[end] else "") is None and \
-                not any(self.vocab.field("indicators", t) == "name" for t in grid[end]):
-            end += 1
+                not any(self.vocab.field("indicators", t) == "name" for t in grid[end]) and \
+                not any(str(self.vocab.field("fields", t) or "").startswith("goals") for t in grid[end][:1]):
+            end += 1   # up to the next block: 总分, an indicator header, the goals (a PDF may join the tables)
         labels = [self.vocab.field("budget_rows", r[0] if r else "") for r in grid[header.row + 1:end]]
         if "name" not in header.columns and any(label in ("total", "fiscal", "other", "unread") for label in labels):
             self.budget_by_rows(grid[header.row + 1:end], header, table_no, header.row + 2)
@@ -527,6 +528,9 @@ class _Importer:
             sub_field = L.field_of(sub[i], L.BUDGET_SYNONYMS) if i < len(sub) else None
             if top_field in ("budget_initial", "budget", "spent") and sub_field in ("total", "fiscal", "other"):
                 columns.setdefault((top_field, sub_field), i)
+            elif top_field in ("budget_initial", "budget", "spent") and not any(
+                    L.field_of(x, L.BUDGET_SYNONYMS) in ("total", "fiscal", "other") for x in sub):
+                columns.setdefault((top_field, "total"), i)   # one column per figure: 全年预算数（万元）
             elif top_field is not None and top_field not in ("budget_initial", "budget", "spent"):
                 columns.setdefault((top_field, None), i)
         start = 2 if sub and any(L.field_of(s, L.BUDGET_SYNONYMS) in ("total", "fiscal", "other") for s in sub) else 1
