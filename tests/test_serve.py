@@ -315,8 +315,11 @@ def test_upload_names_are_never_paths(round_, tmp_path):
 def test_files_of_another_kind_are_refused_with_a_message(round_):
     name = "甲单位"
     unit = as_unit(round_, name)
-    resp = _upload(unit, round_.units[name]["entry_id"], "自评.pdf", b"%PDF-1.4")
-    assert resp.status_code == 400 and ".pdf" in resp.text
+    resp = _upload(unit, round_.units[name]["entry_id"], "自评.txt", b"just text")
+    assert resp.status_code == 400 and ".txt" in resp.text
+    resp = _upload(unit, round_.units[name]["entry_id"], "自评.pdf", b"%PDF-1.4")   # PDF is read (issue 23)
+    assert resp.status_code == 302
+    assert "PDF 已损坏" in unit.get(f"/entries/{round_.units[name]['entry_id']}").text
     resp = _upload(unit, round_.units[name]["entry_id"], "自评.xls", b"\xd0\xcf\x11\xe0")
     assert resp.status_code == 302
     assert "另存为 .xlsx" in unit.get(f"/entries/{round_.units[name]['entry_id']}").text

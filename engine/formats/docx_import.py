@@ -155,6 +155,7 @@ class _Importer:
         self.table_sections: list[dict[str, Any]] = []   # 评价结论 / 存在问题 / 改进措施 rows of a one-table form
         self.last_columns: dict[str, int] | None = None   # the columns of the last indicator block
         self.table_names: dict[int, str] = {}
+        self.guessed: set[str] = set()
         from .tables import vocabulary
         self.vocab = vocabulary(vocabulary_dirs)
 
@@ -216,6 +217,7 @@ class _Importer:
             unit = re.search(r"^(.{2,40}?)\s*20\d{2}\s*年度?", title or "")
             if unit:
                 self.data["unit"] = unit.group(1).strip()
+                self.guessed.add("unit")   # a table's 单位名称 / 实施单位 replaces a name guessed from the title
                 self.note(("unit",), f"单位名称读自标题“{title}”")
             else:
                 self.problems.append("没有找到单位名称（单位名称：… 或标题），unit 需要手工填写")
@@ -298,7 +300,8 @@ class _Importer:
             if name is None or name.startswith("goals") or (c and row[c - 1] == text):
                 continue
             value = value_right_of(row, c)
-            if value and self.vocab.field("fields", value) is None and not L.get_path(self.data, name):
+            if value and self.vocab.field("fields", value) is None and (not L.get_path(self.data, name) or name in self.guessed):
+                self.guessed.discard(name)
                 L.set_path(self.data, name, value)
                 self.note(tuple(name.split(".")), f"{self.t(table_no)} 第 {number} 行“{text}”")
             found = True
@@ -366,23 +369,31 @@ class _Importer:
         其他资金; 上年结转资金 and the like are named as not read)."""
         from .tables import stop_of
         end = i + 1
-        while end < len(grid) and stop_of(grid[end], self.vocab) is None and \
+        while end < len(grid) and stop_of(grid[end], self.vocab) in (None, "total") and \
                 self.vocab.field("indicators", grid[end][0] if grid[end] else "") is None and \
                 not any(self.vocab.field("indicators", t) == "name" for t in grid[end]) and \
                 not any(str(self.vocab.field("fields", t) or "").startswith("goals") for t in grid[end][:1]):
             end += 1   # up to the next block: 总分, an indicator header, the goals (a PDF may join the tables)
-        labels = [self.vocab.field("budget_rows", r[0] if r else "") for r in grid[header.row + 1:end]]
+        labels = [self._money_row(r)[1] for r in grid[header.row + 1:end]]
         if "name" not in header.columns and any(label in ("total", "fiscal", "other", "unread") for label in labels):
             self.budget_by_rows(grid[header.row + 1:end], header, table_no, header.row + 2)
         else:
             self.budget(grid[i:end], table_no)
         return end
 
+    def _money_row(self, row: list[str]) -> tuple[str, str | None]:
+        """What money a budget row is, by its label in the first two cells (the first may be the block's
+        merged label 项目资金（万元）)."""
+        for text in row[:2]:
+            part = self.vocab.field("budget_rows", text)
+            if part is not None:
+                return str(text), part
+        return str(row[0]) if row else "", None
+
     def budget_by_rows(self, rows: list[list[str]], header: Any, table_no: int, first: int) -> None:
         total: dict[str, Any] = {}
         for offset, row in enumerate(rows):
-            label = row[0] if row else ""
-            part = self.vocab.field("budget_rows", label)
+            label, part = self._money_row(row)
             where = f"{self.t(table_no)} 第 {first + offset} 行“{label}”"
             if part is None:
                 continue
@@ -522,23 +533,27 @@ class _Importer:
 
     def budget(self, grid: list[list[str]], table_no: int) -> None:
         header, sub = grid[0], grid[1] if len(grid) > 1 else []
+        # A second header row names the money parts (总额 / 财政拨款 / 其他资金) under the groups; a data row that
+        # starts with 合计 is not one.
+        if sum(1 for x in sub[1:] if L.field_of(x, L.BUDGET_SYNONYMS) in ("total", "fiscal", "other")) < 2:
+            sub = []
         columns: dict[tuple[str, str | None], int] = {}
         for i, top in enumerate(header):
             top_field = L.field_of(top, L.BUDGET_SYNONYMS)
             sub_field = L.field_of(sub[i], L.BUDGET_SYNONYMS) if i < len(sub) else None
             if top_field in ("budget_initial", "budget", "spent") and sub_field in ("total", "fiscal", "other"):
                 columns.setdefault((top_field, sub_field), i)
-            elif top_field in ("budget_initial", "budget", "spent") and not any(
-                    L.field_of(x, L.BUDGET_SYNONYMS) in ("total", "fiscal", "other") for x in sub):
+            elif top_field in ("budget_initial", "budget", "spent") and not sub:
                 columns.setdefault((top_field, "total"), i)   # one column per figure: 全年预算数（万元）
             elif top_field is not None and top_field not in ("budget_initial", "budget", "spent"):
                 columns.setdefault((top_field, None), i)
-        start = 2 if sub and any(L.field_of(s, L.BUDGET_SYNONYMS) in ("total", "fiscal", "other") for s in sub) else 1
+        start = 2 if sub else 1
         budget: dict[str, Any] = {}
         tasks: list[dict[str, Any]] = []
         for offset, row in enumerate(grid[start:]):
             label = L.header_key(row[0] if row else "")
-            is_total = label in (L.header_key(L.TOTAL_ROW), "合计", "总计")
+            is_total = label in (L.header_key(L.TOTAL_ROW), "合计", "总计") or \
+                self.vocab.field("budget_rows", row[0] if row else "") == "total"
             item: dict[str, Any] = {}
             for (fld, part), i in columns.items():
                 text = row[i] if i < len(row) else ""

@@ -27,9 +27,7 @@ MAX_PAGE_CHARS = 200_000
 def import_pdf(path: FsPath, name: str, vocabulary_dirs: tuple[str, ...] = ()) -> Any:
     from .docx_import import _Importer
     where = Location(display_path(name))
-    data = read_input(path, name, MAX_PDF_BYTES,
-                      lambda shown, size: error(f"PDF 过大（{size:,} 字节，上限 {MAX_PDF_BYTES:,} 字节）", Location(shown),
-                                                "自评报告不会这么大；请检查是否选错了文件", code="E-LIMIT"))
+    data = read_input(path, name, MAX_PDF_BYTES, _too_large)
     texts, grids, names = _read(data, where)
     importer = _Importer(None, display_path(name), vocabulary_dirs)
     importer.table_names = names
@@ -38,6 +36,11 @@ def import_pdf(path: FsPath, name: str, vocabulary_dirs: tuple[str, ...] = ()) -
     result.document.sha256 = sha256_hex(data)
     result.document.encoding = "pdf"
     return result
+
+
+def _too_large(shown: str, size: int) -> PerfrulesError:
+    return error(f"PDF 过大（{size:,} 字节，上限 {MAX_PDF_BYTES:,} 字节）", Location(shown),
+                 "自评报告不会这么大；请检查是否选错了文件", code="E-LIMIT")
 
 
 def _read(data: bytes, where: Location) -> tuple[list[str], list[list[list[str]]], dict[int, str]]:
