@@ -67,8 +67,7 @@ def _read(data: bytes, where: Location) -> tuple[list[str], list[list[list[str]]
                 for k, table in enumerate(tables, start=1):
                     grids.append(_grid(table))
                     names[len(grids)] = f"第{number}页 表{k}"
-                boxes = [t.bbox for t in tables]
-                outside = page.filter(lambda obj, boxes=boxes: not any(_inside(obj, b) for b in boxes))
+                outside = page.filter(_outside([t.bbox for t in tables]))
                 texts += [line.strip() for line in (outside.extract_text() or "").splitlines() if line.strip()]
     except PerfrulesError:
         raise
@@ -82,6 +81,12 @@ def _read(data: bytes, where: Location) -> tuple[list[str], list[list[list[str]]
         raise error("这个 PDF 没有文字层（可能是扫描件），无法读取表格", where,
                     "请提供 Word 报告（.docx）或由 Word / WPS 直接导出的 PDF；扫描件需先用 OCR 软件识别成文字", code="E-FORMAT")
     return texts, grids, names
+
+
+def _outside(boxes: list[tuple[float, float, float, float]]) -> Any:
+    def keep(obj: dict[str, Any]) -> bool:
+        return not any(_inside(obj, box) for box in boxes)
+    return keep
 
 
 def _inside(obj: dict[str, Any], box: tuple[float, float, float, float]) -> bool:
