@@ -156,6 +156,7 @@ class _Importer:
         self.last_columns: dict[str, int] | None = None   # the columns of the last indicator block
         self.table_names: dict[int, str] = {}
         self.guessed: set[str] = set()
+        self.header_units: dict[str, str] = {}   # 年度指标值（%）: a unit written in the header, by field
         from .tables import vocabulary
         self.vocab = vocabulary(vocabulary_dirs)
 
@@ -244,9 +245,14 @@ class _Importer:
                 if self.perfrules_report and row[:3] == ["指标", "自评得分", "规则得分"]:
                     self.self_scores_from_appendix(grid[i:])
                     break
-                header = find_header(grid, i, "indicators", vocab, ("name",), ("target", "target_adjusted"))
+                header = find_header(grid, i, "indicators", vocab, ("name",),
+                                     ("target", "target_adjusted", "points", "self_score"))
+                if header is not None and not ({"target", "target_adjusted", "actual"} & set(header.columns)):
+                    lower = find_header(grid, i + 1, "indicators", vocab, ("name",), ("target", "target_adjusted"))
+                    header = lower or header   # a group row over 年度指标值 | 实际完成值: the lower row, flattened
                 if header is not None:
                     indicator_columns = header.columns
+                    self.header_units = _header_units(header)
                     self.header_notes(header, table_no)
                     i = self.indicator_block(grid, header.row + 1, indicator_columns, table_no)
                     continued = False
@@ -275,7 +281,13 @@ class _Importer:
                 i += 1
 
     def header_notes(self, header: Any, table_no: int) -> None:
-        """Say which header was read as which field where it needed reading (a flattened two-row header)."""
+        """Say which header was read as which field where it needed reading (a flattened two-row header), and
+        which columns are not read (得分系数, 是否核心指标: perfrules scores by the rule)."""
+        for fld in ("coefficient", "core"):
+            if fld in header.columns:
+                self.problems.append(f"{self.t(table_no)}：“{header.labels.get(header.columns[fld])}”列未读（按规则集计分，不用表中的系数）")
+        if "target" not in header.columns and "target_adjusted" not in header.columns:
+            self.problems.append(f"{self.t(table_no)}：指标表没有年度指标值列，年度指标值需要手工填写")
         for c, label in header.labels.items():
             if "/" in label and any(col == c for col in header.columns.values()):
                 self.note(("indicators",), f"{self.t(table_no)} 第 {header.row + 1} 行：表头“{label}”按两行表头读")
@@ -302,7 +314,10 @@ class _Importer:
             value = value_right_of(row, c)
             if value and self.vocab.field("fields", value) is None and (not L.get_path(self.data, name) or name in self.guessed):
                 self.guessed.discard(name)
-                L.set_path(self.data, name, value)
+                figure = _number(value) if name.startswith("stated.") else None
+                if name.startswith("stated.") and figure is None:
+                    continue
+                L.set_path(self.data, name, figure if figure is not None else value)
                 self.note(tuple(name.split(".")), f"{self.t(table_no)} 第 {number} 行“{text}”")
             found = True
         return found
@@ -372,11 +387,11 @@ class _Importer:
         while end < len(grid) and stop_of(grid[end], self.vocab) in (None, "total") and \
                 self.vocab.field("indicators", grid[end][0] if grid[end] else "") is None and \
                 not any(self.vocab.field("indicators", t) == "name" for t in grid[end]) and \
-                not any(str(self.vocab.field("fields", t) or "").startswith("goals") for t in grid[end][:1]):
+                not any(str(self.vocab.field("fields", t) or "").startswith("goals") for t in grid[end]):
             end += 1   # up to the next block: 总分, an indicator header, the goals (a PDF may join the tables)
         labels = [self._money_row(r)[1] for r in grid[header.row + 1:end]]
-        if "name" not in header.columns and any(label in ("total", "fiscal", "other", "unread") for label in labels):
-            self.budget_by_rows(grid[header.row + 1:end], header, table_no, header.row + 2)
+        if "name" not in header.columns:
+            self.budget_by_rows(grid[header.row + 1:end], header, table_no, header.row + 2, grid[header.row])
         else:
             self.budget(grid[i:end], table_no)
         return end
@@ -390,11 +405,16 @@ class _Importer:
                 return str(text), part
         return str(row[0]) if row else "", None
 
-    def budget_by_rows(self, rows: list[list[str]], header: Any, table_no: int, first: int) -> None:
+    def budget_by_rows(self, rows: list[list[str]], header: Any, table_no: int, first: int,
+                       header_row: list[str] | None = None) -> None:
         total: dict[str, Any] = {}
+        block_label = header_row[0] if header_row else None
         for offset, row in enumerate(rows):
             label, part = self._money_row(row)
             where = f"{self.t(table_no)} 第 {first + offset} 行“{label}”"
+            if part is None and block_label is not None and row and getattr(row[0], "key", None) is not None \
+                    and getattr(row[0], "key", None) == getattr(block_label, "key", None) and offset == 0:
+                part = "total"   # one figures row under the block's merged label (部门预算执行情况): the total
             if part is None:
                 continue
             if part == "unread":
@@ -478,6 +498,10 @@ class _Importer:
             if unit and unit not in _BLANKS:
                 item["unit"] = unit
                 self.note(path + ("unit",), f"{where}：度量单位“{unit}”用于没有写单位的指标值和完成值")
+            elif self.header_units:
+                unit = next(iter(self.header_units.values()))
+                item["unit"] = unit
+                self.note(path + ("unit",), f"{where}：单位“{unit}”读自表头，用于没有写单位的指标值和完成值")
             for key in ("target", "actual"):
                 text = cells.get(key, "")
                 if not text:
@@ -707,6 +731,20 @@ def _join_operator(op: str, target: str) -> str:
     if symbol is None or target[:1] in "≥≤<>=＝＞＜" or not re.match(r"^[\d.．]", target.strip()):
         return target
     return symbol + target.strip()
+
+
+def _header_units(header: Any) -> dict[str, str]:
+    """The unit a target or actual column's header writes in brackets (年度指标值（%）, 完成值（万元）)."""
+    from ..targets import canonical_unit
+    out = {}
+    for fld in ("target", "target_adjusted", "actual"):
+        c = header.columns.get(fld)
+        label = header.labels.get(c, "") if c is not None else ""
+        m = re.search(r"[(（]\s*([^()（）]{1,6}?)\s*[)）]\s*$", label)
+        unit = canonical_unit(m.group(1)) if m else None
+        if unit:
+            out[fld] = unit
+    return out
 
 
 def _plain_text(value: Any) -> Any:

@@ -126,10 +126,13 @@ def field_of(text: object, synonyms: dict[str, tuple[str, ...]]) -> str | None:
     for field, words in synonyms.items():
         if key in (header_key(w) for w in words):
             return field
-    for field, words in synonyms.items():
-        if any(key.startswith(header_key(w)) for w in words if len(header_key(w)) >= 2):
-            return field
-    return None
+    best: tuple[int, str] | None = None   # the longest word the header starts with: 得分系数（%） is the
+    for field, words in synonyms.items():   # coefficient, not 得分; 执行率得分（分） is the score, not 执行率
+        for w in words:
+            word = header_key(w)
+            if len(word) >= 2 and key.startswith(word) and (best is None or len(word) > best[0]):
+                best = (len(word), field)
+    return best[1] if best else None
 
 
 def number_in_text(text: str, unit: str = "") -> Decimal | None:
