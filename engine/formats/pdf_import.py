@@ -13,6 +13,8 @@ and a scanned one (no text layer) are refused with what to do.
 
 from __future__ import annotations
 
+import re
+import zlib
 from pathlib import Path as FsPath
 from typing import Any
 
@@ -22,6 +24,12 @@ from ..files import display_path, read_input
 MAX_PDF_BYTES = 20 * 1024 * 1024
 MAX_PAGES = 200
 MAX_PAGE_CHARS = 200_000
+MAX_REFERENCES = 100_000                   # indirect references in the file (a 10-page report has a few thousand)
+MAX_STREAM_BYTES = 20 * 1024 * 1024        # one stream, inflated
+MAX_INFLATED = 100 * 1024 * 1024           # all streams, inflated
+_REFERENCE = re.compile(rb"\d+\s+\d+\s+R\b")
+_COUNT = re.compile(rb"/Count\s+(\d{1,12})")
+_STREAM = re.compile(rb"stream\r?\n")
 
 
 def import_pdf(path: FsPath, name: str, vocabulary_dirs: tuple[str, ...] = ()) -> Any:
@@ -43,8 +51,47 @@ def _too_large(shown: str, size: int) -> PerfrulesError:
                  "自评报告不会这么大；请检查是否选错了文件", code="E-LIMIT")
 
 
+def prescan(data: bytes, where: Location) -> None:
+    """What would make pdfminer (pure Python) take minutes or gigabytes, found in the raw bytes before it
+    parses anything: a page tree claiming more pages than the limit (a million), an object with hundreds of
+    thousands of references, a compressed stream that inflates past its bound (a PDF bomb)."""
+    counts = [int(m.group(1)) for m in _COUNT.finditer(data)]
+    if counts and max(counts) > MAX_PAGES:
+        raise error(f"PDF 声称有 {max(counts):,} 页，超过上限 {MAX_PAGES} 页", where,
+                    "自评报告不会有这么多页；请检查文件来源", code="E-LIMIT")
+    references = sum(1 for _ in _REFERENCE.finditer(data))
+    if references > MAX_REFERENCES:
+        raise error(f"PDF 内部的对象引用过多（{references:,} 个，上限 {MAX_REFERENCES:,}），可能是恶意构造", where,
+                    "请检查文件来源，或提供 Word 报告（.docx）", code="E-LIMIT")
+    inflated = 0
+    for m in _STREAM.finditer(data):
+        end = data.find(b"endstream", m.end())
+        head = data[max(0, m.start() - 300):m.start()]
+        if end < 0 or b"FlateDecode" not in head:
+            continue
+        try:
+            out = zlib.decompressobj().decompress(data[m.end():end], MAX_STREAM_BYTES + 1)
+        except zlib.error:
+            continue   # pdfminer will say what it makes of it
+        inflated += len(out)
+        if len(out) > MAX_STREAM_BYTES or inflated > MAX_INFLATED:
+            raise error("PDF 中有解压后过大的数据流，可能是压缩炸弹", where, "请检查文件来源", code="E-LIMIT")
+
+
 def _read(data: bytes, where: Location) -> tuple[list[str], list[list[list[str]]], dict[int, str]]:
+    import logging
+    quiet = logging.getLogger("pdfminer")
+    level = quiet.level
+    quiet.setLevel(logging.CRITICAL)   # its warnings about a damaged file are ours to say, once, in Chinese
+    try:
+        return _read_quietly(data, where)
+    finally:
+        quiet.setLevel(level)
+
+
+def _read_quietly(data: bytes, where: Location) -> tuple[list[str], list[list[list[str]]], dict[int, str]]:
     import io
+    prescan(data, where)
     try:
         import pdfplumber
     except ImportError:
