@@ -613,7 +613,7 @@ def init_cmd(out: str, ruleset_ref: str | None, kind: str | None, year: int | No
 
     from perfrules.engine.errors import Location, error
     from perfrules.engine.files import atomic_write
-    from perfrules.engine.formats.convert import blank_form
+    from perfrules.engine.convert import blank_form
     if Path(out).suffix.lower() != ".xlsx":
         raise error("自评表请用 .xlsx 结尾", Location(out), "例如 -o 自评表.xlsx", code="E-USAGE")
     atomic_write(Path(out), blank_form(ruleset_ref, kind, year, ruleset_dirs), (), force)
@@ -642,7 +642,7 @@ def convert_cmd(source: str, out: str, force: bool, output_format: str, ruleset_
     """
     from pathlib import Path
 
-    from perfrules.engine.formats.convert import convert
+    from perfrules.engine.convert import convert
     convert(Path(source), Path(out), ruleset_dirs, force)
     if output_format == "json":
         _json({"ok": True, "output": out})

@@ -310,7 +310,7 @@ def startup() -> dict:
 
 
 def xlsx_vs_yaml() -> dict:
-    from perfrules.engine.formats.convert import convert
+    from perfrules.engine.convert import convert
     from perfrules.engine.submission import load_submission
     seed = ROOT / "examples" / "zizhou-hrss-2024.yaml"
     with tempfile.TemporaryDirectory(prefix="perfrules-bench-xlsx-") as tmp:

@@ -24,6 +24,8 @@ from itertools import islice
 from pathlib import Path as FsPath
 from typing import Any, Callable, Iterable, Iterator, Protocol
 
+from .files import relative_to_roots as _relative_to_roots
+from .zipout import deterministic_zip, fixed_time
 from .api import check, choose_ruleset, with_notes
 from .errors import PerfrulesError, internal_message
 from .files import Collected, display_path, inert
@@ -352,15 +354,7 @@ _FORMATS = {"total": SCORE_FORMAT, "stated_total": SCORE_FORMAT, "difference": S
             "score": SCORE_FORMAT, "own": SCORE_FORMAT, "rate": RATE_FORMAT, "budget": MONEY_FORMAT}
 
 
-def relative_to_roots(file: str, roots: list[FsPath]) -> str:
-    """A file's path relative to the folder of the batch it was found in (the batch root)."""
-    path = FsPath(file)
-    for root in roots:
-        try:
-            return path.relative_to(root).as_posix()
-        except ValueError:
-            continue
-    return file
+relative_to_roots = _relative_to_roots   # one place: engine.files
 
 
 class XlsxSink:
@@ -543,31 +537,8 @@ def _col(n: int) -> str:
     return get_column_letter(n)
 
 
-def _fixed_time() -> Any:
-    import datetime as dt
-    import os
-    from .reportview import rendering_date
-    day = rendering_date() if os.environ.get("SOURCE_DATE_EPOCH") else dt.date(2000, 1, 1)
-    return dt.datetime(day.year, day.month, day.day)
-
-
-def _deterministic_zip(data: bytes) -> bytes:
-    """openpyxl stamps the zip entries, and docProps/core.xml's `modified`, with the time of saving;
-    rewrite both with a fixed time so that the same inputs give the same bytes."""
-    stamp = _fixed_time().strftime("%Y-%m-%dT%H:%M:%SZ").encode("ascii")
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in sorted(src.infolist(), key=lambda i: i.filename):
-            content = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                content = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)", rb"\g<1>" + stamp + rb"\g<2>",
-                                 content)
-            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o644 << 16
-            dst.writestr(fixed, content)
-    return out.getvalue()
+_fixed_time = fixed_time            # the names batch's callers know
+_deterministic_zip = deterministic_zip
 
 
 def _html_sink(roots: Iterable[str | FsPath] = ()) -> "Sink":

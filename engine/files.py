@@ -219,8 +219,19 @@ def _is_batch_summary(path: FsPath) -> bool:
         return False
 
 
+def zip_has(path: FsPath, member: str, needle: bytes) -> bool:
+    """Whether a member of a zip holds `needle` in its first 64 KB (used to recognise our own outputs)."""
+    import zipfile
+    import zlib
+    try:
+        with zipfile.ZipFile(path) as archive, archive.open(member) as part:
+            return needle in part.read(65536)
+    except (KeyError, zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError,
+            zlib.error):   # no such member, or not a sound zip: not ours
+        return False
+
+
 def _is_batch_workbook(path: FsPath) -> bool:
-    from .formats.safezip import zip_has
     return path.is_file() and zip_has(path, "xl/workbook.xml", 'name="评分汇总"'.encode("utf-8"))
 
 
@@ -377,3 +388,14 @@ def _sync_folder(folder: FsPath) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def relative_to_roots(file: str, roots: list[FsPath]) -> str:
+    """A file's path relative to the folder of the batch it was found in (the batch root)."""
+    path = FsPath(file)
+    for root in roots:
+        try:
+            return path.relative_to(root).as_posix()
+        except ValueError:
+            continue
+    return file

@@ -30,7 +30,7 @@ class HtmlSink:
     detail = True
 
     def __init__(self, roots: Iterable[str | FsPath] = ()) -> None:
-        from .batch import relative_to_roots
+        from .files import relative_to_roots
         self.roots = [FsPath(r) for r in roots if FsPath(r).is_dir()]
         self.relative = relative_to_roots
         self.units: list[list[Any]] = []

@@ -13,7 +13,7 @@ from .targets import ValueError_, Value, canonical_unit, decimal_or_none, parse_
 from .yamlio import Document, load_bytes, load_file
 
 SUPPORTED_SCHEMA_VERSIONS = (1,)
-KIND_LABELS = {"unit-overall": "部门整体", "project": "项目"}   # how the two kinds are said to people
+from .zipout import KIND_LABELS  # noqa: E402,F401 - how the two kinds are said to people (one place, below the readers)
 DIRECTIONS = {"越大越好": "higher", "正向": "higher", "higher": "higher", "越小越好": "lower", "反向": "lower", "lower": "lower"}
 
 

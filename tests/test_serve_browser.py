@@ -27,7 +27,7 @@ def _xlsx(yaml_bytes: bytes) -> bytes:
     """A filled 自评表, as a unit would have it: the submission written into the official workbook."""
     import yaml
 
-    from perfrules.engine.formats.convert import categories_of
+    from perfrules.engine.convert import categories_of
     from perfrules.engine.formats.xlsx import write_workbook
     from perfrules.web.work import ruleset
     data = yaml.safe_load(yaml_bytes.decode("utf-8"))

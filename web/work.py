@@ -290,7 +290,7 @@ def load_result(text: str) -> dict[str, Any]:
 
 def blank_form(ref: str, unit: str, year: int, region: str | None, dirs: tuple[str, ...] = ()) -> bytes:
     """The round's 自评表, filled in with the unit, the year and the ruleset's categories."""
-    from perfrules.engine.formats.convert import categories_of
+    from perfrules.engine.convert import categories_of
     from perfrules.engine.formats.xlsx import write_workbook
     rs = ruleset(ref, dirs)
     kinds = rs.applies_to.get("kinds") or ["unit-overall"]

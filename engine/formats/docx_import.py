@@ -29,7 +29,7 @@ from ..errors import Location, Path, PerfrulesError, error
 from ..files import display_path
 from ..targets import ValueError_, parse_value
 from ..yamlio import Document
-from . import layout as L
+import perfrules.engine.formats.layout as L
 from .safezip import check_office_file
 from .tables import is_placeholder
 

@@ -12,7 +12,7 @@ import unicodedata
 from decimal import Decimal
 
 from ..limits import NumberError, parse_number
-from ..submission import KIND_LABELS
+from ..zipout import KIND_LABELS
 
 # Key-value sheets: (dotted path in the submission, label in column A).
 BASIC = "基本信息"

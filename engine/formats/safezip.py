@@ -177,13 +177,6 @@ def _area(groups: tuple[bytes | None, ...]) -> int:
     return (abs(int(r2) - int(r1)) + 1) * (abs(_column(c2) - _column(c1 or b"A")) + 1)
 
 
-def zip_has(path: FsPath, member: str, needle: bytes) -> bool:
-    """Whether a member of a zip holds `needle` in its first 64 KB (used to recognise our own outputs)."""
-    try:
-        with zipfile.ZipFile(path) as archive, archive.open(member) as part:
-            return needle in part.read(65536)
-    except (KeyError, zipfile.BadZipFile, *DAMAGED_ZIP):   # no such member, or not a sound zip: not ours
-        return False
-
+from ..files import zip_has  # noqa: E402 - kept importable from here
 
 __all__ = ["check_office_file", "zip_has", "PerfrulesError"]

@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path as FsPath
 from typing import Any, Iterable
 
-from . import layout as L
+import perfrules.engine.formats.layout as L
 
 VOCABULARY_FILE = FsPath(__file__).resolve().parent / "headers.yaml"
 SECTIONS = ("indicators", "budget", "budget_rows", "stops", "fields")

@@ -30,7 +30,7 @@ from ..errors import Location, Path, PerfrulesError, error
 from ..files import display_path
 from ..limits import NumberError, check_number
 from ..yamlio import Document, load_text
-from . import layout as L
+import perfrules.engine.formats.layout as L
 from .safezip import check_office_file
 
 MAX_ROWS = 5_000          # rows examined per sheet (a real 自评表 has well under 200)
@@ -70,8 +70,8 @@ def write_workbook(data: dict[str, Any], *, categories: list[tuple[str, list[str
     wb.properties.title = "绩效自评表"
     buf = io.BytesIO()
     wb.save(buf)
-    from ..batch import _deterministic_zip
-    return _deterministic_zip(buf.getvalue())
+    from ..zipout import deterministic_zip
+    return deterministic_zip(buf.getvalue())
 
 
 class _Writer:

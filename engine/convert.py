@@ -8,11 +8,11 @@ from typing import Any, Iterable
 
 import yaml
 
-from ..dates import today
-from ..errors import Location, error
-from ..ruleset import Ruleset, choose, get_ruleset, search_path
-from . import WORKBOOK_SUFFIXES, load_document
-from .xlsx import _plain, write_workbook
+from .dates import today
+from .errors import Location, error
+from .ruleset import Ruleset, choose, get_ruleset, search_path
+from .formats import WORKBOOK_SUFFIXES, load_document
+from .formats.xlsx import _plain, write_workbook
 
 OUTPUT_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx")
 
@@ -43,13 +43,13 @@ def blank_form(ref: str | None, kind: str | None, year: int | None, dirs: Iterab
 
 def convert(source: FsPath, target: FsPath, dirs: Iterable[str | FsPath] = (), force: bool = False) -> None:
     """Read any submission format, check it is a valid submission, write it in the format of `target`."""
-    from ..files import atomic_write
-    from ..submission import build
+    from .files import atomic_write
+    from .submission import build
     suffix = target.suffix.lower()
     if suffix not in OUTPUT_SUFFIXES:
         raise error(f"无法转换为 '{target.suffix or '（无扩展名）'}'", Location(str(target)),
                     "输出文件请用 .yaml、.json 或 .xlsx 结尾", code="E-USAGE")
-    from ..files import check_output
+    from .files import check_output
     check_output(target, [source], force)   # before the work
     doc = load_document(source)
     sub = build(doc)   # only a valid submission is converted: what is written reads back the same
@@ -58,13 +58,13 @@ def convert(source: FsPath, target: FsPath, dirs: Iterable[str | FsPath] = (), f
     if suffix in WORKBOOK_SUFFIXES:
         categories: list[tuple[str, list[str]]] = []
         try:
-            from ..api import ruleset_for
+            from .api import ruleset_for
             categories = categories_of(ruleset_for(sub, None, dirs))
         except Exception:  # noqa: BLE001 - drop-down lists are a convenience; a form without them is still right
             categories = []
         payload = write_workbook(data, categories=categories, ruleset_ref=data.get("ruleset"))
     elif suffix == ".json":
-        from ..scorecard import dumps
+        from .scorecard import dumps
         payload = dumps(data) + "\n"
     else:
         payload = dump_yaml(data, source.name)
