@@ -41,9 +41,17 @@ class Vocabulary:
     """Header texts by section and field, as tuples (for layout.field_of)."""
 
     words: dict[str, dict[str, tuple[str, ...]]]
+    seen: dict[tuple[str, str], str | None] = field(default_factory=dict, compare=False, hash=False)
 
     def field(self, section: str, text: object) -> str | None:
-        return L.field_of(text, self.words.get(section, {}))
+        """The field a header text names in `section`; each text is matched once per process (a 300-table
+        document asks about the same few hundred texts again and again)."""
+        key = (section, str(text))
+        if key not in self.seen:
+            if len(self.seen) > 50_000:
+                self.seen.clear()
+            self.seen[key] = L.field_of(text, self.words.get(section, {}))
+        return self.seen[key]
 
 
 def vocabulary(extra_dirs: Iterable[str | FsPath] = ()) -> Vocabulary:
