@@ -1,6 +1,7 @@
 """Hostile PDFs and damaged ones are the user's problem (issue 23 item 7, issue 22 item 6): each refused with
 a clear message in bounded time and memory; 2,000 byte-flip and truncation mutants of a real report as PDF
-are read or refused, never a crash (150 in the suite: pdfminer takes about 0.6 s a mutant)."""
+are read or refused, never a crash (150 in the suite: pdfminer takes about 0.6 s a mutant; 2,000 were run
+once by hand on 2026-12-06: 1,282 read, 718 E-FORMAT, 0 crashes)."""
 
 from __future__ import annotations
 
