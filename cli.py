@@ -693,8 +693,10 @@ def import_cmd(sources: tuple[str, ...], out: str, force: bool, output_format: s
             raise error("只能导入 Word 文档（.docx，或有 LibreOffice 时的 .doc）或 PDF 报告", Location(source),
                         "Excel 自评表请直接用于 score / check，或用 perfrules convert", code="E-FORMAT")
         else:
-            reader = import_legacy_doc if legacy else import_document   # a damaged .docx: its guard says so
-            result = reader(path, source)
+            if legacy:
+                result = import_legacy_doc(path, source)
+            else:   # a damaged .docx: its guard says so; a bureau's headers.yaml in --rulesets is read too
+                result = import_document(path, source, tuple(ruleset_dirs))
         dest = target / (path.stem + ".yaml") if many else target
         atomic_write(dest, dump_import(result, path.name), [Path(s) for s in sources], force)
         results.append({"file": source, "output": str(dest), "indicators": len(result.document.data.get("indicators", [])),

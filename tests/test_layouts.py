@@ -117,3 +117,28 @@ def test_the_seed_rebuilt_with_a_six_column_budget_table_scores_84(tmp_path):
         del build.LAYOUTS["seed-six-column"]
     card = score_file(path, "cn/unit-overall@2024.1")
     assert (card.total, card.grade) == (Decimal(84), "良")
+
+
+def test_a_bureau_adds_its_own_headers_without_code(tmp_path):
+    """A header perfrules does not know (考核目标值) is read once a headers.yaml in a --rulesets folder names it."""
+    from click.testing import CliRunner
+
+    from perfrules.cli import main
+    from .layouts import build
+    build.LAYOUTS["own-header"] = {"title": "某县文旅局2024年度部门整体支出绩效自评报告", "tables": [
+        [["部门（单位）名称", "某县文旅局", "<<", "<<", "<<"]],
+        [["资金项目", "全年预算数（万元）", "全年执行数（万元）", "分值", "得分"], ["合计", "10", "10", "10", "10"]],
+        [["一级指标", "二级指标", "三级指标", "考核目标值", "实际完成值", "分值", "得分"],
+         ["产出指标", "数量指标", "演出场次", "≥20 场", "22 场", "90", "90"]]]}
+    try:
+        path = build.build_docx("own-header", tmp_path)
+    finally:
+        del build.LAYOUTS["own-header"]
+    before = CliRunner().invoke(main, ["import", str(path), "-o", str(tmp_path / "a.yaml")])
+    assert before.exit_code == 4 and "没有年度指标值列" in before.output   # read as far as it goes, and said
+    folder = tmp_path / "rs"
+    folder.mkdir()
+    (folder / "headers.yaml").write_text("indicators:\n  target: [考核目标值]\n", encoding="utf-8")
+    after = CliRunner().invoke(main, ["import", str(path), "-o", str(tmp_path / "b.yaml"), "--rulesets", str(folder)])
+    assert after.exit_code == 0, after.output
+    assert load_file(tmp_path / "b.yaml").data["indicators"][0]["target"] == "≥20 场"

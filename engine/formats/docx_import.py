@@ -76,7 +76,7 @@ def import_legacy_doc(path: FsPath, name: str) -> ImportResult:
     return result
 
 
-def import_document(path: FsPath, name: str) -> ImportResult:
+def import_document(path: FsPath, name: str, vocabulary_dirs: tuple[str, ...] = ()) -> ImportResult:
     check_office_file(path, name, "文档")
     try:
         from docx import Document as open_docx
@@ -86,7 +86,7 @@ def import_document(path: FsPath, name: str) -> ImportResult:
     except Exception as exc:  # noqa: BLE001 - any parser failure on a user's file is that file's problem
         raise error(f"无法读取 Word 文档：{type(exc).__name__}", Location(display_path(name)),
                     "用 Word 或 WPS 打开后另存为 .docx 再试", code="E-FORMAT") from None
-    importer = _Importer(word, display_path(name))
+    importer = _Importer(word, display_path(name), tuple(vocabulary_dirs))
     result = importer.run()
     from ..limits import sha256_hex
     result.document.sha256 = sha256_hex(path.read_bytes())
