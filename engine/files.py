@@ -8,12 +8,16 @@ file, a dangling or looping symlink, a FIFO or a device, a name too long, a perm
 from __future__ import annotations
 
 import errno
+import lzma
 import os
 import stat
 import tempfile
+import zipfile
+import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from .errors import Location, PerfrulesError, error
 
@@ -68,9 +72,10 @@ def os_error(exc: OSError, name: str, action: str = "读取") -> PerfrulesError:
     return error(message, Location(display_path(name)), hint, code="E-IO")
 
 
-def read_head(path: FsPath, name: str, count: int = 8) -> tuple[bytes, int]:
-    """The first `count` bytes of a regular file and its size, refusing what `read_input` refuses (a FIFO,
-    a device, a directory) before reading: how a file's format is told by its content."""
+@contextmanager
+def _regular(path: FsPath, name: str, what: str) -> Iterator[tuple[int, os.stat_result]]:
+    """A regular file opened for reading without blocking, and its stat: a FIFO, a device or a directory is
+    refused before anything is read from it. Every OSError is the user's, said with the file's name."""
     try:
         fd = os.open(path, os.O_RDONLY | _NONBLOCK | _BINARY)
     except OSError as exc:
@@ -79,27 +84,26 @@ def read_head(path: FsPath, name: str, count: int = 8) -> tuple[bytes, int]:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise error(f"这不是普通文件（{_kind(info.st_mode)}），不能读取", Location(display_path(name)),
-                        "请给出自评数据文件本身", code="E-IO")
-        return os.read(fd, count), info.st_size
+                        f"请给出{what}本身", code="E-IO")
+        yield fd, info
     except OSError as exc:
         raise os_error(exc, name) from None
     finally:
         os.close(fd)
 
 
+def read_head(path: FsPath, name: str, count: int = 8) -> tuple[bytes, int]:
+    """The first `count` bytes of a regular file and its size, refusing what `read_input` refuses, before
+    reading: how a file's format is told by its content."""
+    with _regular(path, name, "自评数据文件") as (fd, info):
+        return os.read(fd, count), info.st_size
+
+
 def read_input(path: FsPath, name: str, limit: int,
                too_large: Callable[[str, int], PerfrulesError]) -> bytes:
     """The bytes of a regular file, at most `limit` of them. A FIFO, a device or a directory is refused
     before anything is read from it (`/dev/zero` never fills memory; a FIFO never hangs)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | _NONBLOCK | _BINARY)
-    except OSError as exc:
-        raise os_error(exc, name) from None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise error(f"这不是普通文件（{_kind(info.st_mode)}），不能读取", Location(display_path(name)),
-                        "请给出自评数据或规则集文件本身", code="E-IO")
+    with _regular(path, name, "自评数据或规则集文件") as (fd, info):
         if info.st_size > limit:
             raise too_large(display_path(name), info.st_size)
         chunks, size = [], 0
@@ -112,10 +116,6 @@ def read_input(path: FsPath, name: str, limit: int,
             if size > limit:   # the file grew while being read
                 raise too_large(display_path(name), size)
         return b"".join(chunks)
-    except OSError as exc:
-        raise os_error(exc, name) from None
-    finally:
-        os.close(fd)
 
 
 def require_regular(path: FsPath, name: str) -> None:
@@ -219,15 +219,19 @@ def _is_batch_summary(path: FsPath) -> bool:
         return False
 
 
+# What zipfile raises on a damaged archive besides BadZipFile: a truncated member (EOFError, OSError), a bad
+# header field (ValueError), a compression method it does not implement (NotImplementedError), what the
+# decompressors raise on a flipped byte inside a part (zlib.error, bz2's OSError, lzma.LZMAError), and the
+# RuntimeError of a member whose flags a flipped bit marked encrypted.
+DAMAGED_ZIP = (OSError, EOFError, ValueError, NotImplementedError, RuntimeError, zlib.error, lzma.LZMAError)
+
+
 def zip_has(path: FsPath, member: str, needle: bytes) -> bool:
     """Whether a member of a zip holds `needle` in its first 64 KB (used to recognise our own outputs)."""
-    import zipfile
-    import zlib
     try:
         with zipfile.ZipFile(path) as archive, archive.open(member) as part:
             return needle in part.read(65536)
-    except (KeyError, zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError,
-            zlib.error):   # no such member, or not a sound zip: not ours
+    except (KeyError, zipfile.BadZipFile, *DAMAGED_ZIP):   # no such member, or not a sound zip: not ours
         return False
 
 

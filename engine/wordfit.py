@@ -7,6 +7,9 @@ cells (a number, a percentage, a date, a Latin word), and the rest of the table'
 much text each column has. Widths are estimated from the characters (a CJK character is 1 em; a digit or
 Latin letter at most 0.6 em; a few wide symbols more), on the generous side, so that a token fits in Word,
 WPS and LibreOffice alike.
+
+The floats here are page geometry (points and twips of a column), never a score or an amount: those reach
+the document as text already formatted by the engine, from Decimal.
 """
 
 from __future__ import annotations

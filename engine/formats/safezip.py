@@ -9,14 +9,12 @@ Each is refused here with a message that says what to do; nothing is written by 
 
 from __future__ import annotations
 
-import lzma
 import re
 import zipfile
-import zlib
 from pathlib import Path as FsPath
 
 from ..errors import Location, PerfrulesError, error
-from ..files import display_path
+from ..files import DAMAGED_ZIP, display_path, zip_has
 
 MAX_OFFICE_BYTES = 20 * 1024 * 1024          # the file as stored
 MAX_UNCOMPRESSED = 100 * 1024 * 1024         # all parts, inflated
@@ -27,11 +25,6 @@ MAX_SHARED_STRINGS = 100_000
 MAX_RATIO = 200                              # inflated / stored, per part
 MAX_PARTS = 2_000
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"   # encrypted OOXML, .xls, .doc, .et, .wps
-# What zipfile raises on a damaged archive besides BadZipFile: a truncated member (EOFError, OSError), a bad
-# header field (ValueError), a compression method it does not implement (NotImplementedError), and what the
-# decompressors raise on a flipped byte inside a part (zlib.error, bz2's OSError, lzma.LZMAError), and the
-# RuntimeError of a member whose flags a flipped bit marked encrypted.
-DAMAGED_ZIP = (OSError, EOFError, ValueError, NotImplementedError, RuntimeError, zlib.error, lzma.LZMAError)
 
 
 def check_office_file(path: FsPath, name: str, kind: str) -> None:
@@ -176,7 +169,5 @@ def _area(groups: tuple[bytes | None, ...]) -> int:
         return 1
     return (abs(int(r2) - int(r1)) + 1) * (abs(_column(c2) - _column(c1 or b"A")) + 1)
 
-
-from ..files import zip_has  # noqa: E402 - kept importable from here
 
 __all__ = ["check_office_file", "zip_has", "PerfrulesError"]
