@@ -3,7 +3,7 @@
 pdfplumber is used because it reads ruled tables with their cells' boxes (so merged cells can be resolved
 the way Word's are), gives CJK text in reading order, and is pure Python on pdfminer, which never runs a
 PDF's JavaScript or opens its embedded files. Every table of every page becomes a grid for the same
-importer as Word's (engine/formats/docx_import.py: the table model, the header vocabulary, the blocks),
+block reader as Word's (engine/formats/blocks.py: the table model, the header vocabulary, the blocks),
 and the text outside the tables its paragraphs. A table continued on the next page, with or without its
 header repeated, is joined by the importer as in Word. Notes name tables as 第3页 表2.
 
@@ -33,11 +33,11 @@ _STREAM = re.compile(rb"stream\r?\n")
 
 
 def import_pdf(path: FsPath, name: str, vocabulary_dirs: tuple[str, ...] = ()) -> Any:
-    from .docx_import import _Importer
+    from .blocks import BlockReader
     where = Location(display_path(name))
     data = read_input(path, name, MAX_PDF_BYTES, _too_large)
     texts, grids, names = _read(data, where)
-    importer = _Importer(None, display_path(name), vocabulary_dirs)
+    importer = BlockReader(display_path(name), vocabulary_dirs)
     importer.table_names = names
     result = importer.read(texts, grids)
     from ..limits import sha256_hex

@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path as FsPath
-from typing import Any, Iterable
+from decimal import Decimal
+from typing import Iterable
 
 import perfrules.engine.formats.layout as L
 
@@ -143,3 +144,19 @@ _PLACEHOLDER = re.compile(r"^(?:指标\s*\d*|[.。…·]+|…+|\.{2,}|—+|-+|/)
 def is_placeholder(name: str) -> bool:
     """A template's placeholder row (指标1, 指标2, ……) left as printed."""
     return bool(_PLACEHOLDER.match(L.header_key(name) or "")) if name else False
+
+
+BLANKS = ("—", "-", "－", "/", "／", "——", "无")   # a cell that says "nothing here"
+
+
+def cell_number(text: str) -> int | Decimal | None:
+    if text.strip() in BLANKS:
+        return None
+    value = L.number_in_text(text, "分")
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() and "." not in text else value
+
+
+def plain_number(value: int | Decimal) -> str:
+    return format(value, "f") if isinstance(value, Decimal) else str(value)
