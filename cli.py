@@ -700,7 +700,7 @@ def import_cmd(sources: tuple[str, ...], out: str, force: bool, output_format: s
         dest = target / (path.stem + ".yaml") if many else target
         atomic_write(dest, dump_import(result, path.name), [Path(s) for s in sources], force)
         results.append({"file": source, "output": str(dest), "indicators": len(result.document.data.get("indicators", [])),
-                        "problems": result.problems})
+                        "problems": result.problems, "unread": result.unread})
     if output_format == "json":
         _json({"ok": not any(r["problems"] for r in results), "imported": results})
     else:
@@ -708,6 +708,10 @@ def import_cmd(sources: tuple[str, ...], out: str, force: bool, output_format: s
             emit(f"{r['file']} → {r['output']}：{r['indicators']} 个指标" + (f"，{len(r['problems'])} 处需要手工填写：" if r["problems"] else ""))
             for problem in r["problems"]:
                 emit(f"  - {problem}")
+            if r["unread"]:
+                emit("  表格中未读的内容（不影响评分；详见输出文件开头）：")
+                for line in r["unread"]:
+                    emit(f"  · {line}")
     if any(r["problems"] for r in results):
         sys.exit(EXIT_FINDINGS)
 

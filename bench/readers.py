@@ -162,7 +162,7 @@ def worst_ruleset(folder: Path) -> tuple[Path, Path]:
 
 def typical(folder: Path) -> dict[str, Path]:
     from perfrules.engine.api import report_file
-    from perfrules.engine.formats.xlsx import write_workbook
+    from perfrules.engine.formats.xlsx_form import write_workbook
     from perfrules.engine.yamlio import load_file
     xlsx = folder / "seed.xlsx"
     xlsx.write_bytes(write_workbook(load_file(SEED).data))

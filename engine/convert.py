@@ -12,7 +12,8 @@ from .dates import today
 from .errors import Location, error
 from .ruleset import Ruleset, choose, get_ruleset, search_path
 from .formats import WORKBOOK_SUFFIXES, load_document
-from .formats.xlsx import _plain, write_workbook
+from .formats.xlsx_form import write_workbook
+from .formats.yamltext import plain as _plain
 
 OUTPUT_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx")
 

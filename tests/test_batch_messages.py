@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from perfrules.cli import main
 from perfrules.engine.api import score_file
 from perfrules.engine.errors import PerfrulesError
-from perfrules.engine.formats.xlsx import write_workbook
+from perfrules.engine.formats.xlsx_form import write_workbook
 from perfrules.engine.yamlio import load_file
 
 from .conftest import SEED

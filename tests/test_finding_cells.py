@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from perfrules.engine.api import check_file
 from perfrules.engine.formats import layout as L
-from perfrules.engine.formats.xlsx import write_workbook
+from perfrules.engine.formats.xlsx_form import write_workbook
 from perfrules.engine.yamlio import load_file
 
 from .conftest import SEED

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from perfrules.engine.api import check_file
 from perfrules.engine.checks import KINDS
 from perfrules.engine.formats import layout as L
-from perfrules.engine.formats.xlsx import write_workbook
+from perfrules.engine.formats.xlsx_form import write_workbook
 from perfrules.engine.ruleset import get_ruleset, index, search_path
 from perfrules.engine.yamlio import load_file
 

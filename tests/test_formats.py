@@ -24,7 +24,7 @@ from openpyxl import load_workbook
 
 from perfrules.cli import main
 from perfrules.engine.formats import layout as L
-from perfrules.engine.formats.xlsx import write_workbook
+from perfrules.engine.formats.xlsx_form import write_workbook
 from perfrules.engine.submission import load_submission
 from perfrules.engine.yamlio import load_file
 

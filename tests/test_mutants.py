@@ -12,7 +12,7 @@ import pytest
 
 from perfrules.engine.api import check_file, report_file
 from perfrules.engine.errors import PerfrulesError
-from perfrules.engine.formats.xlsx import write_workbook
+from perfrules.engine.formats.xlsx_form import write_workbook
 from perfrules.engine.yamlio import load_file
 
 from .conftest import SEED

@@ -28,7 +28,7 @@ def _xlsx(yaml_bytes: bytes) -> bytes:
     import yaml
 
     from perfrules.engine.convert import categories_of
-    from perfrules.engine.formats.xlsx import write_workbook
+    from perfrules.engine.formats.xlsx_form import write_workbook
     from perfrules.web.work import ruleset
     data = yaml.safe_load(yaml_bytes.decode("utf-8"))
     return write_workbook(_plain(data), categories=categories_of(ruleset(ROUND_RULESET)), ruleset_ref=ROUND_RULESET)

@@ -291,7 +291,7 @@ def load_result(text: str) -> dict[str, Any]:
 def blank_form(ref: str, unit: str, year: int, region: str | None, dirs: tuple[str, ...] = ()) -> bytes:
     """The round's 自评表, filled in with the unit, the year and the ruleset's categories."""
     from perfrules.engine.convert import categories_of
-    from perfrules.engine.formats.xlsx import write_workbook
+    from perfrules.engine.formats.xlsx_form import write_workbook
     rs = ruleset(ref, dirs)
     kinds = rs.applies_to.get("kinds") or ["unit-overall"]
     data: dict[str, Any] = {"kind": kinds[0], "year": year, "unit": unit, "ruleset": rs.ref, "money_unit": "万元"}

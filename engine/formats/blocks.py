@@ -29,7 +29,7 @@ class ImportResult:
     document: Document
     notes: dict[Path, str] = field(default_factory=dict)      # path → what was interpreted, for YAML comments
     problems: list[str] = field(default_factory=list)        # what could not be read (stays null)
-
+    unread: list[str] = field(default_factory=list)          # cells with text that no block read, by table
 
 
 class BlockReader(TextReader):
@@ -44,6 +44,11 @@ class BlockReader(TextReader):
         self.table_names: dict[int, str] = {}
         self.guessed: set[str] = set()
         self.header_units: dict[str, str] = {}   # 年度指标值（%）: a unit written in the header, by field
+        self.cells: dict[Path, str] = {}          # path → the cell its value was read from (表2!R5C4)
+        self.cell_names: dict[int, str] = {}      # table → how a cell reference starts: 表2, 第3页!表2, a sheet
+        self.a1 = False                           # cells named as a spreadsheet does (E12), not R5C4
+        self.used: set[tuple[int, int]] = set()   # (table, cell key) of every cell a block read
+        self.unread: list[str] = []               # columns and rows named as not read, with why
         from .tables import vocabulary
         self.vocab = vocabulary(vocabulary_dirs)
 
@@ -54,8 +59,56 @@ class BlockReader(TextReader):
         """How a table is named in notes and problems: 表 2 in Word, 第3页 表2 in a PDF."""
         return self.table_names.get(table_no, f"表 {table_no}")
 
+    def ref(self, table_no: int, cell: object) -> str | None:
+        """Where a cell stands: 表2!R5C4 in Word, 第3页!表2!R5C4 in a PDF, 绩效指标!E12 in a workbook."""
+        at = getattr(cell, "at", None)
+        if at is None:
+            return None
+        prefix = self.cell_names.get(table_no, f"表{table_no}")
+        if self.a1:
+            from openpyxl.utils import get_column_letter
+            return f"{prefix}!{get_column_letter(at[1])}{at[0]}"
+        return f"{prefix}!R{at[0]}C{at[1]}"
+
+    def take(self, table_no: int, *cells: object) -> None:
+        """Mark cells as read (a label, a header, a value): what is never taken is named as unread."""
+        for cell in cells:
+            key = getattr(cell, "key", None)
+            if key is not None:
+                self.used.add((table_no, key))
+
+    def source(self, path: Path, table_no: int, cell: object) -> None:
+        """The value at `path` was read from `cell`: kept as its location, and the cell marked as read."""
+        self.take(table_no, cell)
+        where = self.ref(table_no, cell)
+        if where is not None:
+            self.cells[tuple(path)] = where
+
+    def unread_cells(self, grids: list[list[list[str]]]) -> list[str]:
+        """Every cell with text that no block read, by table. A row that is one merged cell is the table's
+        heading (年度绩效指标完成情况) and is not listed."""
+        out = []
+        for table_no, grid in enumerate(grids, start=1):
+            missed: list[str] = []
+            seen: set[int] = set()
+            for row in grid:
+                if len({getattr(c, "key", id(c)) for c in row}) == 1:
+                    continue
+                for cell in row:
+                    key = getattr(cell, "key", None)
+                    if key is None or key in seen or (table_no, key) in self.used or not str(cell).strip():
+                        continue
+                    seen.add(key)
+                    at = self.ref(table_no, cell) or ""
+                    text = str(cell).strip().replace("\n", " ")
+                    missed.append(f"{at.rsplit('!', 1)[-1]}“{text[:20]}{'…' if len(text) > 20 else ''}”")
+            if missed:
+                shown = "、".join(missed[:12]) + (f" 等 {len(missed)} 个" if len(missed) > 12 else "")
+                out.append(f"{self.t(table_no)}：{shown}")
+        return out
+
     def read(self, texts: list[str], grids: list[list[list[str]]]) -> ImportResult:
-        """The submission from a document's paragraphs and tables, whatever the reader (Word, PDF)."""
+        """The submission from a document's paragraphs and tables, whatever the reader (Word, PDF, a sheet)."""
         self.perfrules_report = any("perfrules 生成" in t for t in texts)
         self.header_fields(texts)
         self.tables(grids)
@@ -68,7 +121,9 @@ class BlockReader(TextReader):
         if not self.data.get("budget"):
             self.problems.append("没有找到资金（预算执行）表，预算执行率无法评分：budget 需要手工填写")
         self.data = _plain_text(self.data)
-        return ImportResult(Document(data=self.data, file=self.name), self.notes, self.problems)
+        document = Document(data=self.data, file=self.name)
+        document.cells = self.cells
+        return ImportResult(document, self.notes, self.problems, self.unread + self.unread_cells(grids))
 
     def tables(self, grids: list[list[list[str]]]) -> None:
         """Every table split into its blocks, wherever they stand: fields (项目名称 | …), goals, a budget block
@@ -82,11 +137,15 @@ class BlockReader(TextReader):
             continued = indicator_columns is not None
             while i < len(grid):
                 row = grid[i]
-                if self.perfrules_report and row[:2] == ["来源", "总分"]:
-                    self.stated_from_appendix(grid[i:])
+                if self.perfrules_report and row[:2] == ["级别", "说明"]:
+                    self.take(table_no, *(c for r in grid[i:] for c in r))   # the rule's findings: output, not input
                     break
-                if self.perfrules_report and row[:3] == ["指标", "自评得分", "规则得分"]:
-                    self.self_scores_from_appendix(grid[i:])
+                if self.perfrules_report and (row[:2] == ["来源", "总分"] or row[:3] == ["指标", "自评得分", "规则得分"]):
+                    self.take(table_no, *(c for r in grid[i:] for c in r))   # the appendix: read as a whole
+                    if row[1] == "总分":
+                        self.stated_from_appendix(grid[i:])
+                    else:
+                        self.self_scores_from_appendix(grid[i:])
                     break
                 header = find_header(grid, i, "indicators", vocab, ("name",),
                                      ("target", "target_adjusted", "points", "self_score"))
@@ -94,6 +153,7 @@ class BlockReader(TextReader):
                     lower = find_header(grid, i + 1, "indicators", vocab, ("name",), ("target", "target_adjusted"))
                     header = lower or header   # a group row over 年度指标值 | 实际完成值: the lower row, flattened
                 if header is not None:
+                    self.take(table_no, *(c for r in grid[i:header.row + 1] for c in r))
                     indicator_columns = header.columns
                     self.header_units = _header_units(header)
                     self.header_notes(header, table_no)
@@ -103,11 +163,12 @@ class BlockReader(TextReader):
                 budget = find_header(grid, i, "budget", vocab, (), ("budget", "spent", "budget_initial"))
                 if budget is not None and sum(f in budget.columns for f in ("budget", "spent", "budget_initial", "rate")) >= 2:
                     indicator_columns = None
+                    self.take(table_no, *(c for r in grid[i:budget.row + 1] for c in r))
                     i = self.budget_block(grid, i, budget, table_no)
                     continue
                 if L.header_key(row[0] if row else "") == "姓名":
                     indicator_columns = None
-                    self.team(grid[i:])
+                    self.team(grid[i:], table_no)
                     break
                 if self.goal_rows(grid, i, table_no):
                     indicator_columns = None
@@ -126,9 +187,9 @@ class BlockReader(TextReader):
     def header_notes(self, header: Any, table_no: int) -> None:
         """Say which header was read as which field where it needed reading (a flattened two-row header), and
         which columns are not read (得分系数, 是否核心指标: perfrules scores by the rule)."""
-        for fld in ("coefficient", "core"):
+        for fld, why in _UNREAD_COLUMNS.items():
             if fld in header.columns:
-                self.problems.append(f"{self.t(table_no)}：“{header.labels.get(header.columns[fld])}”列未读（按规则集计分，不用表中的系数）")
+                self.unread.append(f"{self.t(table_no)}：“{header.labels.get(header.columns[fld])}”列未读（{why}）")
         if "target" not in header.columns and "target_adjusted" not in header.columns:
             self.problems.append(f"{self.t(table_no)}：指标表没有年度指标值列，年度指标值需要手工填写")
         for c, label in header.labels.items():
@@ -148,19 +209,24 @@ class BlockReader(TextReader):
 
     def field_row(self, row: list[str], table_no: int, number: int) -> bool:
         """A row of label | value pairs (项目名称 | …, 主管部门 | … | 实施单位 | …): each value read."""
-        from .tables import value_right_of
+        from .tables import cell_right_of
         found = False
         for c, text in enumerate(row):
             name = self.vocab.field("fields", text)
             if name is None or name.startswith("goals") or (c and row[c - 1] == text):
                 continue
-            value = value_right_of(row, c)
+            cell = cell_right_of(row, c)
+            value = str(cell).strip() if cell is not None else ""
+            self.take(table_no, text)
+            if value and self.vocab.field("fields", value) is None:
+                self.take(table_no, cell)
             if value and self.vocab.field("fields", value) is None and (not L.get_path(self.data, name) or name in self.guessed):
                 self.guessed.discard(name)
                 figure = _number(value) if name.startswith("stated.") else None
                 if name.startswith("stated.") and figure is None:
                     continue
                 L.set_path(self.data, name, figure if figure is not None else value)
+                self.source(tuple(name.split(".")), table_no, cell)
                 self.note(tuple(name.split(".")), f"{self.t(table_no)} 第 {number} 行“{text}”")
             found = True
         return found
@@ -178,15 +244,18 @@ class BlockReader(TextReader):
             else:
                 return False
         below = grid[i + 1]
+        self.take(table_no, *row, *below)
         e, a = expected_cols[-1], achieved_cols[-1]
         expected = below[e] if e < len(below) else ""
         achieved = below[a] if a < len(below) else ""
         if expected and not L.get_path(self.data, "goals.expected"):
             L.set_path(self.data, "goals.expected", str(expected))
+            self.source(("goals", "expected"), table_no, expected)
             self.note(("goals", "expected"), f"{self.t(table_no)} 第 {i + 2} 行")
         same_cell = getattr(expected, "key", None) is not None and getattr(expected, "key", None) == getattr(achieved, "key", None)
         if achieved and not same_cell and not L.get_path(self.data, "goals.achieved"):
             L.set_path(self.data, "goals.achieved", str(achieved))
+            self.source(("goals", "achieved"), table_no, achieved)
             self.note(("goals", "achieved"), f"{self.t(table_no)} 第 {i + 2} 行")
         elif same_cell:
             self.problems.append(f"{self.t(table_no)} 第 {i + 2} 行：预期目标与实际完成情况是同一个合并单元格，实际完成情况留空")
@@ -199,19 +268,24 @@ class BlockReader(TextReader):
         kind = stop_of(row, self.vocab)
         if kind is None:
             return
+        self.take(table_no, *row)   # a stop row is read as a whole: its figures, its text, or a signature
         where = f"{self.t(table_no)} 第 {number} 行"
         if kind == "total" and self.last_columns is not None:   # by the indicator block's columns
-            cells = {f: (str(row[c]) if c < len(row) else "") for f, c in self.last_columns.items()}
+            cells = {f: (row[c] if c < len(row) else "") for f, c in self.last_columns.items()}
             if cells.get("points") or cells.get("self_score"):
                 self.table_total(cells, table_no, number)
                 return
         if kind == "total":
-            numbers = [n for n in (_number(str(c)) for c in row[1:] if str(c).strip()) if n is not None]
+            figures = [(n, c) for n, c in ((_number(str(c)), c) for c in dict.fromkeys(row[1:]) if str(c).strip())
+                       if n is not None]
+            numbers = [n for n, _ in figures]
             if numbers and not self.perfrules_report:
                 L.set_path(self.data, "stated.table.max", numbers[0])
+                self.source(("stated", "table", "max"), table_no, figures[0][1])
                 self.note(("stated", "table", "max"), f"{where}“{row[0]}”：满分")
                 if len(numbers) > 1:
                     L.set_path(self.data, "stated.table.total", numbers[-1])
+                    self.source(("stated", "table", "total"), table_no, figures[-1][1])
                     self.note(("stated", "table", "total"), f"{where}“{row[0]}”：总分")
         elif kind in ("conclusion", "problems", "measures"):
             text = value_right_of(row, next(c for c, t in enumerate(row) if str(t).strip()))
@@ -227,6 +301,8 @@ class BlockReader(TextReader):
         其他资金; 上年结转资金 and the like are named as not read)."""
         from .tables import stop_of
         end = i + 1
+        while end < len(grid) and self._money_row(grid[end])[1] is not None:
+            end += 1   # 单位资金 starts like the 单位 header: a row named as money is money
         while end < len(grid) and stop_of(grid[end], self.vocab) in (None, "total") and \
                 self.vocab.field("indicators", grid[end][0] if grid[end] else "") is None and \
                 not any(self.vocab.field("indicators", t) == "name" for t in grid[end]) and \
@@ -259,28 +335,37 @@ class BlockReader(TextReader):
                 part = "total"   # one figures row under the block's merged label (部门预算执行情况): the total
             if part is None:
                 continue
+            self.take(table_no, *(c for c in row[:2] if self.vocab.field("budget_rows", c) is not None or
+                                  getattr(c, "key", None) == getattr(block_label, "key", 0)))
             if part == "unread":
+                self.take(table_no, *row)   # named below with its figures
                 figures = [str(row[c]) for f, c in header.columns.items() if f in ("budget_initial", "budget", "spent")
                            and c < len(row) and str(row[c]).strip() not in ("", *_BLANKS)]
                 if figures:
-                    self.problems.append(f"{where}：不在 总额 / 财政拨款 / 其他资金 之中，未读（{'、'.join(figures)}）")
+                    self.unread.append(f"{where}：不在 总额 / 财政拨款 / 其他资金 之中，未读（{'、'.join(figures)}；总额已含）")
                 continue
             for fld in ("budget_initial", "budget", "spent"):
                 c = header.columns.get(fld)
                 text = str(row[c]) if c is not None and c < len(row) else ""
                 if not text or text in _BLANKS:
+                    if c is not None and c < len(row):
+                        self.take(table_no, row[c])
                     continue
                 number = _number(text)
                 if number is None:
                     self.problems.append(f"{where}：金额“{text}”不是数值，留空")
                     continue
                 total.setdefault(fld, {})[part] = number
-            if part == "total":
-                for fld in ("points", "self_score", "rate"):
-                    c = header.columns.get(fld)
-                    text = str(row[c]) if c is not None and c < len(row) else ""
-                    if text and text not in _BLANKS:
-                        total[fld] = (_number(text) if fld != "rate" else text) or text
+                self.source(("budget", "total", fld, part), table_no, row[c])
+            for fld in ("points", "self_score", "rate"):
+                c = header.columns.get(fld)
+                text = str(row[c]) if c is not None and c < len(row) else ""
+                if part != "total" or not text or text in _BLANKS:
+                    if c is not None and c < len(row) and (fld == "rate" or not text or text in _BLANKS):
+                        self.take(table_no, row[c])   # a part's rate follows from its figures, which are read
+                    continue
+                total[fld] = (_number(text) if fld != "rate" else text) or text
+                self.source(("budget", "total", fld), table_no, row[c])
         if total:
             budget = self.data.setdefault("budget", {})
             budget["total"] = {**budget.get("total", {}), **total}
@@ -297,7 +382,9 @@ class BlockReader(TextReader):
                        continued: bool = False) -> None:
         out: list[dict[str, Any]] = self.data.setdefault("indicators", [])
         for offset, row in enumerate(rows):
-            cells = {f: (str(row[i]) if i < len(row) else "") for f, i in columns.items()}
+            cells = {f: (row[i] if i < len(row) else "") for f, i in columns.items()}
+            src = dict(cells)   # field → the cell it stands in (cells[] may be rewritten: ≤ and 5 are ≤5)
+            self.take(table_no, *src.values())   # every cell under a known header is read (or named as unread)
             first = cells.get("level1", "")
             if L.header_key(first) in ("总分", "合计", "总计") or L.header_key(cells.get("name", "")) in ("总分", "合计"):
                 self.table_total(cells, table_no, first_row + offset)
@@ -306,6 +393,7 @@ class BlockReader(TextReader):
                 grade = next((v for k, v in cells.items() if k != "level1" and v), None)
                 if grade and not self.perfrules_report:
                     L.set_path(self.data, "stated.table.grade", grade)
+                    self.source(("stated", "table", "grade"), table_no, grade)
                 continue
             if all(not cells.get(k) for k in ("name", "target", "actual", "points", "self_score")):
                 continue
@@ -329,7 +417,7 @@ class BlockReader(TextReader):
             if cells.get("target_adjusted") and cells["target_adjusted"] not in _BLANKS:
                 if cells.get("target"):
                     self.note(path + ("target",), f"{where}：调整指标值“{cells['target_adjusted']}”已填，取代年初指标值“{cells['target']}”")
-                cells["target"] = cells["target_adjusted"]
+                cells["target"] = src["target"] = cells["target_adjusted"]
             op = cells.get("operator", "").strip()
             if op and cells.get("target") and op not in _BLANKS:
                 joined = _join_operator(op, cells["target"])
@@ -373,6 +461,11 @@ class BlockReader(TextReader):
             if not item.get("name"):
                 self.note(path, f"{where}：没有三级指标名称")
             self.note(path, self.notes.get(path, where))
+            for key in item:
+                if key in src:
+                    self.source(path + (key,), table_no, src[key])
+            if src.get("name"):
+                self.source(path, table_no, src["name"])
             out.append(item)
 
     def table_total(self, cells: dict[str, str], table_no: int, row: int) -> None:
@@ -380,15 +473,18 @@ class BlockReader(TextReader):
             points = _number(cells.get("points", "")) if cells.get("points") else None
             if points is not None:
                 L.set_path(self.data, "stated.table.max", points)
+                self.source(("stated", "table", "max"), table_no, cells["points"])
                 self.note(("stated", "table", "max"), f"{self.t(table_no)} 第 {row} 行“总分”：满分")
             return
         value = _number(cells.get("self_score", "")) if cells.get("self_score") else None
         if value is not None:
             L.set_path(self.data, "stated.table.total", value)
+            self.source(("stated", "table", "total"), table_no, cells["self_score"])
             self.note(("stated", "table", "total"), f"{self.t(table_no)} 第 {row} 行“总分”")
         points = _number(cells.get("points", "")) if cells.get("points") else None
         if points is not None:
             L.set_path(self.data, "stated.table.max", points)
+            self.source(("stated", "table", "max"), table_no, cells["points"])
 
 
     def budget(self, grid: list[list[str]], table_no: int) -> None:
@@ -408,6 +504,8 @@ class BlockReader(TextReader):
             elif top_field is not None and top_field not in ("budget_initial", "budget", "spent"):
                 columns.setdefault((top_field, None), i)
         start = 2 if sub else 1
+        self.take(table_no, *(c for r in grid[:start] for c in r))
+        self.take(table_no, *(c for r in grid[start:] for c in r[:1] if str(c) == str(grid[0][0]) and str(c).strip()))   # the block's label
         budget: dict[str, Any] = {}
         tasks: list[dict[str, Any]] = []
         for offset, row in enumerate(grid[start:]):
@@ -415,10 +513,15 @@ class BlockReader(TextReader):
             is_total = label in (L.header_key(L.TOTAL_ROW), "合计", "总计") or \
                 self.vocab.field("budget_rows", row[0] if row else "") == "total"
             item: dict[str, Any] = {}
+            src: dict[Path, Any] = {}
+            self.take(table_no, *(row[i] for i in columns.values() if i < len(row)))
+            if is_total and row:
+                self.take(table_no, row[0])
             for (fld, part), i in columns.items():
                 text = row[i] if i < len(row) else ""
                 if not text or (is_total and fld in ("name", "content", "completion")):
                     continue
+                src[(fld,) if part is None else (fld, part)] = text
                 if part is None:
                     if fld in ("points", "self_score"):
                         number = _number(text)
@@ -433,6 +536,10 @@ class BlockReader(TextReader):
                     item.setdefault(fld, {})[part] = number
             if not item:
                 continue
+            where: Path = ("budget", "total") if is_total else ("budget", "tasks", len(tasks))
+            for sub_path, cell in src.items():
+                if L.get_path(item, ".".join(sub_path)) is not None:
+                    self.source(where + sub_path, table_no, cell)
             if is_total:
                 budget["total"] = item
             else:
@@ -447,12 +554,13 @@ class BlockReader(TextReader):
                 self.data["money_unit"] = money
                 self.note(("money_unit",), "金额单位读自预算表表头")
 
-    def team(self, grid: list[list[str]]) -> None:
+    def team(self, grid: list[list[str]], table_no: int) -> None:
         keys = {"姓名": "name", "职务/职称": "title", "职务": "title", "职称": "title", "职务（职称）": "title",
                 "单位": "unit", "工作单位": "unit", "组内分工": "role", "分工": "role"}
         columns = {keys[L.header_key(h)] if L.header_key(h) in keys else keys.get(h): i for i, h in enumerate(grid[0])
                    if (L.header_key(h) in keys or h in keys)}
         team = []
+        self.take(table_no, *(c for r in grid for c in r))   # the team table is read as a whole
         for row in grid[1:]:
             first = L.header_key(row[0] if row else "")
             if first.startswith(("评价组组长", "部门单位意见", "部门单位负责人", "单位负责人")):
@@ -460,6 +568,9 @@ class BlockReader(TextReader):
                 continue
             member = {k: str(row[i]) for k, i in columns.items() if i < len(row) and row[i]}
             if member.get("name"):
+                for k, i in columns.items():
+                    if k in member:
+                        self.source(("team", len(team), k), table_no, row[i])
                 team.append(member)
         if team:
             self.data["team"] = team
@@ -498,6 +609,12 @@ class BlockReader(TextReader):
                 item.setdefault("self_score", item.get("self_score"))
 
 
+
+_UNREAD_COLUMNS = {   # indicator columns perfrules knows and does not read, and why
+    "coefficient": "按规则集计分，不用表中的系数", "core": "规则集决定哪些指标计分，不用表中的标记",
+    "criteria": "按规则集的评分方法计分，不用表中的评分标准文字", "applicable": "不适用的指标由规则集和分值决定",
+    "direction": "方向由指标值的写法（≥ ≤）决定", "key": "指标按名称对应", "rule_score": "规则复核的得分，重新评分即得",
+}
 
 _OPERATOR_WORDS = {"≥": "≥", ">=": "≥", "大于等于": "≥", "不低于": "≥", "≤": "≤", "<=": "≤", "小于等于": "≤", "不高于": "≤",
                    "不超过": "≤", "=": "＝", "＝": "＝", "等于": "＝", ">": "＞", "＞": "＞", "大于": "＞", "<": "＜", "＜": "＜",

@@ -102,7 +102,8 @@ def table_grid(tbl: Any) -> list[list[str]]:
         if tr.getparent() is not tbl:
             continue   # a table nested in a cell is read as that cell's text
         tr_pr = tr.find(qn("w:trPr"))
-        row: list[str] = [CellText("", next(keys)) for _ in range(number(tr_pr, "w:gridBefore"))]
+        at = len(rows) + 1
+        row: list[str] = [CellText("", next(keys), (at, c + 1)) for c in range(number(tr_pr, "w:gridBefore"))]
         for tc in tr.iter(tc_tag):
             if tc.getparent() is not tr:
                 continue
@@ -114,9 +115,9 @@ def table_grid(tbl: Any) -> list[list[str]]:
                 text = above[col]   # the same cell as above: the same key
             else:
                 text = CellText("\n".join(Paragraph(p, None).text for p in tc.iterchildren(p_tag)).strip(),  # type: ignore[arg-type]
-                                next(keys))
+                                next(keys), (at, col + 1))
             row.extend([text] * span)
-        row.extend(CellText("", next(keys)) for _ in range(number(tr_pr, "w:gridAfter")))
+        row.extend(CellText("", next(keys), (at, len(row) + 1 + c)) for c in range(number(tr_pr, "w:gridAfter")))
         rows.append(row)
         above = row
     return rows

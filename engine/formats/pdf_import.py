@@ -5,7 +5,7 @@ the way Word's are), gives CJK text in reading order, and is pure Python on pdfm
 PDF's JavaScript or opens its embedded files. Every table of every page becomes a grid for the same
 block reader as Word's (engine/formats/blocks.py: the table model, the header vocabulary, the blocks),
 and the text outside the tables its paragraphs. A table continued on the next page, with or without its
-header repeated, is joined by the importer as in Word. Notes name tables as 第3页 表2.
+header repeated, is joined by the importer as in Word. Notes name tables as 第3页 表2, and every value's cell is 报告.pdf!第3页!表2!R5C4.
 
 Bounded: the file (20 MB), its pages (200), and the text of a page (200,000 characters); an encrypted PDF
 and a scanned one (no text layer) are refused with what to do.
@@ -39,6 +39,7 @@ def import_pdf(path: FsPath, name: str, vocabulary_dirs: tuple[str, ...] = ()) -
     texts, grids, names = _read(data, where)
     importer = BlockReader(display_path(name), vocabulary_dirs)
     importer.table_names = names
+    importer.cell_names = {n: text.replace(" ", "!") for n, text in names.items()}   # 第3页!表2!R5C4
     result = importer.read(texts, grids)
     from ..limits import sha256_hex
     result.document.sha256 = sha256_hex(data)
@@ -162,7 +163,7 @@ def _grid(table: Any) -> list[list[str]]:
             box = r.cells[c] if c < len(r.cells) else None
             if box is not None:
                 text = texts[i][c] if i < len(texts) and c < len(texts[i]) else ""
-                line.append(CellText((text or "").replace("\n", "").strip(), key))
+                line.append(CellText((text or "").replace("\n", "").strip(), key, (i + 1, c + 1)))
                 key += 1
                 continue
             left = next((j for j in range(c - 1, -1, -1) if j < len(r.cells) and r.cells[j] is not None), None)
@@ -172,7 +173,7 @@ def _grid(table: Any) -> list[list[str]]:
             elif grid and c < len(grid[-1]):
                 line.append(grid[-1][c])
             else:
-                line.append(CellText("", key))
+                line.append(CellText("", key, (i + 1, c + 1)))
                 key += 1
         grid.append(line)
     return grid

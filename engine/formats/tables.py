@@ -23,14 +23,17 @@ SECTIONS = ("indicators", "budget", "budget_rows", "stops", "fields")
 
 
 class CellText(str):
-    """A cell's text on the grid; `key` is the same for every grid position one merged cell covers."""
+    """A cell's text on the grid; `key` is the same for every grid position one merged cell covers, and `at`
+    is where that cell starts (row, column, from 1; a sheet's own row and column for a workbook)."""
 
-    __slots__ = ("key",)
+    __slots__ = ("key", "at")
     key: int
+    at: tuple[int, int] | None
 
-    def __new__(cls, text: str, key: int) -> "CellText":
+    def __new__(cls, text: str, key: int, at: tuple[int, int] | None = None) -> "CellText":
         obj = super().__new__(cls, text)
         obj.key = key
+        obj.at = at
         return obj
 
 
@@ -100,6 +103,8 @@ def find_header(grid: list[Row], i: int, section: str, vocab: Vocabulary, requir
             return None
         header = Header(i)
         above = grid[i - 1] if i > 0 else None
+        if above is not None and not {getattr(c, "key", None) for c in above} & {getattr(c, "key", None) for c in row} - {None}:
+            above = None   # a group row shares a merged cell with the header (一级指标 over two rows); a data row does not
         for c, (text, name) in enumerate(zip(row, fields)):
             group = above[c] if above is not None and c < len(above) else ""
             label = f"{group}/{text}" if group and group != text and vocab.field(section, group) is None else str(text)
@@ -128,14 +133,21 @@ def stop_of(row: Row, vocab: Vocabulary) -> str | None:
     return None
 
 
-def value_right_of(row: Row, col: int) -> str:
-    """The first text to the right of `col` that is a different cell (not the label's own merged copy)."""
+def cell_right_of(row: Row, col: int) -> str | None:
+    """The first cell with text to the right of `col` that is a different cell (not the label's own merged
+    copy), as it stands on the grid (a CellText knows where), or None."""
     label = row[col]
     key = getattr(label, "key", None)
     for text in row[col + 1:]:
         if str(text).strip() and (key is None or getattr(text, "key", None) != key) and text != label:
-            return str(text).strip()
-    return ""
+            return text
+    return None
+
+
+def value_right_of(row: Row, col: int) -> str:
+    """The text of `cell_right_of`, stripped, or ''."""
+    cell = cell_right_of(row, col)
+    return str(cell).strip() if cell is not None else ""
 
 
 _PLACEHOLDER = re.compile(r"^(?:指标\s*\d*|[.。…·]+|…+|\.{2,}|—+|-+|/)$")
