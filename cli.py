@@ -658,16 +658,18 @@ def convert_cmd(source: str, out: str, force: bool, output_format: str, ruleset_
 @common
 @handled
 def import_cmd(sources: tuple[str, ...], out: str, force: bool, output_format: str, ruleset_dirs: tuple[str, ...]) -> None:
-    """从 Word 自评报告（.docx；有 LibreOffice 时也可 .doc）或 PDF 报告读出自评数据，写成 YAML。
+    """从 Word 自评报告（.docx；有 LibreOffice 时也可 .doc）、PDF 报告或 Excel 自评表读出自评数据，写成 YAML。
 
     按表头找自评表（指标表、预算表、年度总体目标、评价小组），按标题层级读评价报告正文，读出正文所述的总分和等级。
-    每处需要解读的单元格在 YAML 中有注释；读不出的内容留空并列出，不猜测。读不出时退出码为 4。
+    每处需要解读的单元格在 YAML 中有注释，每个值的行尾注明读自哪个单元格（表2!R5C4、第3页!表2!R5C4、Sheet1!E12）；
+    读不出的内容留空并列出，不猜测，退出码为 4；表格中没有读的列、行和单元格也逐一列出（不影响退出码）。
 
     \b
     例：
       perfrules import 自评报告.docx -o 自评数据.yaml
       perfrules import 收到的报告/*.docx -o 自评数据/
       perfrules import 自评报告.pdf -o 自评数据.yaml
+      perfrules import 项目支出绩效自评表.xlsx -o 自评数据.yaml
     """
     from pathlib import Path
 
@@ -689,9 +691,12 @@ def import_cmd(sources: tuple[str, ...], out: str, force: bool, output_format: s
         if kind == "pdf":
             from perfrules.engine.formats.pdf_import import import_pdf
             result = import_pdf(path, source, ruleset_dirs)
+        elif kind == "xlsx":
+            from perfrules.engine.formats.xlsx import import_workbook
+            result = import_workbook(path, source, tuple(ruleset_dirs))
         elif not legacy and kind != "docx" and path.suffix.lower() != ".docx":
-            raise error("只能导入 Word 文档（.docx，或有 LibreOffice 时的 .doc）或 PDF 报告", Location(source),
-                        "Excel 自评表请直接用于 score / check，或用 perfrules convert", code="E-FORMAT")
+            raise error("只能导入 Word 文档（.docx，或有 LibreOffice 时的 .doc）、PDF 报告或 Excel 自评表（.xlsx）",
+                        Location(source), "其他格式请先另存为 .docx 或 .xlsx", code="E-FORMAT")
         else:
             if legacy:
                 result = import_legacy_doc(path, source)

@@ -9,6 +9,7 @@ linear in its input shows here as a ratio far above the file-size ratio.
 
     worst xlsx, cells      4,990 rows × 30 columns, every text a shared string (MAX_CELLS, MAX_SHEET_ROWS)
     worst xlsx, merges     10,000 merged ranges of 5 cells (MAX_MERGED_RANGES, MAX_MERGED_CELLS)
+    worst xlsx, layout     the cells file with its sheet not named as perfrules' form: the table model reads it
     worst docx, tables     300 tables (the table limit), 20 rows each
     worst docx, merged     one 1,000-row indicator table whose 一级 / 二级 columns are merged vertically
     worst yaml             a 4 MB submission near the node limit (refused by the schema: 1,000 indicators)
@@ -51,15 +52,15 @@ def check(path: Path, rulesets: list[str] | None = None) -> str:
         return f"refused {exc.first.code}"
 
 
-def worst_cells(folder: Path) -> Path:
+def worst_cells(folder: Path, title: str = "绩效指标") -> Path:
     from openpyxl import Workbook
     wb = Workbook()
     ws = wb.active
-    ws.title = "绩效指标"
+    ws.title = title
     ws.append(["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "自评得分"])
     for i in range(4990):
         ws.append(["产出指标", "数量指标", f"指标{i}", "≥10", "10", 1, 1] + [f"文字{i}-{j}" for j in range(23)])
-    path = folder / "cells.xlsx"
+    path = folder / f"cells-{title}.xlsx"
     wb.save(path)
     return path
 
@@ -200,6 +201,7 @@ def main() -> None:
     cases = [
         ("xlsx, cells", "xlsx", worst_cells(folder), None),
         ("xlsx, merges", "xlsx", worst_merges(folder), None),
+        ("xlsx, published layout", "xlsx", worst_cells(folder, "自评表"), None),
         ("docx, 300 tables", "docx", worst_tables(folder), None),
         ("docx, merged column", "docx", worst_merged_table(folder), None),
         ("yaml, 4 MB", "yaml", worst_yaml(folder), None),

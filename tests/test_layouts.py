@@ -45,7 +45,7 @@ def measure(data: dict, truth: dict) -> dict[str, list[str]]:
         else:
             out["wrong"].append(f"{path}: {got!r} ≠ {expected!r}")
     for key, expected in truth.items():
-        if key in ("indicators", "scores"):
+        if key in ("indicators", "scores", "unread"):
             continue
         check(key, expected, get_path(data, key))
     rows = data.get("indicators") or []
@@ -69,9 +69,23 @@ def built(tmp_path_factory):
 
 
 def run_layout(path: Path, name: str):
+    """Read a layout file: the truth, the data, right / wrong / missed, and the import itself (its cells and
+    its list of what it left unread), each checked against the file."""
+    from perfrules.engine.formats.importdump import dump_import
+    from .reading import check_cells, check_unread, importer_of
     truth = load_file(HERE / f"{name}.truth.yaml").data
-    data = load_document(path).data
+    result = importer_of(path)(path, path.name)
+    data = result.document.data
+    assert load_document(path).data == data   # score reads what import writes
+    check_cells(path, result)
+    check_unread(result, truth.get("unread") or [])
+    assert load_file_text(dump_import(result, path.name)) == load_file_text(dump_import(result, path.name).split("\n", 1)[1])
     return truth, data, measure(data, truth)
+
+
+def load_file_text(text: str):
+    from perfrules.engine.yamlio import load_text
+    return load_text(text, "x.yaml").data
 
 
 @pytest.mark.parametrize("name", sorted(LAYOUTS))
@@ -79,6 +93,15 @@ def test_each_word_layout_reads_every_cell_right(built, name):
     truth, data, result = run_layout(built[name], name)
     assert result["wrong"] == [] and result["missed"] == [], result
     print(f"{name}: {len(result['right'])} right, 0 wrong, 0 missed")
+
+
+@pytest.mark.parametrize("name", sorted(n for n in LAYOUTS if not LAYOUTS[n].get("report_of")))
+def test_each_layout_kept_in_excel_reads_every_cell_right(tmp_path, name):
+    """The same published layouts as a unit keeps them in Excel (one sheet, merged cells, numbers as numbers,
+    percent formats): read by the same table model, cell by cell against the same truth."""
+    from .layouts.build import build_xlsx
+    truth, data, result = run_layout(build_xlsx(name, tmp_path), name)
+    assert result["wrong"] == [] and result["missed"] == [], result
 
 
 def test_operator_and_unit_columns_score_as_the_table_says(built, tmp_path):

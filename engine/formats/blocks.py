@@ -153,7 +153,8 @@ class BlockReader(TextReader):
                     lower = find_header(grid, i + 1, "indicators", vocab, ("name",), ("target", "target_adjusted"))
                     header = lower or header   # a group row over 年度指标值 | 实际完成值: the lower row, flattened
                 if header is not None:
-                    self.take(table_no, *(c for r in grid[i:header.row + 1] for c in r))
+                    mapped = set(header.columns.values())   # a header cell nobody knows (联系人) is named as unread
+                    self.take(table_no, *(c for r in grid[i:header.row + 1] for k, c in enumerate(r) if k in mapped))
                     indicator_columns = header.columns
                     self.header_units = _header_units(header)
                     self.header_notes(header, table_no)
@@ -538,7 +539,7 @@ class BlockReader(TextReader):
                 continue
             where: Path = ("budget", "total") if is_total else ("budget", "tasks", len(tasks))
             for sub_path, cell in src.items():
-                if L.get_path(item, ".".join(sub_path)) is not None:
+                if L.get_path(item, ".".join(str(p) for p in sub_path)) is not None:
                     self.source(where + sub_path, table_no, cell)
             if is_total:
                 budget["total"] = item
@@ -559,14 +560,14 @@ class BlockReader(TextReader):
                 "单位": "unit", "工作单位": "unit", "组内分工": "role", "分工": "role"}
         columns = {keys[L.header_key(h)] if L.header_key(h) in keys else keys.get(h): i for i, h in enumerate(grid[0])
                    if (L.header_key(h) in keys or h in keys)}
-        team = []
+        team: list[dict[str, str]] = []
         self.take(table_no, *(c for r in grid for c in r))   # the team table is read as a whole
         for row in grid[1:]:
             first = L.header_key(row[0] if row else "")
             if first.startswith(("评价组组长", "部门单位意见", "部门单位负责人", "单位负责人")):
                 self.signature_row(str(row[0]))   # a signature row of the team table, not a member
                 continue
-            member = {k: str(row[i]) for k, i in columns.items() if i < len(row) and row[i]}
+            member = {k: str(row[i]) for k, i in columns.items() if k is not None and i < len(row) and row[i]}
             if member.get("name"):
                 for k, i in columns.items():
                     if k in member:

@@ -31,8 +31,17 @@ MAX_ROWS = 5_000          # rows examined per sheet (a real 自评表 has well u
 
 # =========================================================================================== reading
 
-def read_workbook(path: FsPath, name: str) -> Document:
-    """A workbook as a Document for the submission builder: data, and the cell of every value."""
+def read_workbook(path: FsPath, name: str, vocabulary_dirs: tuple[str, ...] = ()) -> Document:
+    """A workbook as a Document for the submission builder: data, and the cell of every value. perfrules' own
+    form is read sheet by sheet; any other workbook through the table model, as a Word table is."""
+    return import_workbook(path, name, vocabulary_dirs).document
+
+
+def import_workbook(path: FsPath, name: str, vocabulary_dirs: tuple[str, ...] = ()) -> Any:
+    """The workbook read with its reading report (an ImportResult, as `perfrules import` writes it). perfrules'
+    own form reads as it always has, with nothing to report; a 自评表 kept in Excel in a published layout (one
+    table from 项目名称 to 总分) is read by the table model."""
+    from .blocks import ImportResult
     check_office_file(path, name, "工作簿")
     from openpyxl import load_workbook
     try:
@@ -46,11 +55,11 @@ def read_workbook(path: FsPath, name: str) -> Document:
         raise error(f"无法读取工作簿：{type(exc).__name__}", Location(display_path(name)),
                     "用 Excel、WPS 或 LibreOffice 打开后另存为 .xlsx 再试", code="E-FORMAT") from None
     reader = _Reader(wb, path, display_path(name))
-    doc = reader.read()
+    result = reader.read_tables(vocabulary_dirs) if not reader.is_form() else ImportResult(reader.read())
     from ..limits import sha256_hex
-    doc.sha256 = sha256_hex(path.read_bytes())
-    doc.encoding = "xlsx"
-    return doc
+    result.document.sha256 = sha256_hex(path.read_bytes())
+    result.document.encoding = "xlsx"
+    return result
 
 
 class _Reader:
@@ -170,6 +179,66 @@ class _Reader:
             if all(n in found for n in needed):
                 return row
         return None
+
+    def is_form(self) -> bool:
+        """perfrules' own 自评表 (its sheets by name), rather than a published layout kept in Excel."""
+        return any(title in self.wb.sheetnames for title in (L.BASIC, L.INDICATORS, L.BUDGET))
+
+    def read_tables(self, vocabulary_dirs: tuple[str, ...] = ()) -> Any:
+        """Every visible sheet as a grid on the table model (merged cells resolved, hidden rows and columns
+        left out), read by the block reader; cells are named as Excel names them (自评表!E12)."""
+        from .blocks import BlockReader
+        grids: list[list[list[str]]] = []
+        texts: list[str] = []
+        reader = BlockReader(self.name, vocabulary_dirs)
+        reader.a1 = True
+        for ws in self.wb.worksheets:
+            if ws.sheet_state != "visible":
+                continue
+            grid = self.sheet_grid(ws)
+            if not grid:
+                continue
+            grids.append(grid)
+            reader.cell_names[len(grids)] = ws.title
+            reader.table_names[len(grids)] = f"工作表“{ws.title}”"
+            texts += [str(row[0]).strip() for row in grid if len({getattr(c, "key", 0) for c in row if str(c).strip()}) == 1
+                      and str(row[0]).strip()]   # a title row (one merged cell) is the report's heading text
+        if not grids:
+            raise error("这个工作簿是空的，也不是自评表", Location(self.name),
+                        "用 perfrules init -o 自评表.xlsx 生成空白自评表", code="E-FORMAT")
+        result = reader.read(texts, grids)
+        if not result.document.data.get("indicators") and not result.document.data.get("budget"):
+            raise error("这个工作簿不是自评表：没有“基本信息”“绩效指标”工作表，也没有找到指标表或资金表", Location(self.name),
+                        "用 perfrules init -o 自评表.xlsx 生成空白自评表；已有的表格，指标表的表头应有 三级指标（或指标名称）"
+                        "和 年度指标值", code="E-FORMAT")
+        return result
+
+    def sheet_grid(self, ws: Any) -> list[list[str]]:
+        from openpyxl.utils import get_column_letter
+        from .tables import CellText
+        width = min(ws.max_column, 60)
+        columns = [c for c in range(1, width + 1) if not ws.column_dimensions[get_column_letter(c)].hidden]
+        self._merged_value(ws, 1, 1)   # builds the sheet's merge index
+        index = self._merges.get(ws.title, {})
+        grid: list[list[str]] = []
+        next(iter(self.rows(ws, 1)), None)   # the row limit, said before anything is read
+        for cells in ws.iter_rows(min_row=1, max_row=ws.max_row, max_col=width):
+            row = cells[0].row
+            if ws.row_dimensions[row].hidden:
+                continue
+            line: list[str] = []
+            for col in columns:
+                top = index.get((row, col), (row, col))
+                if top == (row, col) and cells[col - 1].value is None:
+                    line.append(CellText("", row * 100_000 + col, top))
+                    continue
+                value = self.value(ws, *top)
+                text = "" if value is None else ("是" if value is True else "否" if value is False else
+                                                 format(value, "f") if isinstance(value, Decimal) else str(value))
+                line.append(CellText(text.strip(), top[0] * 100_000 + top[1], top))
+            if any(str(c).strip() for c in line):
+                grid.append(line)
+        return grid
 
     def read(self) -> Document:
         data: dict[str, Any] = {"schema_version": 1}

@@ -205,3 +205,58 @@ def build_docx(name: str, folder: Path) -> Path:
     path = folder / f"{name}.docx"
     doc.save(path)
     return path
+
+
+def build_xlsx(name: str, folder: Path) -> Path:
+    """The same layout as a unit keeps it in Excel: the title in a merged first row, then the tables one under
+    the other on one sheet, a blank row between them, merges as marked; numbers typed as numbers where the
+    cell is a plain number (120, 9.5), percentages as a percent-formatted fraction (95% → 0.95)."""
+    from decimal import Decimal, InvalidOperation
+
+    from openpyxl import Workbook
+    spec = LAYOUTS[name]
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "自评表"
+    width = max(len(r) for rows in spec["tables"] for r in rows)
+    ws.cell(1, 1).value = spec["title"]
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
+    top = 3
+    for rows in spec["tables"]:
+        for r, row in enumerate(rows):
+            for c, text in enumerate(row):
+                if text in ("<<", "^^") or not text:
+                    continue
+                cell = ws.cell(top + r, c + 1)
+                try:
+                    if text.endswith("%") and text[:-1].replace(".", "", 1).isdigit():
+                        cell.value, cell.number_format = Decimal(text[:-1]) / 100, "0%"
+                    elif text.replace(".", "", 1).isdigit():
+                        cell.value = int(text) if text.isdigit() else float(text)
+                    else:
+                        cell.value = text
+                        cell.data_type = "s"   # =0 起 typed as text ('=0 起), not a formula
+                except InvalidOperation:
+                    cell.value = text
+        for r, row in enumerate(rows):   # horizontal runs of <<, then vertical runs of ^^
+            c = 0
+            while c < len(row):
+                end = c + 1
+                while end < len(row) and row[end] == "<<":
+                    end += 1
+                if end - c > 1:
+                    ws.merge_cells(start_row=top + r, start_column=c + 1, end_row=top + r, end_column=end)
+                c = end
+        for c in range(width):
+            r = 0
+            while r < len(rows):
+                end = r + 1
+                while end < len(rows) and c < len(rows[end]) and rows[end][c] == "^^":
+                    end += 1
+                if end - r > 1 and not (c + 1 < len(rows[r]) and rows[r][c + 1] == "<<"):
+                    ws.merge_cells(start_row=top + r, start_column=c + 1, end_row=top + end - 1, end_column=c + 1)
+                r = end
+        top += len(rows) + 1
+    path = folder / f"{name}.xlsx"
+    wb.save(path)
+    return path
