@@ -322,15 +322,18 @@ def rulesets_show(ref: str, resolved: bool, output_format: str, ruleset_dirs: tu
     """
     from perfrules.engine.ruleset import get_ruleset, search_path
     from perfrules.engine.showrules import origins, raw_text
+    from perfrules.engine.explain import rule_rows
+    from perfrules.engine.textout import table
     rs = get_ruleset(ref, search_path(ruleset_dirs))
     if output_format == "json":
         _json({"id": rs.id, "version": rs.version, "extends": rs.parent, "file": rs.file, "sha256": rs.sha256,
-               "ruleset": rs.doc.data, **({"origins": origins(rs)} if resolved else {})})
+               "ruleset": rs.doc.data, "rules": rule_rows(rs), **({"origins": origins(rs)} if resolved else {})})
         return
     if not resolved:
         emit(raw_text(rs))
+        emit("\n评分规则（由参数写成的中文说明）：")
+        emit(table(["类别或指标", "分值", "评分规则"], [[r["name"], r["points"], r["rule"]] for r in rule_rows(rs)]))
         return
-    from perfrules.engine.textout import table
     emit(f"{rs.ref}（继承展开后；出处为提供该值的文件:行号）")
     emit(table(["路径", "出处", "值"], [[p, o, v] for p, v, o in origins(rs)]))
 

@@ -13,6 +13,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
+from .explain import rule_rows
 from . import __version__
 from .methods import fmt
 from .ruleset import Ruleset
@@ -96,6 +97,7 @@ def build(sub: Submission, card: Scorecard, rs: Ruleset, template: str) -> dict[
         "findings": [{"severity": _SEVERITY[f.severity], "code": f.code, "message": f.message,
                       "where": f.location.cell or (f"第 {f.location.line} 行" if f.location.line else "")}
                      for f in card.findings],
+        "rules": rule_rows(rs),   # the standard in words (engine/explain.py), the appendix's last table
         "provenance": {
             "ruleset": rs.ref, "ruleset_title": rs.title, "ruleset_sha256": rs.sha256,
             # By name and hash only: a local absolute path says nothing to a reader and leaks the author's disk.

@@ -253,6 +253,10 @@ def common_body(doc) -> None:
     repeat_header(table(doc, [["级别", "说明"], ["{%tr for f in r.findings %}", ""],
                 ["{{ f.severity }}", "{{ f.message }}"],
                 ["{%tr endfor %}", ""]], [16, 158]), 1)
+    para(doc, "评分规则（{{ r.provenance.ruleset_title }}）", bold=True)
+    repeat_header(table(doc, [["类别或指标", "分值", "评分规则"], ["{%tr for x in r.rules %}", "", ""],
+                ["{{ x.name }}", "{{ x.points }}", "{{ x.rule }}"],
+                ["{%tr endfor %}", "", ""]], [44, 14, 116]), 1)
     para(doc, "评分规则集：{{ r.provenance.ruleset }}（sha256 {{ r.provenance.ruleset_sha256[:16] }}）；"
               "自评数据 sha256 {{ r.provenance.input_sha256[:16] }}；"
               "报告模板：{{ r.provenance.template }}；{{ r.provenance.engine }}；生成日期：{{ r.provenance.rendered_on }}。",

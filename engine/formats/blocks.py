@@ -137,8 +137,8 @@ class BlockReader(TextReader):
             continued = indicator_columns is not None
             while i < len(grid):
                 row = grid[i]
-                if self.perfrules_report and row[:2] == ["级别", "说明"]:
-                    self.take(table_no, *(c for r in grid[i:] for c in r))   # the rule's findings: output, not input
+                if self.perfrules_report and (row[:2] == ["级别", "说明"] or row[:3] == ["类别或指标", "分值", "评分规则"]):
+                    self.take(table_no, *(c for r in grid[i:] for c in r))   # the rule's findings and rules: output, not input
                     break
                 if self.perfrules_report and (row[:2] == ["来源", "总分"] or row[:3] == ["指标", "自评得分", "规则得分"]):
                     self.take(table_no, *(c for r in grid[i:] for c in r))   # the appendix: read as a whole
