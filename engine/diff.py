@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from .ruleset import Ruleset
+from .rulemodel import Ruleset
 
 SECTIONS = {"meta": "基本信息", "weights": "类别与权重", "indicators": "共性指标", "methods": "评分方法",
             "presets": "方法预设", "grades": "等级", "rounding": "取整", "defaults": "默认参数", "checks": "核对规则",

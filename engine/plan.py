@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from .methods import MethodInput, Unscorable
-from .ruleset import Category, Ruleset
+from .rulemodel import Category, Ruleset
 from .scoring import _NO_FACTS, FULL_RATE, BudgetFacts, clip, operator_for
 from .submission import DIRECTIONS, Submission
 from .targets import UNITS, Value, ValueError_, _parse_text, decimal_or_none, label_key, normalise, parse_value

@@ -16,7 +16,7 @@ from typing import Any
 from .explain import rule_rows
 from . import __version__
 from .methods import fmt
-from .ruleset import Ruleset
+from .rulemodel import Ruleset
 from .scorecard import SEVERITY_LABELS, CategoryResult, IndicatorResult, Scorecard
 from .submission import Submission
 

@@ -15,7 +15,7 @@ from . import __version__
 from .errors import Location, PerfrulesError, did_you_mean, error
 from . import methods
 from .methods import MethodInput, Note, Outcome, Unscorable, fmt, fmt_once, text
-from .ruleset import Category, FixedIndicator, MethodRef, Rounding, Ruleset
+from .rulemodel import Category, FixedIndicator, MethodRef, Rounding, Ruleset
 from .scorecard import CategoryResult, Finding, IndicatorResult, Scorecard, Stated
 from .submission import Row, Submission
 from .targets import Value, decimal_or_none, label_key, parse_value, split_weight
