@@ -29,7 +29,7 @@ def _report_user_error(exc: PerfrulesError, fmt: str, command: str) -> None:
         return
     emit(f"错误：{exc.first}", err=True)
     more = len(exc.diagnostics) - 1
-    if more and command != "check":
+    if more and command not in ("check", "rulesets_import"):   # a bureau fixing a workbook sees every cell at once
         emit(f"另有 {more} 个问题；用 perfrules check 或 perfrules rulesets check 查看全部。", err=True)
     elif more:
         for d in exc.diagnostics[1:]:
@@ -265,6 +265,7 @@ def rulesets() -> None:
       perfrules rulesets list
       perfrules rulesets show cn/unit-overall --resolved
       perfrules rulesets check
+      perfrules rulesets export cn/unit-overall@2024.1 -o 评分标准.xlsx
     """
 
 
@@ -367,6 +368,95 @@ def rulesets_check(paths: tuple[str, ...], output_format: str, ruleset_dirs: tup
         emit(f"\n检查了 {len(results)} 个规则集，{bad} 个有问题。")
     if bad:
         sys.exit(EXIT_USER)
+
+
+@rulesets.command("export")
+@click.argument("ref", metavar="ID[@VERSION]")
+@click.option("-o", "--out", required=True, type=click.Path(), help="写出的评分标准工作簿（.xlsx）。")
+@click.option("--force", is_flag=True, help="覆盖不是 perfrules 写出的同名文件。")
+@common
+@handled
+def rulesets_export(ref: str, out: str, force: bool, output_format: str, ruleset_dirs: tuple[str, ...]) -> None:
+    """把规则集写成评分标准工作簿：说明、指标体系（方法用中文名、参数分列、评分规则写成中文）、等级、核对规则、报告模板、测试用例。
+
+    工作簿写出继承展开后的完整标准；规则集继承上级标准时，“继承”一栏照写。改好后用 rulesets import 读回 YAML。
+
+    \b
+    例：
+      perfrules rulesets export cn/unit-overall@2024.1 -o 评分标准.xlsx
+    """
+    from pathlib import Path
+
+    from perfrules.engine.files import atomic_write
+    from perfrules.engine.rulebook.commands import export_rulebook
+    from perfrules.engine.ruleset import search_path
+    target = Path(out)
+    atomic_write(target, export_rulebook(ref, search_path(ruleset_dirs), target), [], force)
+    emit(f"已写出 {out}")
+
+
+@rulesets.command("new")
+@click.option("--extends", "parent", required=True, metavar="ID@VERSION", help="上级标准：新标准预填它的全部内容。")
+@click.option("--id", "new_id", required=True, help="新规则集的编号，如 shaanxi/zizhou-unit-overall。")
+@click.option("--version", "version", required=True, help="新规则集的版本，如 2026.1。")
+@click.option("-o", "--out", required=True, type=click.Path(), help="写出的评分标准工作簿（.xlsx）。")
+@click.option("--force", is_flag=True, help="覆盖不是 perfrules 写出的同名文件。")
+@common
+@handled
+def rulesets_new(parent: str, new_id: str, version: str, out: str, force: bool, output_format: str,
+                 ruleset_dirs: tuple[str, ...]) -> None:
+    """从上级标准开始一个新标准：工作簿预填上级的全部内容，县（区）只改不同之处。
+
+    \b
+    例：
+      perfrules rulesets new --extends cn/unit-overall@2024.1 --id shaanxi/x --version 2026.1 -o 新标准.xlsx
+    """
+    from pathlib import Path
+
+    from perfrules.engine.files import atomic_write
+    from perfrules.engine.rulebook.commands import new_rulebook
+    from perfrules.engine.ruleset import search_path
+    target = Path(out)
+    atomic_write(target, new_rulebook(parent, new_id, version, search_path(ruleset_dirs), target), [], force)
+    emit(f"已写出 {out}：预填了 {parent} 的全部内容；改好后用 perfrules rulesets import {out} -o 规则集.yaml 读回")
+
+
+@rulesets.command("import")
+@click.argument("workbook", type=click.Path())
+@click.option("-o", "--out", required=True, type=click.Path(), help="写出的规则集（.yaml）；测试用例写在旁边的 .test.yaml。")
+@click.option("--force", is_flag=True, help="覆盖不是 perfrules 写出的同名文件。")
+@common
+@handled
+def rulesets_import(workbook: str, out: str, force: bool, output_format: str, ruleset_dirs: tuple[str, ...]) -> None:
+    """把评分标准工作簿读回规则集 YAML（每个值的行尾注明读自哪个单元格）。
+
+    与 rulesets check 一样检查，问题指到单元格（评分标准.xlsx!指标体系!F7）；方法和核对规则写错时给出最接近的名称。
+    填了“继承”时，YAML 只写与上级标准不同之处。单元格中的公式不计算，直接拒绝。
+
+    \b
+    例：
+      perfrules rulesets import 评分标准.xlsx -o rulesets/shaanxi/x-2026.1.yaml
+    """
+    from pathlib import Path
+
+    from perfrules.engine.files import atomic_write
+    from perfrules.engine.rulebook.commands import import_rulebook
+    from perfrules.engine.ruleset import search_path
+    source, target = Path(workbook), Path(out)
+    if not out.endswith((".yaml", ".yml")):
+        from perfrules.engine.errors import Location, error
+        raise error("规则集应写成 .yaml 文件", Location(out), "例如 -o rulesets/shaanxi/x-2026.1.yaml", code="E-USAGE")
+    text, cases, warnings = import_rulebook(source, workbook, search_path(ruleset_dirs), target)
+    tests = target.with_name(target.name.rsplit(".", 1)[0] + ".test.yaml")
+    atomic_write(target, text, [source], force)
+    if cases is not None:
+        atomic_write(tests, cases, [source], force)
+    if output_format == "json":
+        _json({"ok": True, "ruleset": out, "tests": str(tests) if cases else None, "warnings": [d.to_json() for d in warnings]})
+        return
+    emit(f"已写出 {out}" + (f" 和 {tests}" if cases else ""))
+    for d in warnings:
+        emit(f"  提醒：{d}")
 
 
 @main.command("test")
@@ -694,7 +784,7 @@ def import_cmd(sources: tuple[str, ...], out: str, force: bool, output_format: s
         if kind == "pdf":
             from perfrules.engine.formats.pdf_import import import_pdf
             result = import_pdf(path, source, ruleset_dirs)
-        elif kind == "xlsx":
+        elif kind == "xlsx" or path.suffix.lower() in (".xlsx", ".xlsm"):   # its guard says what else it is
             from perfrules.engine.formats.xlsx import import_workbook
             result = import_workbook(path, source, tuple(ruleset_dirs))
         elif not legacy and kind != "docx" and path.suffix.lower() != ".docx":

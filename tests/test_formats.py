@@ -454,13 +454,16 @@ def office_hostiles(tmp_path_factory):
 
 
 @pytest.mark.parametrize("name", sorted(hostile_office.EXPECTED))
-@pytest.mark.parametrize("command", ["score", "import"])
+@pytest.mark.parametrize("command", ["score", "import", "rulesets import"])
 def test_hostile_office_files_get_a_clear_message(runner, office_hostiles, tmp_path, name, command):
+    """Every reader of Office files: score, import (Word, and workbooks in a published layout) and
+    rulesets import (a 评分标准 workbook, issue 24)."""
     code, fragment = hostile_office.EXPECTED[name]
     path = office_hostiles / name
-    if command == "import" and not name.endswith(".docx"):
+    if command == "rulesets import" and not name.endswith(".xlsx"):
         return
-    args = [command, str(path), "--format", "json"] + (["-o", str(tmp_path / "x.yaml")] if command == "import" else [])
+    writes = command != "score"
+    args = command.split() + [str(path), "--format", "json"] + (["-o", str(tmp_path / "x.yaml")] if writes else [])
     result = runner.invoke(main, args)
     assert result.exit_code == 1, result.output
     error = json.loads(result.output)["errors"][0]
