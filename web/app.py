@@ -33,18 +33,15 @@ from werkzeug.exceptions import HTTPException
 from perfrules.engine.dates import today
 from perfrules.engine.errors import PerfrulesError
 from perfrules.engine.limits import MAX_FILE_BYTES
-from perfrules.engine.methods import fmt
 from perfrules.engine.submission import KIND_LABELS
 
 from . import security, work
+from .common import (ROLE_LABELS, STATUS, STATUS_ORDER, _ext, _message, access, audit, current, db, entry_for,
+                     entry_rows, fmt_num, round_or_404, scoring_of, status_of, upload_for, when)
 from .db import Audit, Blob, Entry, Round, Scoring, Unit, Upload, User, database_url, now, open_database
 
 log = logging.getLogger("perfrules.serve")
 
-ROLE_LABELS = {"bureau": "财政局", "reviewer": "复核机构", "unit": "预算单位"}
-STATUS = {"empty": "未填报", "errors": "有错误", "ready": "待送审", "submitted": "已送审", "returned": "已退回",
-          "reviewed": "已复核"}
-STATUS_ORDER = ["empty", "errors", "ready", "submitted", "returned", "reviewed"]
 SESSION_HOURS = 8
 
 
@@ -54,13 +51,6 @@ class SandboxedFlaskEnvironment(SandboxedEnvironment, FlaskEnvironment):
 
 class App(Flask):
     jinja_environment = SandboxedFlaskEnvironment
-
-
-def access(level: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    def mark(view: Callable[..., Any]) -> Callable[..., Any]:
-        view.access = level  # type: ignore[attr-defined]
-        return view
-    return mark
 
 
 def create_app(data_dir: str | os.PathLike[str], db_url: str | None = None, ruleset_dirs: tuple[str, ...] = (),
@@ -109,23 +99,6 @@ def ensure_first_account(app: App, username: str = "admin") -> str | None:
         db.add(Audit(action="account", username="perfrules", detail=f"首次启动：建立财政局账号 {username}"))
         db.commit()
         return password
-
-
-def _ext(app: Any = None) -> dict[str, Any]:
-    from flask import current_app
-    return (app or current_app).extensions["perfrules"]
-
-
-def db() -> Any:
-    if "db" not in g:
-        g.db = _ext()["Session"]()
-    return g.db
-
-
-def audit(action: str, detail: str = "", round_id: int | None = None, entry_id: int | None = None) -> None:
-    user = g.get("user")
-    db().add(Audit(user_id=user.id if user else None, username=user.username if user else "", action=action,
-                   round_id=round_id, entry_id=entry_id, detail=detail[:2000], address=request.remote_addr or ""))
 
 
 # ------------------------------------------------------------------------------------------ request cycle
@@ -205,10 +178,6 @@ def _install(app: App) -> None:
         app.add_url_rule(rule, endpoint, view, methods=methods)
 
 
-def _message(status: int, title: str, text: str) -> Any:
-    return render_template("message.html", title=title, text=text), status
-
-
 def _login_page(status: int, note: str = "", back: str | None = None) -> Any:
     """The login form; after logging in, back to the page that asked for it (a GET page of this server)."""
     if back is None:
@@ -277,81 +246,6 @@ def _safe_next(target: str | None) -> str:
     if endpoint in ("login", "logout", "static"):
         return ""
     return path + ("?" + query if query else "")
-
-
-def when(value: dt.datetime | dt.date | None) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        local = value.replace(tzinfo=dt.timezone.utc).astimezone()
-        return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
-    return f"{value.year}年{value.month}月{value.day}日"
-
-
-def fmt_num(value: Any) -> str:
-    text = "" if value is None else str(value)   # an undefined value (no row yet) is ""
-    return fmt(Decimal(text)) if text else ""
-
-
-# ------------------------------------------------------------------------------------------ lookups
-
-def round_or_404(rid: int) -> Round:
-    rnd = db().get(Round, rid)
-    if rnd is None:
-        abort(404)
-    return rnd
-
-
-def entry_for(eid: int) -> Entry:
-    """The entry, if the current account may see it (the bureau: any; a unit: its own); else 404."""
-    entry = db().get(Entry, eid)
-    if entry is None or (g.user.role == "unit" and entry.unit_id != g.user.unit_id):
-        abort(404)
-    return entry
-
-
-def upload_for(uid: int) -> tuple[Upload, Entry]:
-    upload = db().get(Upload, uid)
-    if upload is None:
-        abort(404)
-    return upload, entry_for(upload.entry_id)
-
-
-def current(entry: Entry, rnd: Round) -> tuple[Upload | None, Scoring | None]:
-    """An entry's latest upload (the one that counts) and its scoring under the round's ruleset."""
-    upload = latest_upload(entry.id)
-    return upload, scoring_of(upload.id, rnd.ruleset_ref) if upload else None
-
-
-def latest_upload(entry_id: int) -> Upload | None:
-    return db().scalars(select(Upload).where(Upload.entry_id == entry_id).order_by(Upload.version.desc()).limit(1)).first()
-
-
-def scoring_of(upload_id: int, ref: str) -> Scoring | None:
-    return db().scalars(select(Scoring).where(Scoring.upload_id == upload_id, Scoring.ruleset_ref == ref)
-                        .order_by(Scoring.id.desc()).limit(1)).first()
-
-
-def status_of(entry: Entry, scoring: Scoring | None) -> str:
-    if entry.state in ("submitted", "returned", "reviewed"):
-        return entry.state
-    if scoring is None:
-        return "empty"
-    return "errors" if not scoring.ok or scoring.errors else "ready"
-
-
-def entry_rows(rnd: Round) -> list[dict[str, Any]]:
-    """Each unit of a round with its latest upload, that upload's scoring under the round's ruleset, and status."""
-    out = []
-    entries = db().execute(select(Entry, Unit).join(Unit, Unit.id == Entry.unit_id).where(Entry.round_id == rnd.id)
-                           .order_by(Unit.name)).all()
-    for entry, unit in entries:
-        upload, scoring = current(entry, rnd)
-        result = work.load_result(scoring.result) if scoring else {}
-        row = result.get("row") or {}
-        out.append({"entry": entry, "unit": unit, "upload": upload, "scoring": scoring, "row": row,
-                    "status": status_of(entry, scoring)})
-    return out
 
 
 # ------------------------------------------------------------------------------------------ views: everyone
