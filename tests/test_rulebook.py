@@ -102,6 +102,9 @@ def rulesets(draw):
                           {"kind": "required_sections", "sections": draw(st.lists(LABEL, min_size=1, max_size=3))}]
     if draw(st.booleans()):
         data["applies_to"] = {"kinds": ["project"], "years": {"from": 2024}, "regions": ["陕西省"]}
+    if draw(st.booleans()):   # a preset (its name may hold a dot) and a category scored by it
+        data["presets"] = {"封顶.v1": {"use": "ratio", "cap": Decimal("1.1")}}
+        categories[0]["method"] = "封顶.v1"
     return data
 
 

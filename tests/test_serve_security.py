@@ -33,12 +33,27 @@ def two_units(request, tmp_path):
 def _ids(c) -> dict[str, int]:
     from sqlalchemy import select
 
-    from perfrules.web.db import Upload
+    from perfrules.web.db import Standard, Upload, User
     session = c.app.extensions["perfrules"]["Session"]()
     upload = session.scalars(select(Upload)).one()
+    standard = session.scalars(select(Standard)).first()
+    if standard is None:   # a draft 评分标准 of the bureau's: its pages are the bureau's only
+        from .conftest import ROOT
+        text = (ROOT / "rulesets" / "shaanxi" / "zizhou-unit-overall-2025.1.yaml").read_text(encoding="utf-8")
+        admin = session.scalars(select(User).where(User.username == "admin")).one()
+        standard = Standard(ruleset_id="shaanxi/walk", version="1", title="x", extends="", sha256="0" * 64, filename="x.yaml",
+                            yaml=text.replace("id: shaanxi/zizhou-unit-overall", "id: shaanxi/walk").replace('version: "2025.1"', 'version: "1"'),
+                            tests="", uploaded_by=admin.id)
+        session.add(standard)
+        session.commit()
+    sid = standard.id
     session.close()
     return {"eid": c.units["甲单位"]["entry_id"], "uid": upload.id, "rid": c.round_id,
-            "unit_id": c.units["甲单位"]["unit_id"], "fmt": "docx"}
+            "unit_id": c.units["甲单位"]["unit_id"], "fmt": "docx", "sid": sid}
+
+
+# Pages of a round that every unit taking part in it may read (its 评分标准): 乙 is in 甲's round.
+SHARED_WITH_THE_ROUND = {"round_standard", "round_standard_workbook"}
 
 
 def _routes(app):
@@ -73,6 +88,8 @@ def test_every_route_as_another_unit_and_as_nobody(two_units):
                                                          "name": "x", "title": "x", "year": "2024"})
             if who == "anonymous":
                 assert resp.status_code == 403, (who, method, url, resp.status_code)
+            elif rule.endpoint in SHARED_WITH_THE_ROUND:   # 200 while 乙 is logged in; 403 once the walk logged out
+                assert resp.status_code in (200, 403, 405), (who, method, url, resp.status_code)
             elif rule.arguments:
                 # 甲's objects: 404 for unit routes (nothing said of their existence), 403 for the bureau's.
                 assert resp.status_code in (403, 404), (who, method, url, resp.status_code)

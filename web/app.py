@@ -35,9 +35,9 @@ from perfrules.engine.errors import PerfrulesError
 from perfrules.engine.limits import MAX_FILE_BYTES
 from perfrules.engine.submission import KIND_LABELS
 
-from . import security, work
+from . import security, standards, work
 from .common import (ROLE_LABELS, STATUS, STATUS_ORDER, _ext, _message, access, audit, current, db, entry_for,
-                     entry_rows, fmt_num, round_or_404, scoring_of, status_of, upload_for, when)
+                     entry_rows, fmt_num, round_or_404, scoring_of, status_of, upload_for, when, _download)
 from .db import Audit, Blob, Entry, Round, Scoring, Unit, Upload, User, database_url, now, open_database
 
 log = logging.getLogger("perfrules.serve")
@@ -71,10 +71,13 @@ def create_app(data_dir: str | os.PathLike[str], db_url: str | None = None, rule
         TEMPLATES_AUTO_RELOAD=False,
     )
     app.jinja_env.autoescape = True
+    published = standards.folder(data, "published")   # the bureau's published 评分标准, first on the path
+    published.mkdir(parents=True, exist_ok=True)
     app.extensions["perfrules"] = {"engine": engine, "Session": Session, "blobs": work.BlobStore(data / "blobs"),
-                                   "dirs": tuple(ruleset_dirs), "throttle": security.Throttle(), "data": data,
+                                   "dirs": (str(published), *ruleset_dirs), "throttle": security.Throttle(), "data": data,
                                    "scorer": work.Scorer(workers, spool=spool)}
     _install(app)
+    standards.publish_all(app)
     return app
 
 
@@ -379,14 +382,6 @@ def upload_report(uid: int, fmt: str) -> Any:
     audit("report", f"下载报告 v{upload.version} .{fmt}", entry.round_id, entry.id)
     db().commit()
     return _download(data, f"{rnd.year}年度绩效自评报告-{work.safe_member(unit.name)}.{fmt}", REPORT_TYPES[fmt])
-
-
-def _download(data: bytes, name: str, mimetype: str) -> Response:
-    from urllib.parse import quote
-    resp = Response(data, mimetype=mimetype)
-    ascii_name = "".join(ch if ch.isascii() and ch.isalnum() or ch in "-_." else "_" for ch in name)
-    resp.headers["Content-Disposition"] = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
-    return resp
 
 
 # ------------------------------------------------------------------------------------------ views: a unit
@@ -824,6 +819,12 @@ ROUTES: list[tuple[str, str, Callable[..., Any], list[str]]] = [
     ("/rounds/<int:rid>/export", "round_export", round_export, ["GET"]),
     ("/rounds/<int:rid>/replay", "round_replay", round_replay, ["GET", "POST"]),
     ("/rounds/<int:rid>/close", "round_close", round_close, ["POST"]),
+    ("/rounds/<int:rid>/standard", "round_standard", standards.round_standard, ["GET"]),
+    ("/rounds/<int:rid>/standard.xlsx", "round_standard_workbook", standards.round_standard_workbook, ["GET"]),
+    ("/standards", "standards", standards.standards, ["GET", "POST"]),
+    ("/standards/<int:sid>", "standard_view", standards.standard_view, ["GET"]),
+    ("/standards/<int:sid>/publish", "standard_publish", standards.standard_publish, ["POST"]),
+    ("/standards/<int:sid>/workbook.xlsx", "standard_workbook", standards.standard_workbook, ["GET"]),
     ("/staff", "staff", staff, ["GET", "POST"]),
     ("/audit", "audit_view", audit_view, ["GET"]),
 ]

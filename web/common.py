@@ -10,7 +10,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, Callable
 
-from flask import abort, g, render_template, request
+from flask import Response, abort, g, render_template, request
 from sqlalchemy import select
 
 from perfrules.engine.methods import fmt
@@ -125,3 +125,11 @@ def entry_rows(rnd: Round) -> list[dict[str, Any]]:
         out.append({"entry": entry, "unit": unit, "upload": upload, "scoring": scoring, "row": row,
                     "status": status_of(entry, scoring)})
     return out
+
+
+def _download(data: bytes, name: str, mimetype: str) -> Response:
+    from urllib.parse import quote
+    resp = Response(data, mimetype=mimetype)
+    ascii_name = "".join(ch if ch.isascii() and ch.isalnum() or ch in "-_." else "_" for ch in name)
+    resp.headers["Content-Disposition"] = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+    return resp

@@ -121,6 +121,25 @@ class Scoring(Base):
     result: Mapped[str] = mapped_column(Text)                  # JSON: the batch row and the scorecard, or the error
 
 
+class Standard(Base):
+    """A bureau's own version of a 评分标准 (a ruleset), uploaded as a workbook or YAML: kept with its sha256,
+    never edited in place (a change is a new version); a draft until it is published to a round."""
+    __tablename__ = "standards"
+    __table_args__ = (UniqueConstraint("ruleset_id", "version"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ruleset_id: Mapped[str] = mapped_column(String(200))
+    version: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(300), default="")
+    extends: Mapped[str] = mapped_column(String(200), default="")
+    sha256: Mapped[str] = mapped_column(String(64))
+    yaml: Mapped[str] = mapped_column(Text)                   # the ruleset as perfrules reads it
+    tests: Mapped[str] = mapped_column(Text, default="")      # its test cases (x.test.yaml), when given
+    filename: Mapped[str] = mapped_column(String(200))        # as uploaded: shown, never used as a path
+    uploaded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=now)
+    published_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+
 class Audit(Base):
     """Who did what when: login, upload, submit, return, review, export, …; read by the bureau."""
     __tablename__ = "audit"

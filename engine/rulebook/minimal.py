@@ -51,7 +51,7 @@ def _category_key(entry: Any) -> str:
     return entry if isinstance(entry, str) else str(entry.get("key") or entry.get("label") or entry.get("name"))
 
 
-def _keyed(old: list[Any], new: list[Any], key_of: Callable[[Any], str],
+def _keyed(old: list[Any], new: list[Any], key_of: Callable[[Any], str | None],
            diff: Callable[[Any, Any], Any]) -> list[Any]:
     before = {key_of(e): e for e in old}
     out: list[Any] = []
@@ -70,7 +70,7 @@ def _keyed(old: list[Any], new: list[Any], key_of: Callable[[Any], str],
     return out
 
 
-def _removal(entry: Any, key: str, check: bool) -> dict[str, Any]:
+def _removal(entry: Any, key: str | None, check: bool) -> dict[str, Any]:
     """The entry that deletes an inherited one: by code (or kind) for a check, by key (or label) for a category."""
     if check:
         return {"code": entry["code"], "remove": True} if "code" in entry else {"kind": entry.get("kind"), "remove": True}

@@ -114,12 +114,15 @@ class _Reader:
             label = str(ws.cell(row, 1).value or "").strip()
             if not label:
                 continue
-            if label.startswith(S.PRESET_PREFIX):
-                path: Path = ("presets", label[len(S.PRESET_PREFIX):])
-                dotted, kind = ".".join(path), "yaml"
-            elif label in S.SETTINGS_BY_LABEL:
+            if label.startswith(S.PRESET_PREFIX):   # a preset's name may hold a dot: set directly, not by a dotted path
+                name = label[len(S.PRESET_PREFIX):]
+                preset = self.value(ws, row, 2, "yaml", ("presets", name))
+                if preset is not None:
+                    self.data.setdefault("presets", {})[name] = preset
+                continue
+            if label in S.SETTINGS_BY_LABEL:
                 dotted, kind = S.SETTINGS_BY_LABEL[label]
-                path = tuple(dotted.split("."))
+                path: Path = tuple(dotted.split("."))
             elif label.isascii() and label.replace(".", "").replace("_", "").isalnum():
                 dotted, kind, path = label, "text", tuple(label.split("."))   # a setting with no row of its own
             else:
