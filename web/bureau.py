@@ -1,0 +1,339 @@
+"""What the bureau does with a round: open it, add units, follow it, return or review an entry, close it,
+the county review page, the export, the replay; and the audit log."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from decimal import Decimal
+from typing import Any
+
+from flask import Response, abort, g, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from perfrules.engine.dates import today
+from perfrules.engine.errors import PerfrulesError
+from perfrules.engine.limits import MAX_FILE_BYTES
+from perfrules.engine.submission import KIND_LABELS
+
+from . import security, work
+from .common import (ROLE_LABELS, STATUS, STATUS_ORDER, _ext, _message, access, audit, db, entry_for, entry_rows,
+                     round_or_404, scoring_of, _download)
+from .db import Audit, Entry, Round, Scoring, Unit, User, now
+
+
+# ------------------------------------------------------------------------------------------ views: the bureau
+
+@access("bureau")
+def rounds() -> Any:
+    if request.method == "POST":
+        return _create_round()
+    all_rounds = db().scalars(select(Round).order_by(Round.id.desc())).all()
+    return render_template("rounds.html", rounds=all_rounds, refs=_ruleset_refs(), note="", year=today().year - 1)
+
+
+def _ruleset_refs() -> list[str]:
+    """Every ruleset on the search path as id@version, for the choices of a round and of a replay."""
+    from perfrules.engine.ruleset import index, search_path
+    return sorted({f"{e.id}@{e.version}" for e in index(search_path(_ext()["dirs"]))})
+
+
+def _create_round() -> Any:
+    form = request.form
+    title = (form.get("title") or "").strip()[:200]
+    ref = (form.get("ruleset") or "").strip()
+    try:
+        year = int(form.get("year") or "")
+        deadline = dt.date.fromisoformat(form["deadline"]) if form.get("deadline") else None
+    except ValueError:
+        return _message(400, "年度或截止日期有误", "年度写四位数字，截止日期用日期选择框（如 2026-03-31）。")
+    if not title or not 1990 <= year <= 2100:
+        return _message(400, "请填写轮次名称和年度", "例如：2025 年度部门整体支出绩效自评。")
+    try:
+        rs = work.ruleset(ref, _ext()["dirs"])
+    except PerfrulesError as exc:
+        return _message(400, "规则集不可用", str(exc.first))
+    kind = form.get("kind") or (rs.applies_to.get("kinds") or ["unit-overall"])[0]
+    if kind not in KIND_LABELS:
+        abort(400)
+    rnd = Round(title=title, year=year, kind=kind, ruleset_ref=rs.ref, ruleset_sha256=rs.sha256, deadline=deadline,
+                created_by=g.user.id)
+    db().add(rnd)
+    db().flush()
+    audit("round", f"建立轮次“{title}”（{year} 年度，{rs.ref}）", rnd.id)
+    db().commit()
+    return redirect(url_for("round_view", rid=rnd.id))
+
+
+@access("bureau")
+def round_view(rid: int) -> Any:
+    rnd = round_or_404(rid)
+    rows = entry_rows(rnd)
+    counts = {s: sum(r["status"] == s for r in rows) for s in STATUS_ORDER}
+    wanted = request.args.get("status")
+    shown = [r for r in rows if r["status"] == wanted] if wanted in STATUS else rows
+    refs = _ruleset_refs()
+    current_sha = None
+    try:
+        current_sha = work.ruleset(rnd.ruleset_ref, _ext()["dirs"]).sha256
+    except PerfrulesError:
+        pass
+    return render_template("round.html", rnd=rnd, rows=shown, counts=counts, order=STATUS_ORDER, wanted=wanted,
+                           refs=refs, accounts=None, ruleset_changed=current_sha != rnd.ruleset_sha256)
+
+
+@access("bureau")
+def round_units(rid: int) -> Any:
+    """Add one unit, or a list (CSV or xlsx: 单位名称, 地区, 联系人); each new unit gets an account whose password
+    is shown once."""
+    rnd = round_or_404(rid)
+    file = request.files.get("file")
+    problems: list[str] = []
+    if file is not None and file.filename:
+        try:
+            wanted, problems = read_unit_list(file.stream.read(MAX_FILE_BYTES + 1), work.shown_name(file.filename))
+        except PerfrulesError as exc:
+            return _message(400, "名单无法读取", str(exc.first))
+    else:
+        name = (request.form.get("name") or "").strip()
+        if not name:
+            return _message(400, "请填写单位名称", "")
+        wanted = [(name[:200], (request.form.get("region") or "").strip()[:200], (request.form.get("contact") or "").strip()[:200])]
+    accounts: list[dict[str, Any]] = []
+    for name, region, contact in wanted:
+        unit = db().scalars(select(Unit).where(Unit.name == name)).first()
+        if unit is None:
+            unit = Unit(name=name, region=region, contact=contact)
+            db().add(unit)
+            db().flush()
+            password = security.new_password()
+            username = f"dw{unit.id:04d}"
+            db().add(User(username=username, password_hash=security.hash_password(password), role="unit",
+                          label=ROLE_LABELS["unit"], unit_id=unit.id, session_epoch=0, active=True))
+            accounts.append({"unit": name, "username": username, "password": password, "new": True})
+        else:
+            user = db().scalars(select(User).where(User.unit_id == unit.id)).first()
+            accounts.append({"unit": name, "username": user.username if user else "", "password": "", "new": False})
+        if db().scalars(select(Entry).where(Entry.round_id == rnd.id, Entry.unit_id == unit.id)).first() is None:
+            db().add(Entry(round_id=rnd.id, unit_id=unit.id, state="open", comment=""))
+    audit("units", f"加入 {len(wanted)} 个单位（新账号 {sum(a['new'] for a in accounts)} 个）", rnd.id)
+    db().commit()
+    return render_template("accounts.html", rnd=rnd, accounts=accounts, problems=problems)
+
+
+UNIT_HEADERS = {"name": ("单位", "单位名称", "预算单位", "部门（单位）名称", "unit", "name"),
+                "region": ("地区", "区域", "所属地区", "region"), "contact": ("联系人", "联系方式", "联系电话", "contact")}
+
+
+def read_unit_list(raw: bytes, name: str) -> tuple[list[tuple[str, str, str]], list[str]]:
+    """Units from a CSV (UTF-8 or GB18030) or an xlsx list, by its header row."""
+    from perfrules.engine.errors import Location, error
+    if len(raw) > MAX_FILE_BYTES:
+        raise error("名单文件过大", Location(name), "名单只需单位名称、地区、联系人三列", code="E-FILE")
+    suffix = work.suffix_of(name)
+    if suffix == ".xlsx":
+        rows = _xlsx_rows(raw, name)
+    elif suffix in (".csv", ".txt"):
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                text = raw.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise error("名单不是 UTF-8 或 GB18030 编码的文本", Location(name), "用 Excel 另存为“CSV UTF-8”", code="E-FILE")
+        rows = list(csv.reader(io.StringIO(text)))
+    else:
+        raise error(f"不接受“{suffix or '无扩展名'}”名单", Location(name), "请上传 .csv 或 .xlsx", code="E-FILE")
+    header_at, columns = None, {}
+    for i, row in enumerate(rows[:10]):
+        cells = [str(c or "").strip() for c in row]
+        found = {key: cells.index(h) for key, names in UNIT_HEADERS.items() for h in names if h in cells}
+        if "name" in found:
+            header_at, columns = i, found
+            break
+    if header_at is None:
+        raise error("名单中找不到“单位名称”列", Location(name), "第一行写表头：单位名称、地区、联系人", code="E-FILE")
+    out, problems, seen = [], [], set()
+    for n, row in enumerate(rows[header_at + 1:], start=header_at + 2):
+        cells = [str(c or "").strip() for c in row]
+        get = lambda key: cells[columns[key]][:200] if key in columns and columns[key] < len(cells) else ""  # noqa: E731
+        unit = get("name")
+        if not unit:
+            if any(cells):
+                problems.append(f"第 {n} 行没有单位名称，未加入")
+            continue
+        if unit in seen:
+            problems.append(f"第 {n} 行“{unit}”重复，只加入一次")
+            continue
+        seen.add(unit)
+        out.append((unit, get("region"), get("contact")))
+    return out[:2000], problems
+
+
+def _xlsx_rows(raw: bytes, name: str) -> list[list[Any]]:
+    from perfrules.engine.formats.safezip import check_office_file
+    with work.as_file(raw, ".xlsx") as path:
+        check_office_file(path, name, "xlsx")
+        from openpyxl import load_workbook
+        try:
+            wb = load_workbook(path, read_only=True, data_only=True)
+        except Exception as exc:  # noqa: BLE001 - a damaged workbook is the user's file problem
+            from perfrules.engine.errors import Location, error
+            raise error(f"名单工作簿无法打开（{type(exc).__name__}）", Location(name), "用 Excel 重新保存后再试",
+                        code="E-FILE") from exc
+        try:
+            return [list(r) for r in wb.worksheets[0].iter_rows(max_row=5000, values_only=True)]
+        finally:
+            wb.close()
+
+
+@access("bureau")
+def unit_password(rid: int, unit_id: int) -> Any:
+    rnd = round_or_404(rid)
+    unit = db().get(Unit, unit_id)
+    user = db().scalars(select(User).where(User.unit_id == unit_id)).first() if unit else None
+    if user is None:
+        abort(404)
+    password = security.new_password()
+    user.password_hash, user.session_epoch = security.hash_password(password), user.session_epoch + 1
+    audit("password", f"重置 {unit.name} 的密码", rnd.id)
+    db().commit()
+    return render_template("accounts.html", rnd=rnd, problems=[],
+                           accounts=[{"unit": unit.name, "username": user.username, "password": password, "new": True}])
+
+
+@access("bureau")
+def entry_return(eid: int) -> Any:
+    entry = entry_for(eid)
+    comment = (request.form.get("comment") or "").strip()[:2000]
+    if entry.state != "submitted":
+        return _message(409, "只能退回已送审的自评", "")
+    if not comment:
+        return _message(400, "请写明退回意见", "单位会看到这段意见，据此修改。")
+    entry.state, entry.comment, entry.updated_at = "returned", comment, now()
+    audit("return", f"退回：{comment}", entry.round_id, entry.id)
+    db().commit()
+    return redirect(url_for("entry_view", eid=entry.id))
+
+
+@access("bureau")
+def entry_review(eid: int) -> Any:
+    entry = entry_for(eid)
+    if entry.state != "submitted":
+        return _message(409, "只能复核已送审的自评", "")
+    entry.state, entry.updated_at = "reviewed", now()
+    audit("review", "标记为已复核", entry.round_id, entry.id)
+    db().commit()
+    return redirect(url_for("entry_view", eid=entry.id))
+
+
+@access("bureau")
+def round_close(rid: int) -> Any:
+    rnd = round_or_404(rid)
+    if rnd.closed_at is None:
+        rnd.closed_at = now()
+        audit("close", f"关闭轮次“{rnd.title}”", rnd.id)
+        db().commit()
+    return redirect(url_for("round_view", rid=rnd.id))
+
+
+def _county(rnd: Round) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    rows, failed, entries = [], [], entry_rows(rnd)
+    for r in entries:
+        if r["scoring"] is None:
+            continue
+        if r["row"]:   # named by unit and version: the county's files are unique, as batch's rows are
+            rows.append({**r["row"], "file": f"{r['unit'].name}/v{r['upload'].version}/{r['upload'].filename}"})
+        else:
+            problem = (json.loads(r["scoring"].result).get("problems") or [{}])[0]
+            failed.append({"file": r["upload"].filename, "line": None, "message": f"{r['unit'].name}：{problem.get('message', '')}",
+                           "hint": problem.get("hint", "")})
+    return rows, failed, entries
+
+
+@access("bureau")
+def round_review(rid: int) -> Any:
+    rnd = round_or_404(rid)
+    rows, failed, _ = _county(rnd)
+    g.csp = security.review_csp()
+    return Response(work.county_outputs(rows, failed, "html", back=url_for("round_view", rid=rnd.id)), mimetype="text/html")
+
+
+@access("bureau")
+def round_export(rid: int) -> Any:
+    rnd = round_or_404(rid)
+    rows, failed, entries = _county(rnd)
+    members = []
+    for r in entries:
+        if r["upload"] is None:
+            continue
+        data = _ext()["blobs"].get(r["upload"].sha256)
+        unit = work.safe_member(r["unit"].name)
+        members.append((f"自评文件/{unit}-v{r['upload'].version}{r['upload'].suffix}", data))
+        if r["scoring"] is not None and r["scoring"].ok:
+            try:
+                members.append((f"评价报告/{unit}.docx", work.report(data, r["upload"].suffix, r["upload"].filename,
+                                                                  rnd.ruleset_ref, "docx", _ext()["dirs"])))
+            except PerfrulesError as exc:
+                members.append((f"评价报告/{unit}-无法生成.txt", str(exc.first).encode("utf-8")))
+    payload = work.export_zip(work.county_outputs(rows, failed, "xlsx"), members)
+    audit("export", f"导出 {len(rows)} 个单位的汇总与报告", rnd.id)
+    db().commit()
+    return _download(payload, f"{rnd.year}年度绩效自评-{work.safe_member(rnd.title)}.zip", "application/zip")
+
+
+@access("bureau")
+def round_replay(rid: int) -> Any:
+    """Score the round's latest uploads under another ruleset version (new scorings beside the old) and show
+    the grade crossings, as `perfrules replay` does."""
+    from perfrules.engine.replay import Row, to_html
+    rnd = round_or_404(rid)
+    against = (request.values.get("against") or "").strip()
+    try:
+        after = work.ruleset(against, _ext()["dirs"])
+    except PerfrulesError as exc:
+        return _message(400, "规则集不可用", str(exc.first))
+    if request.method == "POST":
+        made = 0
+        for r in entry_rows(rnd):
+            up = r["upload"]
+            if up is None or scoring_of(up.id, after.ref) is not None:
+                continue
+            blob = _ext()["blobs"].get(up.sha256)
+            record = _ext()["scorer"].run(work.score_upload, blob, up.suffix, up.filename, after.ref, _ext()["dirs"],
+                                          on_limit=lambda reason, b=blob, n=up.filename: work.limit_record(b, n, after.ref, reason))
+            db().add(Scoring(upload_id=up.id, **record))
+            made += 1
+        audit("replay", f"按 {after.ref} 重新评分 {made} 份（原 {rnd.ruleset_ref}）", rnd.id)
+        db().commit()
+        return redirect(url_for("round_replay", rid=rnd.id, against=after.ref))
+    rows = []
+    for r in entry_rows(rnd):
+        up = r["upload"]
+        if up is None:
+            continue
+        before, later = r["scoring"], scoring_of(up.id, after.ref)
+        row = Row(file=f"{up.filename}（v{up.version}）", unit=r["unit"].name, before_ruleset=rnd.ruleset_ref)
+        if later is None:
+            row.error = f"{r['unit'].name}：尚未按 {after.ref} 评分"
+        elif not (before and before.ok and later.ok):
+            row.error = f"{r['unit'].name}：无法评分"
+        else:
+            row.before_total, row.before_grade = Decimal(before.total or "0"), before.grade
+            row.after_total, row.after_grade = Decimal(later.total or "0"), later.grade   # ok: total is set
+        rows.append(row)
+    g.csp = security.review_csp()
+    return Response(to_html(after, rows, back=url_for("round_view", rid=rnd.id)), mimetype="text/html")
+
+
+@access("bureau")
+def audit_view() -> Any:
+    before = request.args.get("before", type=int)
+    query = select(Audit).order_by(Audit.id.desc()).limit(200)
+    if before:
+        query = query.where(Audit.id < before)
+    items = db().scalars(query).all()
+    return render_template("audit.html", items=items)
