@@ -162,16 +162,16 @@ def test_unit_path_and_bureau_decisions(round_):
     assert "待送审" in page and "v3" in page and "v2" in page and "v1" in page
 
     # Submit; the bureau returns it with a comment; the unit sees it, uploads again, submits; reviewed.
-    assert post(unit, f"/entries/{entry}/submit").status_code == 302
+    assert post(unit, f"/entries/{entry}/submit", {"confirm": "yes"}).status_code == 302
     assert "已送审" in unit.get(f"/entries/{entry}").text
     assert _upload(unit, entry, "again.yaml", good).status_code == 409      # no change after submitting
     bureau = as_bureau(round_)
-    assert post(bureau, f"/entries/{entry}/return", {"comment": "请补充满意度调查的样本量"}).status_code == 302
+    assert post(bureau, f"/entries/{entry}/return", {"comment": "请补充满意度调查的样本量", "confirm": "yes"}).status_code == 302
     page = unit.get(f"/entries/{entry}").text
     assert "已退回" in page and "请补充满意度调查的样本量" in page
     assert _upload(unit, entry, "自评-再改.yaml", good).status_code == 302
-    assert post(unit, f"/entries/{entry}/submit").status_code == 302
-    assert post(bureau, f"/entries/{entry}/review").status_code == 302
+    assert post(unit, f"/entries/{entry}/submit", {"confirm": "yes"}).status_code == 302
+    assert post(bureau, f"/entries/{entry}/review", {"confirm": "yes"}).status_code == 302
     assert "已复核" in bureau.get(f"/rounds/{round_.round_id}").text
 
     # Reports from the stored file: Word and PDF.
@@ -225,7 +225,7 @@ def test_units_from_an_xlsx_list_and_password_reset(round_):
     c = round_.app.test_client()
     login(c, username, password)
     # Reset: the old password and the old session stop working.
-    resp = post(bureau, f"/rounds/{round_.round_id}/units/{unit_id}/password")
+    resp = post(bureau, f"/rounds/{round_.round_id}/units/{unit_id}/password", {"confirm": "yes"})
     new = re.search(r'class="password">([^<]+)<', resp.text).group(1)
     assert c.get("/my").status_code == 403
     login(round_.app.test_client(), username, password, expect=401)
@@ -243,7 +243,7 @@ def test_bad_unit_list_is_a_clear_message(round_):
 def test_closed_round_takes_no_uploads(round_):
     name = "甲单位"
     bureau = as_bureau(round_)
-    assert post(bureau, f"/rounds/{round_.round_id}/close").status_code == 302
+    assert post(bureau, f"/rounds/{round_.round_id}/close", {"confirm": "yes"}).status_code == 302
     resp = _upload(as_unit(round_, name), round_.units[name]["entry_id"], "a.yaml", seed_for(name))
     assert resp.status_code == 409 and "已结束" in resp.text
 

@@ -150,6 +150,8 @@ def test_bureau_and_unit_paths(server, browser, tmp_path):
         unit.page.click("#upload button")
         assert unit.page.locator("#status").text_content() == "待送审"
         unit.page.click("#submit button")
+        assert "送审后不能再上传" in unit.page.locator("#confirm-step").text_content()   # a step of its own
+        unit.page.click("#confirm button")
         assert unit.page.locator("#status").text_content() == "已送审"
         with unit.page.expect_download() as download:
             unit.page.click("text=评价报告（Word）")
@@ -164,10 +166,13 @@ def test_bureau_and_unit_paths(server, browser, tmp_path):
     bureau.page.click("#entries >> text=甲单位")
     bureau.page.fill("#return textarea", "满意度调查请附样本量")
     bureau.page.click("#return button")
+    assert "满意度调查请附样本量" in bureau.page.locator("#confirm-step").text_content()
+    bureau.page.click("#confirm button")
     assert bureau.page.locator("#status").text_content() == "已退回"
     bureau.page.goto(round_url)
     bureau.page.click("#entries >> text=乙单位")
     bureau.page.click("#mark-reviewed button")
+    bureau.page.click("#confirm button")
     assert bureau.page.locator("#status").text_content() == "已复核"
     bureau.page.goto(round_url)
     counts = bureau.page.locator("#counts").text_content()

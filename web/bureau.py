@@ -19,8 +19,8 @@ from perfrules.engine.limits import MAX_FILE_BYTES
 from perfrules.engine.submission import KIND_LABELS
 
 from . import security, work
-from .common import (ROLE_LABELS, STATUS, STATUS_ORDER, _ext, _message, access, audit, db, entry_for, entry_rows,
-                     round_or_404, scoring_of, _download)
+from .common import (ROLE_LABELS, STATUS, STATUS_ORDER, _download, _ext, _message, access, audit, db, entry_for,
+                     entry_rows, round_or_404, scoring_of, unconfirmed, when)
 from .db import Audit, Entry, Round, Scoring, Unit, User, now
 
 
@@ -51,20 +51,42 @@ def _create_round() -> Any:
         return _message(400, "年度或截止日期有误", "年度写四位数字，截止日期用日期选择框（如 2026-03-31）。")
     if not title or not 1990 <= year <= 2100:
         return _message(400, "请填写轮次名称和年度", "例如：2025 年度部门整体支出绩效自评。")
-    try:
-        rs = work.ruleset(ref, _ext()["dirs"])
-    except PerfrulesError as exc:
-        return _message(400, "规则集不可用", str(exc.first))
-    kind = form.get("kind") or (rs.applies_to.get("kinds") or ["unit-overall"])[0]
+    kind = form.get("kind") or "unit-overall"
     if kind not in KIND_LABELS:
         abort(400)
+    try:
+        rs, note = (work.ruleset(ref, _ext()["dirs"]), "") if ref else chosen_ruleset(kind, year)
+    except PerfrulesError as exc:
+        return _message(400, "规则集不可用", str(exc.first))
     rnd = Round(title=title, year=year, kind=kind, ruleset_ref=rs.ref, ruleset_sha256=rs.sha256, deadline=deadline,
-                created_by=g.user.id)
+                created_by=g.user.id, ruleset_note=note)
     db().add(rnd)
     db().flush()
-    audit("round", f"建立轮次“{title}”（{year} 年度，{rs.ref}）", rnd.id)
+    audit("round", f"建立轮次“{title}”（{year} 年度，{rs.ref}）" + (f"；{note}" if note else ""), rnd.id)
     db().commit()
     return redirect(url_for("round_view", rid=rnd.id))
+
+
+def chosen_ruleset(kind: str, year: int) -> tuple[Any, str]:
+    """The ruleset `choose` picks for a round's kind and year (as `perfrules score` would for a unit's file
+    that names none), and why, in words: its scope, and the others that also apply."""
+    from perfrules.engine.api import scope_text
+    from perfrules.engine.ruleset import choose, get_ruleset, index, search_path
+    dirs = search_path(_ext()["dirs"])
+    rs = choose(kind, year, None, dirs)
+    others = []
+    for e in index(dirs):
+        if f"{e.id}@{e.version}" == rs.ref:
+            continue
+        try:
+            other = get_ruleset(str(e.path), dirs)
+        except PerfrulesError:
+            continue
+        if other.applies(kind, year, None):
+            others.append(f"{other.ref}（优先级 {other.priority}）")
+    why = (f"按类型（{KIND_LABELS[kind]}）和年度（{year}）自动选用 {rs.ref}：其适用范围为{scope_text(rs)}"
+           + (f"；同样适用的还有 {'、'.join(others)}，选用优先级最高、版本最新者" if others else "；只有它适用") + "。")
+    return rs, why
 
 
 @access("bureau")
@@ -197,6 +219,10 @@ def unit_password(rid: int, unit_id: int) -> Any:
     user = db().scalars(select(User).where(User.unit_id == unit_id)).first() if unit else None
     if user is None:
         abort(404)
+    ask = unconfirmed(f"重置“{unit.name}”的密码？", "原密码立即失效，该账号已登录的会话全部结束。\n新密码只在下一页显示一次，请打印或转交单位。",
+                      "重置密码", url_for("round_view", rid=rnd.id))
+    if ask is not None:
+        return ask
     password = security.new_password()
     user.password_hash, user.session_epoch = security.hash_password(password), user.session_epoch + 1
     audit("password", f"重置 {unit.name} 的密码", rnd.id)
@@ -213,6 +239,11 @@ def entry_return(eid: int) -> Any:
         return _message(409, "只能退回已送审的自评", "")
     if not comment:
         return _message(400, "请写明退回意见", "单位会看到这段意见，据此修改。")
+    unit = db().get(Unit, entry.unit_id)
+    ask = unconfirmed(f"退回“{unit.name}”的自评？", f"退回意见：{comment}\n退回后单位可以修改并重新上传、送审。",
+                      "退回", url_for("entry_view", eid=entry.id))
+    if ask is not None:
+        return ask
     entry.state, entry.comment, entry.updated_at = "returned", comment, now()
     audit("return", f"退回：{comment}", entry.round_id, entry.id)
     db().commit()
@@ -224,6 +255,11 @@ def entry_review(eid: int) -> Any:
     entry = entry_for(eid)
     if entry.state != "submitted":
         return _message(409, "只能复核已送审的自评", "")
+    unit = db().get(Unit, entry.unit_id)
+    ask = unconfirmed(f"将“{unit.name}”的自评标记为已复核？", "标记后本轮自评即告完成，单位不能再修改；如需修改，可在本页退回。",
+                      "标记为已复核", url_for("entry_view", eid=entry.id))
+    if ask is not None:
+        return ask
     entry.state, entry.updated_at = "reviewed", now()
     audit("review", "标记为已复核", entry.round_id, entry.id)
     db().commit()
@@ -233,11 +269,70 @@ def entry_review(eid: int) -> Any:
 @access("bureau")
 def round_close(rid: int) -> Any:
     rnd = round_or_404(rid)
+    ask = unconfirmed(f"结束“{rnd.title}”？", "结束后不再接收上传和送审；已交材料、评分和报告仍可查看、导出。\n需要时可以重新开放本轮。",
+                      "结束本轮", url_for("round_view", rid=rnd.id))
+    if ask is not None:
+        return ask
     if rnd.closed_at is None:
         rnd.closed_at = now()
         audit("close", f"关闭轮次“{rnd.title}”", rnd.id)
         db().commit()
     return redirect(url_for("round_view", rid=rnd.id))
+
+
+@access("bureau")
+def round_reopen(rid: int) -> Any:
+    rnd = round_or_404(rid)
+    ask = unconfirmed(f"重新开放“{rnd.title}”？", "重新开放后单位可以再上传、送审；截止日期如已过，请同时修改。",
+                      "重新开放", url_for("round_view", rid=rnd.id))
+    if ask is not None:
+        return ask
+    if rnd.closed_at is not None:
+        rnd.closed_at = None
+        audit("reopen", f"重新开放轮次“{rnd.title}”", rnd.id)
+        db().commit()
+    return redirect(url_for("round_view", rid=rnd.id))
+
+
+@access("bureau")
+def round_edit(rid: int) -> Any:
+    """The round's title and deadline (the deadline for all its units), each change audited as old → new."""
+    rnd = round_or_404(rid)
+    title = (request.form.get("title") or "").strip()[:200]
+    try:
+        deadline = dt.date.fromisoformat(request.form["deadline"]) if request.form.get("deadline") else None
+    except ValueError:
+        return _message(400, "截止日期有误", "请用日期选择框（如 2026-03-31）。")
+    if not title:
+        return _message(400, "请填写轮次名称", "")
+    changes = []
+    if title != rnd.title:
+        changes.append(f"名称 “{rnd.title}” → “{title}”")
+        rnd.title = title
+    if deadline != rnd.deadline:
+        changes.append(f"截止日期 {when(rnd.deadline) or '（无）'} → {when(deadline) or '（无）'}")
+        rnd.deadline = deadline
+    if changes:
+        audit("edit", "修改轮次：" + "；".join(changes), rnd.id)
+        db().commit()
+    return redirect(url_for("round_view", rid=rnd.id))
+
+
+@access("bureau")
+def entry_deadline(eid: int) -> Any:
+    """One unit's own deadline (an extension), or back to the round's when left blank; audited."""
+    entry = entry_for(eid)
+    try:
+        deadline = dt.date.fromisoformat(request.form["deadline"]) if request.form.get("deadline") else None
+    except ValueError:
+        return _message(400, "截止日期有误", "请用日期选择框（如 2026-03-31）。")
+    if deadline != entry.deadline:
+        unit = db().get(Unit, entry.unit_id)
+        audit("deadline", f"“{unit.name}”的截止日期 {when(entry.deadline) or '（同本轮）'} → {when(deadline) or '（同本轮）'}",
+              entry.round_id, entry.id)
+        entry.deadline = deadline
+        db().commit()
+    return redirect(url_for("entry_view", eid=entry.id))
 
 
 def _county(rnd: Round) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:

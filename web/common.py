@@ -123,8 +123,10 @@ def entry_rows(rnd: Round) -> list[dict[str, Any]]:
         upload, scoring = current(entry, rnd)
         result = work.load_result(scoring.result) if scoring else {}
         row = result.get("row") or {}
+        deadline = entry.deadline or rnd.deadline
+        late = bool(deadline and upload is not None and upload.uploaded_at.date() > deadline)
         out.append({"entry": entry, "unit": unit, "upload": upload, "scoring": scoring, "row": row,
-                    "status": status_of(entry, scoring)})
+                    "status": status_of(entry, scoring), "late": late})
     return out
 
 
@@ -134,3 +136,14 @@ def _download(data: bytes, name: str, mimetype: str) -> Response:
     ascii_name = "".join(ch if ch.isascii() and ch.isalnum() or ch in "-_." else "_" for ch in name)
     resp.headers["Content-Disposition"] = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
     return resp
+
+
+def unconfirmed(title: str, text: str, button: str, back: str) -> Any | None:
+    """An action that cannot be undone, or not easily, takes a step of its own: the first POST shows what will
+    happen and a 确认 button that posts the same form again with confirm=yes (no script needed). None when the
+    request is that confirmation."""
+    if request.form.get("confirm") == "yes":
+        return None
+    fields = {k: v for k, v in request.form.items() if k not in ("csrf", "confirm")}
+    return render_template("confirm.html", title=title, text=text, button=button, action=request.path,
+                           fields=fields, back=back)

@@ -64,6 +64,7 @@ class Round(Base):
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=now)
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    ruleset_note: Mapped[str] = mapped_column(Text, default="")   # why this ruleset (chosen by kind and year)
 
 
 class Entry(Base):
@@ -77,6 +78,7 @@ class Entry(Base):
     comment: Mapped[str] = mapped_column(Text, default="")            # the bureau's comment when returning
     submitted_upload_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=now)
+    deadline: Mapped[dt.date | None] = mapped_column(Date, nullable=True)   # this unit's own (an extension)
 
 
 class Blob(Base):

@@ -14,8 +14,8 @@ from perfrules.engine.errors import PerfrulesError
 from perfrules.engine.limits import MAX_FILE_BYTES
 
 from . import work
-from .common import (_ext, _message, access, audit, current, db, entry_for, scoring_of, status_of, upload_for,
-                     _download)
+from .common import (_download, _ext, _message, access, audit, current, db, entry_for, scoring_of, status_of,
+                     unconfirmed, upload_for)
 from .db import Blob, Entry, Round, Scoring, Unit, Upload, now
 
 
@@ -142,6 +142,11 @@ def entry_submit(eid: int) -> Any:
         return _message(409, "不能送审", "本轮已结束，或已送审。")
     if upload is None or scoring is None or not scoring.ok or scoring.errors:
         return _message(409, "还有错误，不能送审", "请按页面上的错误修改自评表后重新上传。")
+    ask = unconfirmed(f"送审 v{upload.version}（{upload.filename}）？",
+                      f"规则总分 {scoring.total}（{scoring.grade}）。送审后不能再上传；如需修改，请联系财政局退回。",
+                      "送审", url_for("entry_view", eid=entry.id))
+    if ask is not None:
+        return ask
     entry.state, entry.submitted_upload_id, entry.updated_at = "submitted", upload.id, now()
     audit("submit", f"送审 v{upload.version}（规则总分 {scoring.total}，{scoring.grade}）", rnd.id, entry.id)
     db().commit()
