@@ -91,3 +91,24 @@ def test_a_new_round_defaults_to_the_ruleset_choose_picks_and_says_why(round_):
     page = bureau.get(resp.headers["Location"]).text
     from perfrules.engine.ruleset import choose, search_path
     assert choose("unit-overall", 2025, None, search_path([])).ref in page and "同样适用的还有" in page
+
+
+def test_the_audit_log_speaks_chinese_filters_and_exports(round_):
+    bureau = as_bureau(round_)
+    c = round_.app.test_client()
+    login(c, "nobody", "wrong", expect=401)
+    page = bureau.get("/audit").text
+    assert "<td>登录</td>" in page and "<td>登录失败</td>" in page and "<td>建立轮次</td>" in page
+    assert ">login<" not in page and ">login-failed<" not in page
+    only = bureau.get("/audit?action=login-failed").text
+    assert "<td>登录失败</td>" in only and "<td>建立轮次</td>" not in only
+    by_account = bureau.get("/audit?who=admin&action=round").text
+    assert "<td>建立轮次</td>" in by_account and "<td>登录失败</td>" not in by_account
+    from perfrules.engine.dates import today
+    future = bureau.get(f"/audit?from={today().replace(year=today().year + 1).isoformat()}").text
+    assert "没有符合条件的记录" in future
+    csv = bureau.get("/audit?format=csv&action=round")
+    assert csv.status_code == 200 and csv.headers["Content-Type"].startswith("text/csv")
+    text = csv.data.decode("utf-8")
+    assert text.startswith("\ufeff时间,账号,操作,操作代码,轮次,内容,地址") and "建立轮次,round" in text and "登录失败" not in text
+    assert as_unit(round_, "甲单位").get("/audit?format=csv").status_code == 403

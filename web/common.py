@@ -23,6 +23,14 @@ ROLE_LABELS = {"bureau": "财政局", "reviewer": "复核机构", "unit": "预�
 STATUS = {"empty": "未填报", "errors": "有错误", "ready": "待送审", "submitted": "已送审", "returned": "已退回",
           "reviewed": "已复核"}
 STATUS_ORDER = ["empty", "errors", "ready", "submitted", "returned", "reviewed"]
+# The audit log's actions in Chinese (stored in English, a stable key; shown, filtered and exported in Chinese).
+ACTION_LABELS = {
+    "login": "登录", "login-failed": "登录失败", "logout": "退出", "password": "修改或重置密码", "account": "建立账号",
+    "round": "建立轮次", "edit": "修改轮次", "deadline": "延长截止日期", "close": "结束轮次", "reopen": "重新开放轮次",
+    "units": "加入单位", "upload": "上传", "submit": "送审", "return": "退回", "review": "复核",
+    "form": "下载自评表", "report": "下载报告", "download": "下载文件", "export": "导出", "replay": "重新评分",
+    "standard": "上传评分标准", "publish": "发布评分标准", "unit": "修改单位",
+}
 
 
 def access(level: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
