@@ -112,3 +112,35 @@ def test_the_audit_log_speaks_chinese_filters_and_exports(round_):
     text = csv.data.decode("utf-8")
     assert text.startswith("\ufeff时间,账号,操作,操作代码,轮次,内容,地址") and "建立轮次,round" in text and "登录失败" not in text
     assert as_unit(round_, "甲单位").get("/audit?format=csv").status_code == 403
+
+
+def test_another_units_file_is_flagged_for_the_unit_and_the_bureau(round_):
+    from .servekit import seed_for
+    entry = round_.units["甲单位"]["entry_id"]
+    unit = as_unit(round_, "甲单位")
+    post(unit, f"/entries/{entry}/upload", files={"file": ("乙的.yaml", seed_for("乙单位"))})
+    page = unit.get(f"/entries/{entry}").text
+    assert 'id="mismatch"' in page and "“乙单位”与本账号的单位“甲单位”不一致" in page
+    bureau = as_bureau(round_)
+    assert "单位不符" in bureau.get(f"/rounds/{round_.round_id}").text
+    assert "由财政局决定是否退回" in bureau.get(f"/entries/{entry}").text
+    post(unit, f"/entries/{entry}/upload", files={"file": ("甲的.yaml", seed_for("甲单位"))})
+    assert 'id="mismatch"' not in unit.get(f"/entries/{entry}").text
+    assert "单位不符" not in bureau.get(f"/rounds/{round_.round_id}").text
+
+
+def test_v2_shows_what_changed_from_v1_row_by_row(round_):
+    from .servekit import seed_for
+    entry = round_.units["甲单位"]["entry_id"]
+    unit = as_unit(round_, "甲单位")
+    post(unit, f"/entries/{entry}/upload", files={"file": ("v1.yaml", seed_for("甲单位"))})
+    assert 'id="changes"' not in unit.get(f"/entries/{entry}").text          # one version: nothing to compare
+    post(unit, f"/entries/{entry}/upload", files={"file": ("v2.yaml", clean_for("甲单位"))})
+    for client in (unit, as_bureau(round_)):
+        page = client.get(f"/entries/{entry}").text
+        assert "与上一版 v1 相比" in page
+        changed = page[page.index('id="changed-rows"'):page.index("</table>", page.index('id="changed-rows"'))]
+        assert "2024 年底完成率" in changed and "实际完成值" in changed and "100%" in changed   # the blank actual filled
+        assert 'id="resolved"' in page                                                    # its errors resolved
+    v1 = unit.get(f"/entries/{entry}?version=1").text
+    assert "与上一版" not in v1

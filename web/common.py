@@ -131,10 +131,12 @@ def entry_rows(rnd: Round) -> list[dict[str, Any]]:
         upload, scoring = current(entry, rnd)
         result = work.load_result(scoring.result) if scoring else {}
         row = result.get("row") or {}
+        from .changes import unit_mismatch
         deadline = entry.deadline or rnd.deadline
         late = bool(deadline and upload is not None and upload.uploaded_at.date() > deadline)
         out.append({"entry": entry, "unit": unit, "upload": upload, "scoring": scoring, "row": row,
-                    "status": status_of(entry, scoring), "late": late})
+                    "status": status_of(entry, scoring), "late": late,
+                    "mismatch": unit_mismatch(row.get("unit"), unit.name) if row else None})
     return out
 
 

@@ -32,12 +32,18 @@ def entry_view(eid: int) -> Any:
     shown_scoring = scorings.get(shown.id) if shown else None
     result = work.load_result(shown_scoring.result) if shown_scoring else {}
     status = status_of(entry, current)
+    from .changes import unit_mismatch, version_changes
+    mismatch = unit_mismatch((result.get("row") or {}).get("unit"), unit.name) if result.get("row") else None
+    previous = next((u for u in uploads if shown and u.version < shown.version), None)
+    before = work.load_result(scorings[previous.id].result) if previous and scorings.get(previous.id) else {}
+    changes = version_changes(before["card"], result["card"]) if before.get("card") and result.get("card") else None
     can_upload = g.user.role == "unit" and rnd.closed_at is None and entry.state in ("open", "returned")
     can_submit = can_upload and current is not None and current.ok and current.errors == 0
     return render_template("entry.html", entry=entry, rnd=rnd, unit=unit, uploads=uploads, scorings=scorings,
                            shown=shown, scoring=shown_scoring, result=result, status=status, latest=latest,
                            can_upload=can_upload, can_submit=can_submit, suffixes="、".join(work.UPLOAD_SUFFIXES[:6]),
-                           late=bool(rnd.deadline and today() > rnd.deadline))
+                           late=bool((entry.deadline or rnd.deadline) and today() > (entry.deadline or rnd.deadline)),
+                           mismatch=mismatch, changes=changes, previous=previous)
 
 
 @access("user")
