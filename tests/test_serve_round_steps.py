@@ -144,3 +144,95 @@ def test_v2_shows_what_changed_from_v1_row_by_row(round_):
         assert 'id="resolved"' in page                                                    # its errors resolved
     v1 = unit.get(f"/entries/{entry}?version=1").text
     assert "与上一版" not in v1
+
+
+def test_a_round_of_many_units_searches_filters_pages_and_acts_in_bulk(round_):
+    from perfrules.web.db import Entry
+    from .servekit import county
+    big = county(round_.app, round_.admin, names=tuple(f"单位{i:03d}" for i in range(60)))
+    bureau = as_bureau(big)
+    page = bureau.get(f"/rounds/{big.round_id}").text
+    assert "共 60 个单位，第 1 / 2 页" in page and page.count('name="eid"') == 0    # nobody has submitted yet
+    assert "单位000" in page and "单位055" not in page
+    second = bureau.get(f"/rounds/{big.round_id}?page=2").text
+    assert "单位055" in second and "单位000" not in second
+    found = bureau.get(f"/rounds/{big.round_id}?q=单位01").text
+    assert "共 10 个单位" in found and "单位012" in found and "单位020" not in found
+    account = big.units["单位007"]["username"]
+    assert "单位007" in bureau.get(f"/rounds/{big.round_id}?q={account}").text   # by account id, shown in the table
+    for name in ("单位001", "单位002", "单位003"):
+        unit = as_unit(big, name)
+        entry = big.units[name]["entry_id"]
+        post(unit, f"/entries/{entry}/upload", files={"file": ("x.yaml", clean_for(name))})
+        post(unit, f"/entries/{entry}/submit", {"confirm": "yes"})
+    submitted = bureau.get(f"/rounds/{big.round_id}?status=submitted").text
+    assert submitted.count('name="eid"') == 3
+    ids = [str(big.units[n]["entry_id"]) for n in ("单位001", "单位002", "单位004")]
+    ask = post(bureau, f"/rounds/{big.round_id}/bulk", {"action": "return", "comment": "请补充附件", "eid": ids})
+    assert ask.status_code == 200 and "将 2 个已送审的单位退回" in ask.text and "另有 1 个未送审" in ask.text
+    with _session(big) as s:
+        assert s.get(Entry, int(ids[0])).state == "submitted"
+    c = big.app.test_client()
+    login(c, "admin", big.admin)
+    from .servekit import csrf_of
+    form = {"csrf": csrf_of(c.get("/password").text), "action": "return", "comment": "请补充附件", "eid": ids, "confirm": "yes"}
+    assert c.post(f"/rounds/{big.round_id}/bulk", data=form).status_code == 302
+    with _session(big) as s:
+        assert [s.get(Entry, int(i)).state for i in ids] == ["returned", "returned", "open"]
+    pending = bureau.get(f"/rounds/{big.round_id}/pending.csv").data.decode("utf-8")
+    assert pending.startswith("\ufeff单位名称,地区,联系人,账号,状态")
+    assert "单位003" not in pending and "单位001" in pending and pending.count("\n") == 1 + 59
+
+
+def test_a_unit_renamed_or_retired_keeps_its_history(round_):
+    from perfrules.web.db import Unit
+    entry, unit_id = round_.units["甲单位"]["entry_id"], round_.units["甲单位"]["unit_id"]
+    unit = as_unit(round_, "甲单位")
+    post(unit, f"/entries/{entry}/upload", files={"file": ("甲.yaml", clean_for("甲单位"))})
+    bureau = as_bureau(round_)
+    assert post(bureau, f"/units/{unit_id}/edit", {"name": "甲单位（更名）", "region": "子洲县", "contact": "李四"}).status_code == 302
+    assert "甲单位（更名）" in bureau.get(f"/rounds/{round_.round_id}").text
+    assert post(bureau, f"/units/{unit_id}/retire").status_code == 200              # asks first
+    assert post(bureau, f"/units/{unit_id}/retire", {"confirm": "yes"}).status_code == 302
+    assert unit.get("/my").status_code == 403                                     # its session ended
+    login(round_.app.test_client(), round_.units["甲单位"]["username"], round_.units["甲单位"]["password"], expect=401)
+    page = bureau.get(f"/rounds/{round_.round_id}").text
+    assert "已停用" in page and "v1" in page                                        # its upload is still there
+    assert "甲单位（更名）" not in bureau.get(f"/rounds/{round_.round_id}/pending.csv").data.decode("utf-8")
+    assert any(a == "unit" and "名称 “甲单位” → “甲单位（更名）”" in d for a, d in _audit(round_))
+    post(bureau, f"/units/{unit_id}/retire", {"confirm": "yes"})                  # 恢复
+    with _session(round_) as s:
+        assert s.get(Unit, unit_id).retired_at is None
+    login(round_.app.test_client(), round_.units["甲单位"]["username"], round_.units["甲单位"]["password"])
+
+
+def test_the_round_page_costs_a_fixed_number_of_queries_whatever_its_size(round_):
+    """2 units or 62: the same number of SQL statements (the table reads results for its page only)."""
+    from sqlalchemy import event
+    from .servekit import county
+    engine = round_.app.extensions["perfrules"]["engine"]
+    statements: list[str] = []
+    listen = lambda conn, cursor, statement, *a: statements.append(statement)  # noqa: E731
+    bureau = as_bureau(round_)
+    counts = []
+    for c in (round_, county(round_.app, round_.admin, names=tuple(f"多{i:02d}" for i in range(60)))):
+        for name in list(c.units)[:2]:
+            post(as_unit(c, name), f"/entries/{c.units[name]['entry_id']}/upload", files={"file": ("x.yaml", clean_for(name))})
+        event.listen(engine, "before_cursor_execute", listen)
+        statements.clear()
+        assert bureau.get(f"/rounds/{c.round_id}").status_code == 200
+        event.remove(engine, "before_cursor_execute", listen)
+        counts.append(len(statements))
+    assert counts[0] == counts[1], counts
+
+
+def test_the_export_has_pdf_reports_when_asked(round_):
+    import io
+    import zipfile
+    entry = round_.units["甲单位"]["entry_id"]
+    post(as_unit(round_, "甲单位"), f"/entries/{entry}/upload", files={"file": ("甲.yaml", clean_for("甲单位"))})
+    bureau = as_bureau(round_)
+    plain = zipfile.ZipFile(io.BytesIO(bureau.get(f"/rounds/{round_.round_id}/export").data)).namelist()
+    assert "评价报告/甲单位.docx" in plain and "评价报告/甲单位.pdf" not in plain
+    both = zipfile.ZipFile(io.BytesIO(bureau.get(f"/rounds/{round_.round_id}/export?pdf=1").data))
+    assert "评价报告/甲单位.pdf" in both.namelist() and both.read("评价报告/甲单位.pdf")[:5] == b"%PDF-"

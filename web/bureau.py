@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -19,8 +20,9 @@ from perfrules.engine.limits import MAX_FILE_BYTES
 from perfrules.engine.submission import KIND_LABELS
 
 from . import security, work
-from .common import (ACTION_LABELS, ROLE_LABELS, STATUS, STATUS_ORDER, _download, _ext, _message, access, audit, db, entry_for,
-                     entry_rows, round_or_404, scoring_of, unconfirmed, when)
+from .common import (ACTION_LABELS, PAGE_SIZE, ROLE_LABELS, STATUS, STATUS_ORDER, _download, _ext, _message, access,
+                     audit, db, entry_for, entry_rows, round_or_404, round_summary, scoring_of, unconfirmed, when,
+                     with_results)
 from .db import Audit, Entry, Round, Scoring, Unit, User, now
 
 
@@ -91,19 +93,138 @@ def chosen_ruleset(kind: str, year: int) -> tuple[Any, str]:
 
 @access("bureau")
 def round_view(rid: int) -> Any:
+    """The round's units: counts by status over all of them; the table searched (单位、地区、账号), filtered by
+    status, 逾期 and 单位不符 (on the page shown), and paged; bulk review and return of the ones ticked."""
     rnd = round_or_404(rid)
-    rows = entry_rows(rnd)
-    counts = {s: sum(r["status"] == s for r in rows) for s in STATUS_ORDER}
+    rows = round_summary(rnd)
+    live = [r for r in rows if r["unit"].retired_at is None]
+    counts = {s: sum(r["status"] == s for r in live) for s in STATUS_ORDER}
+    late_count = sum(r["late"] for r in live)
     wanted = request.args.get("status")
-    shown = [r for r in rows if r["status"] == wanted] if wanted in STATUS else rows
+    query = (request.args.get("q") or "").strip()[:100]
+    late_only = request.args.get("late") == "1"
+    shown = [r for r in rows if (wanted not in STATUS or r["status"] == wanted) and (not late_only or r["late"])
+             and (not query or query in r["unit"].name or query in (r["unit"].region or "") or query in r["username"])]
+    pages = max(1, (len(shown) + PAGE_SIZE - 1) // PAGE_SIZE)
+    page = min(max(1, request.args.get("page", 1, type=int)), pages)
+    page_rows = shown[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
+    with_results(page_rows)
     refs = _ruleset_refs()
     current_sha = None
     try:
         current_sha = work.ruleset(rnd.ruleset_ref, _ext()["dirs"]).sha256
     except PerfrulesError:
         pass
-    return render_template("round.html", rnd=rnd, rows=shown, counts=counts, order=STATUS_ORDER, wanted=wanted,
-                           refs=refs, accounts=None, ruleset_changed=current_sha != rnd.ruleset_sha256)
+    args = {k: v for k, v in (("status", wanted if wanted in STATUS else None), ("q", query or None),
+                              ("late", "1" if late_only else None)) if v}
+    return render_template("round.html", rnd=rnd, rows=page_rows, counts=counts, order=STATUS_ORDER, wanted=wanted,
+                           refs=refs, accounts=None, ruleset_changed=current_sha != rnd.ruleset_sha256, q=query,
+                           late_only=late_only, late_count=late_count, page=page, pages=pages, matched=len(shown),
+                           args=args)
+
+
+@access("bureau")
+def round_bulk(rid: int) -> Any:
+    """Review or return the ticked entries at once (those submitted; the others are named and left)."""
+    rnd = round_or_404(rid)
+    action = request.form.get("action")
+    comment = (request.form.get("comment") or "").strip()[:2000]
+    ids = {int(x) for x in request.form.getlist("eid") if x.isdigit()}
+    if action not in ("review", "return") or not ids:
+        return _message(400, "请先勾选单位并选择操作", "在单位列表中勾选要处理的单位，再点“批量复核”或“批量退回”。")
+    if action == "return" and not comment:
+        return _message(400, "请写明退回意见", "批量退回时，所有勾选的单位会看到同一段意见。")
+    chosen = db().execute(select(Entry, Unit).join(Unit, Unit.id == Entry.unit_id)
+                          .where(Entry.round_id == rnd.id, Entry.id.in_(ids)).order_by(Unit.name)).all()
+    ready = [(e, u) for e, u in chosen if e.state == "submitted"]
+    left = [u.name for e, u in chosen if e.state != "submitted"]
+    word = "标记为已复核" if action == "review" else "退回"
+    text = (f"将 {len(ready)} 个已送审的单位{word}：{'、'.join(u.name for _, u in ready[:20])}{' 等' if len(ready) > 20 else ''}。"
+            + (f"\n退回意见：{comment}" if action == "return" else "")
+            + (f"\n另有 {len(left)} 个未送审，不处理：{'、'.join(left[:10])}{' 等' if len(left) > 10 else ''}。" if left else ""))
+    ask = unconfirmed(f"批量{word}？", text, f"{word} {len(ready)} 个单位", url_for("round_view", rid=rnd.id))
+    if ask is not None:
+        return ask
+    for entry, unit in ready:
+        if action == "review":
+            entry.state, entry.updated_at = "reviewed", now()
+            audit("review", "批量标记为已复核", rnd.id, entry.id)
+        else:
+            entry.state, entry.comment, entry.updated_at = "returned", comment, now()
+            audit("return", f"批量退回：{comment}", rnd.id, entry.id)
+    db().commit()
+    return redirect(url_for("round_view", rid=rnd.id))
+
+
+@access("bureau")
+def round_pending(rid: int) -> Any:
+    """A CSV of the units that have not submitted yet, with their contacts, to chase them."""
+    rnd = round_or_404(rid)
+    rows = [r for r in round_summary(rnd) if r["unit"].retired_at is None and r["status"] not in ("submitted", "reviewed")]
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(["单位名称", "地区", "联系人", "账号", "状态", "最近上传", "截止日期", "逾期"])
+    for r in rows:
+        deadline = r["entry"].deadline or rnd.deadline
+        writer.writerow([_csv_text(x) for x in (r["unit"].name, r["unit"].region, r["unit"].contact, r["username"],
+                                                STATUS[r["status"]], when(r["upload"].uploaded_at) if r["upload"] else "",
+                                                when(deadline), "是" if r["late"] or (deadline and today() > deadline) else "")])
+    audit("download", f"导出未送审单位名单（{len(rows)} 个）", rnd.id)
+    db().commit()
+    return _download(("\ufeff" + buf.getvalue()).encode("utf-8"), f"{rnd.year}年度未送审单位.csv", "text/csv; charset=utf-8")
+
+
+@access("bureau")
+def unit_edit(unit_id: int) -> Any:
+    """Rename a unit (or change its region and contact); its entries, uploads and scorings keep their history."""
+    unit = db().get(Unit, unit_id)
+    if unit is None:
+        abort(404)
+    name = (request.form.get("name") or "").strip()[:200]
+    if not name:
+        return _message(400, "请填写单位名称", "")
+    if name != unit.name and db().scalar(select(Unit.id).where(Unit.name == name)) is not None:
+        return _message(409, f"已有名为“{name}”的单位", "单位名称不能重复。")
+    changes = [f"{label} “{old}” → “{new}”" for label, old, new in
+               (("名称", unit.name, name), ("地区", unit.region, (request.form.get("region") or "").strip()[:200]),
+                ("联系人", unit.contact, (request.form.get("contact") or "").strip()[:200])) if old != new]
+    if changes:
+        unit.name = name
+        unit.region = (request.form.get("region") or "").strip()[:200]
+        unit.contact = (request.form.get("contact") or "").strip()[:200]
+        audit("unit", "修改单位：" + "；".join(changes))
+        db().commit()
+    return redirect(_back())
+
+
+def _back() -> str:
+    """Where a unit's settings form returns: the entry page it was sent from (this server's only), else 评价轮次."""
+    back = request.form.get("back") or ""
+    return back if re.fullmatch(r"/entries/\d+", back) else url_for("rounds")
+
+
+@access("bureau")
+def unit_retire(unit_id: int) -> Any:
+    """Retire a unit (停用): its account can no longer log in; every round keeps what it did; undone by 恢复."""
+    unit = db().get(Unit, unit_id)
+    if unit is None:
+        abort(404)
+    back = _back()
+    restore = unit.retired_at is not None
+    ask = unconfirmed(f"{'恢复' if restore else '停用'}“{unit.name}”？",
+                      "恢复后该单位的账号可以重新登录。" if restore else
+                      "停用后该单位的账号不能再登录，已登录的会话结束；各轮次中的上传、评分和操作记录都保留，可以随时恢复。",
+                      "恢复" if restore else "停用", back)
+    if ask is not None:
+        return ask
+    users = db().scalars(select(User).where(User.unit_id == unit.id)).all()
+    unit.retired_at = None if restore else now()
+    for user in users:
+        user.active = restore
+        user.session_epoch += 1
+    audit("unit", f"{'恢复' if restore else '停用'}单位“{unit.name}”")
+    db().commit()
+    return redirect(back)
 
 
 @access("bureau")
@@ -360,6 +481,7 @@ def round_review(rid: int) -> Any:
 @access("bureau")
 def round_export(rid: int) -> Any:
     rnd = round_or_404(rid)
+    with_pdf = request.args.get("pdf") == "1"   # Word always; PDF too when asked (about half a second a unit)
     rows, failed, entries = _county(rnd)
     members = []
     for r in entries:
@@ -369,13 +491,14 @@ def round_export(rid: int) -> Any:
         unit = work.safe_member(r["unit"].name)
         members.append((f"自评文件/{unit}-v{r['upload'].version}{r['upload'].suffix}", data))
         if r["scoring"] is not None and r["scoring"].ok:
-            try:
-                members.append((f"评价报告/{unit}.docx", work.report(data, r["upload"].suffix, r["upload"].filename,
-                                                                  rnd.ruleset_ref, "docx", _ext()["dirs"])))
-            except PerfrulesError as exc:
-                members.append((f"评价报告/{unit}-无法生成.txt", str(exc.first).encode("utf-8")))
+            for fmt in ("docx", "pdf") if with_pdf else ("docx",):
+                try:
+                    members.append((f"评价报告/{unit}.{fmt}", work.report(data, r["upload"].suffix, r["upload"].filename,
+                                                                      rnd.ruleset_ref, fmt, _ext()["dirs"])))
+                except PerfrulesError as exc:
+                    members.append((f"评价报告/{unit}-{fmt}-无法生成.txt", str(exc.first).encode("utf-8")))
     payload = work.export_zip(work.county_outputs(rows, failed, "xlsx"), members)
-    audit("export", f"导出 {len(rows)} 个单位的汇总与报告", rnd.id)
+    audit("export", f"导出 {len(rows)} 个单位的汇总与报告（Word{'、PDF' if with_pdf else ''}）", rnd.id)
     db().commit()
     return _download(payload, f"{rnd.year}年度绩效自评-{work.safe_member(rnd.title)}.zip", "application/zip")
 

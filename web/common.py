@@ -12,12 +12,13 @@ from decimal import Decimal
 from typing import Any, Callable
 
 from flask import Response, abort, g, render_template, request
-from sqlalchemy import select
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import defer
 
 from perfrules.engine.methods import fmt
 
 from . import work
-from .db import Audit, Entry, Round, Scoring, Unit, Upload
+from .db import Audit, Entry, Round, Scoring, Unit, Upload, User
 
 ROLE_LABELS = {"bureau": "财政局", "reviewer": "复核机构", "unit": "预算单位"}
 STATUS = {"empty": "未填报", "errors": "有错误", "ready": "待送审", "submitted": "已送审", "returned": "已退回",
@@ -148,12 +149,54 @@ def _download(data: bytes, name: str, mimetype: str) -> Response:
     return resp
 
 
+PAGE_SIZE = 50
+
+
+def round_summary(rnd: Round) -> list[dict[str, Any]]:
+    """Every unit of a round with its account, latest upload, that upload's scoring under the round's ruleset
+    (without its stored result), status and lateness: three queries whatever the round's size. The result
+    JSON is read only for the rows a page shows (`with_results`)."""
+    latest = (select(Upload.entry_id, func.max(Upload.version).label("v")).join(Entry, Entry.id == Upload.entry_id)
+              .where(Entry.round_id == rnd.id).group_by(Upload.entry_id).subquery())
+    rows = db().execute(
+        select(Entry, Unit, Upload).join(Unit, Unit.id == Entry.unit_id)
+        .outerjoin(latest, latest.c.entry_id == Entry.id)
+        .outerjoin(Upload, and_(Upload.entry_id == Entry.id, Upload.version == latest.c.v))
+        .where(Entry.round_id == rnd.id).order_by(Unit.name)).all()
+    best = (select(func.max(Scoring.id)).join(Upload, Upload.id == Scoring.upload_id).join(Entry, Entry.id == Upload.entry_id)
+            .where(Entry.round_id == rnd.id, Scoring.ruleset_ref == rnd.ruleset_ref).group_by(Scoring.upload_id))
+    scorings = {s.upload_id: s for s in db().scalars(select(Scoring).options(defer(Scoring.result))
+                                                     .where(Scoring.id.in_(best.scalar_subquery())))}
+    accounts = dict(db().execute(select(User.unit_id, User.username).join(Entry, Entry.unit_id == User.unit_id)
+                                 .where(Entry.round_id == rnd.id)).all())
+    out = []
+    for entry, unit, upload in rows:
+        scoring = scorings.get(upload.id) if upload is not None else None
+        deadline = entry.deadline or rnd.deadline
+        out.append({"entry": entry, "unit": unit, "upload": upload, "scoring": scoring, "row": {},
+                    "status": status_of(entry, scoring), "username": accounts.get(unit.id, ""),
+                    "late": bool(deadline and upload is not None and upload.uploaded_at.date() > deadline),
+                    "mismatch": None})
+    return out
+
+
+def with_results(rows: list[dict[str, Any]]) -> None:
+    """Read the stored result of the given rows (one query) and what it says: the row, a file naming another unit."""
+    from .changes import unit_mismatch
+    ids = [r["scoring"].id for r in rows if r["scoring"] is not None]
+    texts = dict(db().execute(select(Scoring.id, Scoring.result).where(Scoring.id.in_(ids))).all()) if ids else {}
+    for r in rows:
+        if r["scoring"] is not None:
+            r["row"] = work.load_result(texts.get(r["scoring"].id, "{}")).get("row") or {}
+            r["mismatch"] = unit_mismatch(r["row"].get("unit"), r["unit"].name) if r["row"] else None
+
+
 def unconfirmed(title: str, text: str, button: str, back: str) -> Any | None:
     """An action that cannot be undone, or not easily, takes a step of its own: the first POST shows what will
     happen and a 确认 button that posts the same form again with confirm=yes (no script needed). None when the
     request is that confirmation."""
     if request.form.get("confirm") == "yes":
         return None
-    fields = {k: v for k, v in request.form.items() if k not in ("csrf", "confirm")}
+    fields = [(k, v) for k, v in request.form.items(multi=True) if k not in ("csrf", "confirm")]
     return render_template("confirm.html", title=title, text=text, button=button, action=request.path,
                            fields=fields, back=back)

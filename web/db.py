@@ -36,6 +36,7 @@ class Unit(Base):
     region: Mapped[str] = mapped_column(String(200), default="")
     contact: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=now)
+    retired_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)   # 停用: history kept, no login
 
 
 class User(Base):

@@ -35,7 +35,8 @@ def entry_view(eid: int) -> Any:
     from .changes import unit_mismatch, version_changes
     mismatch = unit_mismatch((result.get("row") or {}).get("unit"), unit.name) if result.get("row") else None
     previous = next((u for u in uploads if shown and u.version < shown.version), None)
-    before = work.load_result(scorings[previous.id].result) if previous and scorings.get(previous.id) else {}
+    earlier = scorings.get(previous.id) if previous else None
+    before = work.load_result(earlier.result) if earlier is not None else {}
     changes = version_changes(before["card"], result["card"]) if before.get("card") and result.get("card") else None
     can_upload = g.user.role == "unit" and rnd.closed_at is None and entry.state in ("open", "returned")
     can_submit = can_upload and current is not None and current.ok and current.errors == 0

@@ -1,0 +1,98 @@
+"""The round page of `perfrules serve` for a province-size round: one command, python bench/serve_round.py
+
+Builds a round of 2,000 units in a fresh SQLite data folder (accounts with one shared password hash: this
+times the page, not argon2), every unit with two uploads and a scoring of the latest (the stored result of
+the shipped example), then times the bureau's round page (all statuses counted, the first page of 50 rows
+rendered) through Flask's test client. The baseline, in the same run, is the same page for a round of 20
+units: the ratio says how the page grows with the round. The goal is 300 ms at 2,000 units on this machine.
+
+    python bench/serve_round.py              # 2,000 units
+    python bench/serve_round.py --units 500
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+GOAL_MS = 300.0
+
+
+def build(folder: Path, units: int) -> tuple[object, int, str]:
+    """An app whose round has `units` units, each with two uploads, the latest scored; its round id and the
+    admin's password."""
+    from perfrules.web import security, work
+    from perfrules.web.app import create_app, ensure_first_account
+    from perfrules.web.db import Blob, Entry, Round, Scoring, Unit, Upload, User
+    app = create_app(folder / "data", testing=True)
+    password = ensure_first_account(app)
+    example = (ROOT / "examples" / "zizhou-hrss-2024.yaml").read_bytes()
+    record = work.score_upload(example, ".yaml", "x.yaml", "cn/unit-overall@2024.1")
+    sha = app.extensions["perfrules"]["blobs"].put(example)
+    hashed = security.hash_password("bench-password-1")
+    with app.extensions["perfrules"]["Session"]() as s:
+        admin = s.query(User).filter_by(username="admin").one()
+        rnd = Round(title="基准轮次", year=2024, kind="unit-overall", ruleset_ref=record["ruleset_ref"],
+                    ruleset_sha256=record["ruleset_sha256"], created_by=admin.id)
+        s.add(rnd)
+        s.add(Blob(sha256=sha, size=len(example)))
+        s.flush()
+        for i in range(units):
+            unit = Unit(name=f"基准单位{i:05d}", region="子洲县", contact="")
+            s.add(unit)
+            s.flush()
+            s.add(User(username=f"b{i:05d}", password_hash=hashed, role="unit", label="预算单位", unit_id=unit.id,
+                       session_epoch=0, active=True))
+            entry = Entry(round_id=rnd.id, unit_id=unit.id, state="open")
+            s.add(entry)
+            s.flush()
+            for version in (1, 2):
+                upload = Upload(entry_id=entry.id, version=version, filename="x.yaml", suffix=".yaml", sha256=sha,
+                                size=len(example), uploaded_by=admin.id)
+                s.add(upload)
+                s.flush()
+                if version == 2:
+                    s.add(Scoring(upload_id=upload.id, **record))
+        s.commit()
+        return app, rnd.id, password
+
+
+def page_ms(app: object, rid: int, password: str, repeat: int) -> float:
+    from tests.servekit import login   # the suite's log-in with its CSRF token
+    client = app.test_client()  # type: ignore[attr-defined]
+    login(client, "admin", password)
+    client.get(f"/rounds/{rid}")   # warm: templates compiled, ruleset loaded
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        resp = client.get(f"/rounds/{rid}")
+        times.append((time.perf_counter() - start) * 1000)
+        assert resp.status_code == 200
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--units", type=int, default=2000)
+    args = parser.parse_args()
+    rows = []
+    for units in (20, args.units):
+        with tempfile.TemporaryDirectory(prefix="perfrules-bench-round-") as tmp:
+            app, rid, password = build(Path(tmp), units)
+            rows.append((units, page_ms(app, rid, password, 15)))
+            app.extensions["perfrules"]["engine"].dispose()  # type: ignore[attr-defined]
+    base = rows[0][1]
+    print(f"{'round page':>12} {'median ms':>10} {'÷ 20 units':>11} {'÷ goal 300 ms':>14}")
+    for units, ms in rows:
+        print(f"{units:>6} units {ms:>10.1f} {ms / base:>10.2f}× {ms / GOAL_MS:>13.2f}×")
+    print(f"\n{args.units} units: {'within' if rows[-1][1] <= GOAL_MS else 'OVER'} the {GOAL_MS:.0f} ms goal")
+
+
+if __name__ == "__main__":
+    main()
