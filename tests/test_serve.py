@@ -282,6 +282,7 @@ def test_export_zip_and_review_page(round_):
     bureau = as_bureau(round_)
     review = bureau.get(f"/rounds/{round_.round_id}/review")
     assert review.status_code == 200 and "甲单位" in review.text and "乙单位" in review.text
+    assert "甲单位/v1/自评.yaml（有错误）" in review.text            # each unit's workflow status, live
     resp = bureau.get(f"/rounds/{round_.round_id}/export")
     assert resp.status_code == 200
     names = zipfile.ZipFile(io.BytesIO(resp.data)).namelist()
@@ -292,7 +293,7 @@ def test_export_zip_and_review_page(round_):
     units = [row[0] for row in wb["评分汇总"].iter_rows(min_row=2, values_only=True)]
     assert sorted(units) == ["乙单位", "甲单位"]
     audit = bureau.get("/audit").text
-    assert "export" in audit and "upload" in audit
+    assert "<td>导出</td>" in audit and "<td>上传</td>" in audit
 
 
 def test_upload_names_are_never_paths(round_, tmp_path):

@@ -461,8 +461,10 @@ def _county(rnd: Round) -> tuple[list[dict[str, Any]], list[dict[str, Any]], lis
     for r in entries:
         if r["scoring"] is None:
             continue
-        if r["row"]:   # named by unit and version: the county's files are unique, as batch's rows are
-            rows.append({**r["row"], "file": f"{r['unit'].name}/v{r['upload'].version}/{r['upload'].filename}"})
+        if r["row"]:   # named by unit and version (unique, as batch's rows are), and the unit's workflow status:
+            # the live page's 文件 column says where each unit stands, and its search box finds 已送审 / 已退回 …
+            rows.append({**r["row"], "file": f"{r['unit'].name}/v{r['upload'].version}/{r['upload'].filename}"
+                                             f"（{STATUS[r['status']]}）"})
         else:
             problem = (json.loads(r["scoring"].result).get("problems") or [{}])[0]
             failed.append({"file": r["upload"].filename, "line": None, "message": f"{r['unit'].name}：{problem.get('message', '')}",
