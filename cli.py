@@ -897,11 +897,13 @@ def _port_free(host: str, port: int) -> None:
 @click.option("--workers", type=click.IntRange(0, 64), default=None,
               help="评分用的工作进程数；默认为 CPU 核数（0：在请求线程中评分）。")
 @click.option("--secure-cookies", is_flag=True, help="会话 Cookie 只经 HTTPS 发送（在 HTTPS 反向代理之后时使用）。")
+@click.option("--proxy", type=click.IntRange(0, 5), default=0, show_default=True,
+              help="前面有几层反向代理（nginx 等）：信任其 X-Forwarded-For，登录限制按真实的客户端地址计。")
 @click.option("--rulesets", "ruleset_dirs", multiple=True, type=click.Path(), callback=_input_folders,
               help="额外的规则集目录（可重复；优先于 PERFRULES_PATH 和内置目录）。")
 @handled
 def serve_cmd(data_dir: str, db_url: str | None, host: str, port: int, threads: int, workers: int | None,
-              secure_cookies: bool, ruleset_dirs: tuple[str, ...]) -> None:
+              secure_cookies: bool, proxy: int, ruleset_dirs: tuple[str, ...]) -> None:
     """在本机运行评价平台：财政局建立轮次、加入单位；单位下载自评表、上传、查看评分、送审；
     财政局复核、退回、导出。首次启动时建立财政局账号 admin，密码只显示这一次。
 
@@ -910,6 +912,7 @@ def serve_cmd(data_dir: str, db_url: str | None, host: str, port: int, threads: 
       perfrules serve
       perfrules serve --data D:\\绩效自评 --host 0.0.0.0 --port 8080
       perfrules serve --db postgresql+psycopg://perfrules:密码@127.0.0.1/perfrules
+      perfrules serve --db postgresql+psycopg://… --data /mnt/共享/perfrules --port 8001 --proxy 1   # 省级多台
     """
     import logging
     import signal
@@ -922,13 +925,13 @@ def serve_cmd(data_dir: str, db_url: str | None, host: str, port: int, threads: 
     import os
     _port_free(host, port)   # before the data folder and the first account are made
     app = create_app(data_dir, db_url, ruleset_dirs, secure_cookies=secure_cookies,
-                     workers=(os.cpu_count() or 1) if workers is None else workers)
+                     workers=(os.cpu_count() or 1) if workers is None else workers, proxy=proxy)
     password = ensure_first_account(app)
     app.extensions["perfrules"]["scorer"].start()
-    emit(f"perfrules 评价平台：http://{host}:{port}/  （数据目录 {data_dir}；按 Ctrl+C 停止）")
     if password:
         emit(f"已建立财政局账号 admin，初始密码：{password}")
         emit("此密码只显示这一次：请登录后在“修改密码”中改掉。")
+    emit(f"perfrules 评价平台：http://{host}:{port}/  （数据目录 {data_dir}；按 Ctrl+C 停止）")
     def stop(_signum: int, _frame: Any) -> None:   # a service manager's SIGTERM ends it as Ctrl+C does
         raise KeyboardInterrupt
     if hasattr(signal, "SIGTERM"):

@@ -253,15 +253,24 @@ def test_serve_says_the_port_is_taken_before_making_anything(tmp_path):
 
 
 def test_uploads_are_spooled_under_the_data_folder_and_cleaned_at_start(tmp_path):
-    leftover = tmp_path / "data" / "tmp" / "perfrules-upload-old"
+    """Each server process spools under data/tmp in a folder of its own. At start it removes what killed
+    processes left (older than any scoring), never the live spool of another process sharing the folder."""
+    import os
+    import time
+    from perfrules.web import work
+    leftover = tmp_path / "data" / "tmp" / "4242-old" / "perfrules-upload-old"
     leftover.mkdir(parents=True)
     (leftover / "submission.xlsx").write_bytes(b"left by a kill -9")
+    stale = time.time() - work.STALE_SPOOL_SECONDS - 60
+    os.utime(leftover.parent, (stale, stale))
+    neighbour = tmp_path / "data" / "tmp" / "4343-live"   # another server's, scoring right now
+    neighbour.mkdir()
     app, _ = make_app(tmp_path, DATABASES[0])
     try:
-        assert not leftover.exists() and (tmp_path / "data" / "tmp").is_dir()
-        from perfrules.web import work
+        assert not leftover.parent.exists() and neighbour.is_dir()
         with work.as_file(b"x", ".yaml") as path:
-            assert path.parent.parent == tmp_path / "data" / "tmp"
+            assert path.parent.parent.parent == tmp_path / "data" / "tmp"
+            assert path.parent.parent.name.startswith(f"{os.getpid()}-")
     finally:
         app.extensions["perfrules"]["engine"].dispose()
 

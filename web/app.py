@@ -25,6 +25,7 @@ from flask import Flask, Response, abort, g, request, session
 from flask.templating import Environment as FlaskEnvironment
 from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from perfrules.engine.errors import PerfrulesError
@@ -49,11 +50,12 @@ class App(Flask):
 
 
 def create_app(data_dir: str | os.PathLike[str], db_url: str | None = None, ruleset_dirs: tuple[str, ...] = (),
-               secure_cookies: bool = False, testing: bool = False, workers: int = 0) -> App:
+               secure_cookies: bool = False, testing: bool = False, workers: int = 0, proxy: int = 0) -> App:
+    """The app on a data folder and a database. `proxy`: how many reverse proxies stand in front, whose
+    X-Forwarded-For / -Proto are trusted (0: none; the client's address is the connection's)."""
     data = FsPath(data_dir)
     data.mkdir(parents=True, exist_ok=True)
-    spool = data / "tmp"
-    work.clean_spool(spool)   # what a killed server left in the middle of a scoring
+    spool = work.clean_spool(data / "tmp")   # this process's own; what a killed server left is removed
     work.set_spool(spool)
     engine, Session = open_database(database_url(data, db_url))
     app = App(__name__, template_folder="templates", static_folder="static")
@@ -69,8 +71,11 @@ def create_app(data_dir: str | os.PathLike[str], db_url: str | None = None, rule
     published = standards.folder(data, "published")   # the bureau's published 评分标准, first on the path
     published.mkdir(parents=True, exist_ok=True)
     app.extensions["perfrules"] = {"engine": engine, "Session": Session, "blobs": work.BlobStore(data / "blobs"),
-                                   "dirs": (str(published), *ruleset_dirs), "throttle": security.Throttle(), "data": data,
+                                   "dirs": (str(published), *ruleset_dirs), "throttle": security.DbThrottle(Session), "data": data,
                                    "scorer": work.Scorer(workers, spool=spool)}
+    if proxy:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxy, x_proto=proxy)  # type: ignore[method-assign]
     _install(app)
     standards.publish_all(app)
     return app
@@ -95,7 +100,11 @@ def ensure_first_account(app: App, username: str = "admin") -> str | None:
         db.add(User(username=username, password_hash=security.hash_password(password), role="bureau",
                     label=ROLE_LABELS["bureau"], session_epoch=0, active=True))
         db.add(Audit(action="account", username="perfrules", detail=f"首次启动：建立财政局账号 {username}"))
-        db.commit()
+        try:
+            db.commit()
+        except IntegrityError:   # another server process starting at the same moment made it first
+            db.rollback()
+            return None
         return password
 
 

@@ -13,8 +13,8 @@ import datetime as dt
 from pathlib import Path as FsPath
 from typing import Any
 
-from sqlalchemy import (Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, create_engine,
-                        event)
+from sqlalchemy import (BigInteger, Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint,
+                        create_engine, event, text)
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
@@ -143,6 +143,15 @@ class Standard(Base):
     published_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
 
 
+class LoginFailure(Base):
+    """One failed login, counted against a key (an account name, an address): kept in the database, not in a
+    server process, so that every process behind a proxy counts the same failures."""
+    __tablename__ = "login_failures"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), index=True)
+    at_ms: Mapped[int] = mapped_column(BigInteger, index=True)   # Unix time in milliseconds (each server's clock)
+
+
 class Audit(Base):
     """Who did what when: login, upload, submit, return, review, export, …; read by the bureau."""
     __tablename__ = "audit"
@@ -176,12 +185,45 @@ def open_database(url: str) -> tuple[Engine, Any]:
     return engine, sessionmaker(engine, expire_on_commit=False)
 
 
+MIGRATION_LOCK = 0x70657266   # "perf": the PostgreSQL advisory lock that serialises migrations
+
+
 def upgrade(engine: Engine) -> None:
+    """Migrate to the newest revision. Several servers may start at once on one database: on PostgreSQL an
+    advisory lock held for the migration's transaction makes the others wait and then find nothing to do;
+    on SQLite (processes of one machine) an exclusive lock on a file beside the database does the same."""
     from alembic import command
-    with engine.begin() as conn:
-        cfg = alembic_config()
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    with _sqlite_lock(engine):
+        with engine.begin() as conn:
+            if engine.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+            cfg = alembic_config()
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+
+
+class _sqlite_lock:
+    def __init__(self, engine: Engine):
+        database = engine.url.database if engine.dialect.name == "sqlite" else None
+        self.path = FsPath(database + ".migrate-lock") if database and database != ":memory:" else None
+        self.handle: Any = None
+
+    def __enter__(self) -> None:
+        if self.path is None:
+            return
+        self.handle = open(self.path, "a+b")
+        import sys
+        if sys.platform == "win32":
+            import msvcrt
+            self.handle.seek(0)
+            msvcrt.locking(self.handle.fileno(), msvcrt.LK_LOCK, 1)
+        else:
+            import fcntl
+            fcntl.flock(self.handle, fcntl.LOCK_EX)
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.handle is not None:
+            self.handle.close()   # closing releases the lock on every platform
 
 
 def alembic_config(url: str | None = None) -> Any:

@@ -117,8 +117,11 @@ def entry_upload(eid: int) -> Any:
     record = _ext()["scorer"].run(work.score_upload, data, suffix, name, rnd.ruleset_ref, _ext()["dirs"],
                                   on_limit=lambda reason: work.limit_record(data, name, rnd.ruleset_ref, reason))
     sha = _ext()["blobs"].put(data)
-    for _attempt in range(3):   # two uploads at once by the same unit: the second takes the next version
+    for _attempt in range(5):   # two uploads at once by the same unit: the second takes the next version
         try:
+            # Uploads to one entry take their versions one at a time, whichever server process takes them
+            # (a row lock on PostgreSQL; SQLite has one writer anyway); the retry is the net under it.
+            db().execute(select(Entry.id).where(Entry.id == entry.id).with_for_update())
             if db().get(Blob, sha) is None:
                 db().add(Blob(sha256=sha, size=len(data)))
             version = (db().scalar(select(func.max(Upload.version)).where(Upload.entry_id == entry.id)) or 0) + 1

@@ -18,6 +18,7 @@ import secrets
 import threading
 import time
 from collections import deque
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -114,6 +115,59 @@ class Throttle:
         with self._lock:
             self._fails.pop("a:" + account.lower(), None)
             self._fails.pop("ip:" + address, None)
+
+
+class DbThrottle(Throttle):
+    """The same policy as Throttle, its failures kept in the database (login_failures): every server process
+    on the database counts the same failures, and a restart forgets none. Keys and limits as Throttle's."""
+
+    def __init__(self, sessions: Any, **kw: Any):
+        super().__init__(**kw)
+        self.sessions = sessions
+        self._writes = 0
+
+    @staticmethod
+    def _now_ms() -> int:
+        return int(time.time() * 1000)
+
+    def blocked_for(self, account: str, address: str, known: bool = True) -> int:
+        from sqlalchemy import func, select
+
+        from .db import LoginFailure
+        now = self._now_ms()
+        since = now - int(self.window * 1000)
+        waits = []
+        with self.sessions() as s:
+            for key, limit in self._keys(account, address, known):
+                count, last = s.execute(select(func.count(), func.max(LoginFailure.at_ms))
+                                        .where(LoginFailure.key == key, LoginFailure.at_ms > since)).one()
+                if count >= limit and last is not None:
+                    backoff = min(self.max_wait, self.base ** (count - limit + 1))
+                    left = (last + backoff * 1000 - now) / 1000
+                    if left > 0:
+                        waits.append(int(left) + 1)
+        return max(waits, default=0)
+
+    def failed(self, account: str, address: str, known: bool = True) -> None:
+        from sqlalchemy import delete
+
+        from .db import LoginFailure
+        now = self._now_ms()
+        with self.sessions() as s:
+            for key, _ in self._keys(account, address, known):
+                s.add(LoginFailure(key=key[:200], at_ms=now))
+            self._writes += 1
+            if self._writes % 100 == 1:   # bounded: what is past the window is forgotten
+                s.execute(delete(LoginFailure).where(LoginFailure.at_ms < now - int(self.window * 1000)))
+            s.commit()
+
+    def succeeded(self, account: str, address: str = "") -> None:
+        from sqlalchemy import delete
+
+        from .db import LoginFailure
+        with self.sessions() as s:
+            s.execute(delete(LoginFailure).where(LoginFailure.key.in_(["a:" + account.lower(), "ip:" + address])))
+            s.commit()
 
 
 def script_hash(script: str) -> str:

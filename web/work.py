@@ -210,13 +210,29 @@ def set_spool(folder: FsPath | None) -> None:
     _SPOOL = folder
 
 
-def clean_spool(folder: FsPath) -> None:
-    """Empty the spool folder (at the server's start: what a killed server left), and make it."""
+STALE_SPOOL_SECONDS = 6 * 3600   # longer than any scoring: what is older was left by a killed process
+
+
+def clean_spool(folder: FsPath) -> FsPath:
+    """Make this process's own spool under `folder` (data/tmp/<pid>-<random>) and remove what killed processes
+    left there. Several servers may share the data folder (a province behind a proxy): a folder of another
+    process is removed only when it is stale, never while that process may be scoring in it."""
     import shutil
-    if folder.is_dir() and not folder.is_symlink():
-        shutil.rmtree(folder, ignore_errors=True)
+    import time
+    if folder.is_symlink():
+        folder.unlink()
     folder.mkdir(parents=True, exist_ok=True)
     os.chmod(folder, 0o700)
+    cutoff = time.time() - STALE_SPOOL_SECONDS
+    for item in folder.iterdir():
+        try:
+            if item.lstat().st_mtime < cutoff:
+                shutil.rmtree(item, ignore_errors=True) if item.is_dir() and not item.is_symlink() else item.unlink()
+        except OSError:
+            continue
+    mine = FsPath(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=folder))
+    os.chmod(mine, 0o700)
+    return mine
 
 
 @contextmanager
