@@ -268,3 +268,69 @@ def test_bureau_publishes_a_new_standard_and_a_unit_reads_it(server, browser, tm
         unit.page.click("text=下载评分标准工作簿（.xlsx）")
     assert download.value.path().read_bytes()[:2] == b"PK"
     unit.close()
+
+
+def test_a_bureau_runs_a_round_without_mistakes(server, browser, tmp_path):
+    """Issue 25 in the browser: the default ruleset and why; search; a unit's own deadline; bulk review of
+    the ticked units through its confirmation; closing asks first and a closed round reopens; the audit log
+    in Chinese, filtered."""
+    base = server["url"]
+    bureau = Watched(browser, base)
+    bureau.login("admin", server["password"])
+    form = bureau.page.locator("#new-round")
+    form.locator("input[name=title]").fill("2024 年度部门整体（批量）")
+    form.locator("input[name=year]").fill("2024")
+    form.locator("button").click()   # the ruleset left at 按类型和年度自动选用
+    assert "自动选用" in bureau.page.locator("#ruleset-note").text_content()
+    round_url = bureau.page.url
+    listing = tmp_path / "名单.csv"
+    listing.write_text("单位名称,地区,联系人\n" + "".join(f"批量{i}单位,子洲县,张三\n" for i in range(3)), encoding="utf-8-sig")
+    bureau.page.set_input_files("#import-units input[type=file]", str(listing))
+    bureau.page.click("#import-units button")
+    accounts = [row.locator("td").all_text_contents() for row in bureau.page.locator("#accounts tbody tr").all()]
+    for name, username, password in accounts[:2]:
+        unit = Watched(browser, base)
+        unit.login(username, password)
+        unit.page.click("text=填报与结果")
+        upload = tmp_path / f"{name}.yaml"
+        upload.write_bytes(clean_for(name))
+        unit.page.set_input_files("#upload input[type=file]", str(upload))
+        unit.page.click("#upload button")
+        unit.page.click("#submit button")
+        unit.page.click("#confirm button")
+        assert unit.page.locator("#status").text_content() == "已送审"
+        unit.close()
+
+    bureau.page.goto(round_url)
+    bureau.page.fill("#search input[name=q]", "批量2")
+    bureau.page.click("#search button")
+    assert bureau.page.locator("#entries tbody tr").count() == 1
+    bureau.page.click("#entries >> text=批量2单位")
+    bureau.page.fill("#unit-deadline input[name=deadline]", "2025-06-30")
+    bureau.page.click("#unit-deadline button")
+    assert "2025年6月30日（本单位延期）" in bureau.page.locator("p.meta").first.text_content()
+
+    bureau.page.goto(round_url + "?status=submitted")
+    for box in bureau.page.locator("#entries input[name=eid]").all():
+        box.check()
+    bureau.page.click("#bulk button[value=review]")
+    assert "将 2 个已送审的单位标记为已复核" in bureau.page.locator("#confirm-step").text_content()
+    bureau.shot("serve-bulk-confirm.png")
+    bureau.page.click("#confirm button")
+    assert re.search(r"已复核\s*2", bureau.page.locator("#counts").text_content())
+
+    bureau.page.click("#close button")
+    assert "需要时可以重新开放本轮" in bureau.page.locator("#confirm-step").text_content()
+    bureau.page.click("#confirm button")
+    assert bureau.page.locator("#reopen").count() == 1
+    bureau.page.click("#reopen button")
+    bureau.page.click("#confirm button")
+    assert bureau.page.locator("#close").count() == 1
+
+    bureau.page.goto(base + "/audit")
+    bureau.page.select_option("#audit-filter select[name=action]", label="复核")
+    bureau.page.click("#audit-filter button")
+    rows = bureau.page.locator("#audit tbody tr").all_text_contents()
+    assert len(rows) >= 2 and all("复核" in r for r in rows)
+    bureau.shot("serve-audit.png")
+    bureau.close()
