@@ -942,3 +942,4 @@ def serve_cmd(data_dir: str, db_url: str | None, host: str, port: int, threads: 
         emit("已停止。")
     finally:
         app.extensions["perfrules"]["scorer"].close()
+        app.extensions["perfrules"]["hasher"].close()

@@ -97,7 +97,25 @@ def county(app, admin_password: str, names=("甲单位", "乙单位")) -> County
         out.units[name] = {"username": username, "password": password, "unit_id": unit.id, "entry_id": entry.id}
     session.close()
     assert set(out.units) == set(names)
+    wait_for_accounts(app)
     return out
+
+
+def wait_for_accounts(app, seconds: float = 120) -> None:
+    """Until every new account's password hash is written (an app with workers hashes them off the request)."""
+    import time
+
+    from sqlalchemy import func, select
+
+    from perfrules.web.db import User
+    from perfrules.web.hashing import PENDING
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with app.extensions["perfrules"]["Session"]() as s:
+            if not s.scalar(select(func.count()).select_from(User).where(User.password_hash == PENDING)):
+                return
+        time.sleep(0.1)
+    raise AssertionError("account hashes not written in time")
 
 
 def as_unit(county: County, name: str):

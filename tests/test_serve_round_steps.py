@@ -236,3 +236,49 @@ def test_the_export_has_pdf_reports_when_asked(round_):
     assert "评价报告/甲单位.docx" in plain and "评价报告/甲单位.pdf" not in plain
     both = zipfile.ZipFile(io.BytesIO(bureau.get(f"/rounds/{round_.round_id}/export?pdf=1").data))
     assert "评价报告/甲单位.pdf" in both.namelist() and both.read("评价报告/甲单位.pdf")[:5] == b"%PDF-"
+
+
+def test_adding_units_answers_at_once_and_hashes_in_workers(tmp_path):
+    """Issue 26 item 4: with workers, new accounts' argon2id hashes are made off the request path; an account
+    whose hash is not written yet says so at login; every account logs in once its hash is written."""
+    import time
+
+    from perfrules.web.app import create_app, ensure_first_account
+    from perfrules.web.db import User
+    from perfrules.web.hashing import PENDING
+    app = create_app(tmp_path / "data", testing=True, workers=1)
+    password = ensure_first_account(app)
+    try:
+        names = tuple(f"后台{i}" for i in range(6))
+        c = county(app, password, names=names)
+        bureau = as_bureau(c)
+        hasher = app.extensions["perfrules"]["hasher"]
+        assert not hasher.hash_now()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with _session(c) as s:
+                if not s.scalars(select(User).where(User.password_hash == PENDING)).all():
+                    break
+            time.sleep(0.2)
+        else:
+            raise AssertionError("hashes not written")
+        assert 'id="accounts-pending"' not in bureau.get(f"/rounds/{c.round_id}").text
+        for name in names:
+            as_unit(c, name)   # logs in
+    finally:
+        app.extensions["perfrules"]["hasher"].close()
+        app.extensions["perfrules"]["scorer"].close()
+        app.extensions["perfrules"]["engine"].dispose()
+
+
+def test_an_account_still_being_made_says_so(round_):
+    from perfrules.web.db import User
+    from perfrules.web.hashing import PENDING
+    with _session(round_) as s:
+        user = s.scalars(select(User).where(User.unit_id == round_.units["甲单位"]["unit_id"])).one()
+        user.password_hash = PENDING
+        s.commit()
+    c = round_.app.test_client()
+    resp = login(c, round_.units["甲单位"]["username"], round_.units["甲单位"]["password"], expect=409)
+    assert "正在建立" in resp.text
+    assert 'id="accounts-pending"' in as_bureau(round_).get(f"/rounds/{round_.round_id}").text

@@ -34,6 +34,7 @@ from perfrules.engine.submission import KIND_LABELS
 
 from . import auth, bureau, entries, security, standards, work
 from .common import ROLE_LABELS, STATUS, _ext, _message, db, fmt_num, when
+from .hashing import Hasher
 from .db import Audit, User, database_url, open_database
 
 log = logging.getLogger("perfrules.serve")
@@ -71,7 +72,7 @@ def create_app(data_dir: str | os.PathLike[str], db_url: str | None = None, rule
     published = standards.folder(data, "published")   # the bureau's published 评分标准, first on the path
     published.mkdir(parents=True, exist_ok=True)
     app.extensions["perfrules"] = {"engine": engine, "Session": Session, "blobs": work.BlobStore(data / "blobs"),
-                                   "dirs": (str(published), *ruleset_dirs), "throttle": security.DbThrottle(Session), "data": data,
+                                   "dirs": (str(published), *ruleset_dirs), "throttle": security.DbThrottle(Session), "hasher": Hasher(Session, min(workers, 2)), "data": data,
                                    "scorer": work.Scorer(workers, spool=spool)}
     if proxy:
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -81,9 +81,12 @@ def login() -> Any:
     wait = throttle.blocked_for(name, address, known)
     if wait:
         return _login_page(429, f"登录失败次数过多，请 {_wait_text(wait)}后再试。", request.form.get("next", ""))
+    from .hashing import PENDING
+    if known and user is not None and user.password_hash == PENDING:
+        return _login_page(409, "这个账号正在建立（密码正在加密），请一两分钟后再试。", request.form.get("next", ""))
     # The password is checked against a hash whatever the name: an unknown name costs what a wrong password
     # costs (a dummy hash), so the time of the answer does not tell which names exist.
-    matches = security.verify_password(user.password_hash if user is not None else None, password)
+    matches = _ext()["hasher"].verify(user.password_hash if user is not None else None, password)
     if user is None or not known or not matches:
         throttle.failed(name, address, known)
         audit("login-failed", f"账号 {name}")

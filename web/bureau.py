@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import Response, abort, g, redirect, render_template, request, url_for
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from perfrules.engine.dates import today
 from perfrules.engine.errors import PerfrulesError
@@ -24,6 +24,7 @@ from .common import (ACTION_LABELS, PAGE_SIZE, ROLE_LABELS, STATUS, STATUS_ORDER
                      audit, db, entry_for, entry_rows, round_or_404, round_summary, scoring_of, unconfirmed, when,
                      with_results)
 from .db import Audit, Entry, Round, Scoring, Unit, User, now
+from .hashing import PENDING
 
 
 # ------------------------------------------------------------------------------------------ views: the bureau
@@ -117,7 +118,10 @@ def round_view(rid: int) -> Any:
         pass
     args = {k: v for k, v in (("status", wanted if wanted in STATUS else None), ("q", query or None),
                               ("late", "1" if late_only else None)) if v}
+    pending = db().scalar(select(func.count()).select_from(User).join(Entry, Entry.unit_id == User.unit_id)
+                          .where(Entry.round_id == rnd.id, User.password_hash == PENDING)) or 0
     return render_template("round.html", rnd=rnd, rows=page_rows, counts=counts, order=STATUS_ORDER, wanted=wanted,
+                           pending=pending,
                            refs=refs, accounts=None, ruleset_changed=current_sha != rnd.ruleset_sha256, q=query,
                            late_only=late_only, late_count=late_count, page=page, pages=pages, matched=len(shown),
                            args=args)
@@ -245,6 +249,8 @@ def round_units(rid: int) -> Any:
             return _message(400, "请填写单位名称", "")
         wanted = [(name[:200], (request.form.get("region") or "").strip()[:200], (request.form.get("contact") or "").strip()[:200])]
     accounts: list[dict[str, Any]] = []
+    hasher = _ext()["hasher"]
+    later: list[tuple[User, str]] = []   # accounts whose hash is made by the workers, after the commit
     for name, region, contact in wanted:
         unit = db().scalars(select(Unit).where(Unit.name == name)).first()
         if unit is None:
@@ -253,8 +259,11 @@ def round_units(rid: int) -> Any:
             db().flush()
             password = security.new_password()
             username = f"dw{unit.id:04d}"
-            db().add(User(username=username, password_hash=security.hash_password(password), role="unit",
-                          label=ROLE_LABELS["unit"], unit_id=unit.id, session_epoch=0, active=True))
+            user = User(username=username, role="unit", label=ROLE_LABELS["unit"], unit_id=unit.id, session_epoch=0,
+                        active=True, password_hash=security.hash_password(password) if hasher.hash_now() else PENDING)
+            db().add(user)
+            if not hasher.hash_now():
+                later.append((user, password))
             accounts.append({"unit": name, "username": username, "password": password, "new": True})
         else:
             user = db().scalars(select(User).where(User.unit_id == unit.id)).first()
@@ -263,7 +272,9 @@ def round_units(rid: int) -> Any:
             db().add(Entry(round_id=rnd.id, unit_id=unit.id, state="open", comment=""))
     audit("units", f"加入 {len(wanted)} 个单位（新账号 {sum(a['new'] for a in accounts)} 个）", rnd.id)
     db().commit()
-    return render_template("accounts.html", rnd=rnd, accounts=accounts, problems=problems)
+    for user, password in later:
+        hasher.submit(user.id, password)
+    return render_template("accounts.html", rnd=rnd, accounts=accounts, problems=problems, pending=len(later))
 
 
 UNIT_HEADERS = {"name": ("单位", "单位名称", "预算单位", "部门（单位）名称", "unit", "name"),
