@@ -379,7 +379,21 @@ class XlsxSink:
         self.findings = self._sheet("问题清单", FINDING_COLUMNS)
         self.categories = self._sheet("分类得分", CATEGORY_COLUMNS)
         self.rows = {"评分汇总": 1, "问题清单": 1, "分类得分": 1}
+        # A sheet that would pass Excel's row limit continues on a numbered sheet: name → its parts in order.
+        self.parts: dict[str, list[Any]] = {"评分汇总": [self.main], "问题清单": [self.findings], "分类得分": [self.categories]}
         self.own_grades: dict[str, int] = {}
+
+    MAX_ROWS = 1_048_576   # Excel's rows per sheet, the header included
+
+    def _long(self, name: str, values: list[Any]) -> None:
+        """A row of one of the long sheets (评分汇总, 问题清单, 分类得分), on a continuation sheet once the
+        current one is full."""
+        ws = self.parts[name][-1]
+        if self.rows[ws.title] >= self.MAX_ROWS:
+            ws = self._sheet(f"{name}（{len(self.parts[name]) + 1}）", ws._perfrules_columns)
+            self.rows[ws.title] = 1
+            self.parts[name].append(ws)
+        self._append(ws, values)
 
     def close(self) -> None:
         import tempfile
@@ -429,12 +443,11 @@ class XlsxSink:
     def add(self, row: dict[str, Any]) -> None:
         file = relative_to_roots(row["file"], self.roots)
         shown = {**row, "kind": KIND_LABELS.get(row["kind"], row["kind"]), "file": file}
-        self._append(self.main, [shown[k] for k, _ in COLUMNS])
+        self._long("评分汇总", [shown[k] for k, _ in COLUMNS])
         for severity, code, message, where in row.get("findings", []):
-            self._append(self.findings, [row["unit"], severity, code, message, where, file])
+            self._long("问题清单", [row["unit"], severity, code, message, where, file])
         for label, points, score, own in row.get("categories", []):
-            self._append(self.categories, [row["unit"], label, points, score, own,
-                                           None if own is None else own - score, file])
+            self._long("分类得分", [row["unit"], label, points, score, own, None if own is None else own - score, file])
         grade = row.get("own_grade")
         if grade:   # units that state no grade are not counted on the 单位自评 side
             self.own_grades[grade] = self.own_grades.get(grade, 0) + 1
@@ -443,12 +456,17 @@ class XlsxSink:
         from openpyxl.formatting.rule import CellIsRule
         from openpyxl.styles import PatternFill
         red, green = PatternFill("solid", fgColor="FFC7CE"), PatternFill("solid", fgColor="C6EFCE")
-        for ws, column in ((self.main, "H"), (self.categories, "F")):
-            last = max(2, self.rows[ws.title])
-            ws.conditional_formatting.add(f"{column}2:{column}{last}", CellIsRule(operator="greaterThan", formula=["0"], fill=red))
-            ws.conditional_formatting.add(f"{column}2:{column}{last}", CellIsRule(operator="lessThan", formula=["0"], fill=green))
-        for ws, columns in ((self.main, COLUMNS), (self.findings, FINDING_COLUMNS), (self.categories, CATEGORY_COLUMNS)):
-            ws.auto_filter.ref = f"A1:{_col(len(columns))}{max(1, self.rows[ws.title])}"
+        for name, column in (("评分汇总", "H"), ("分类得分", "F")):
+            for ws in self.parts[name]:
+                last = max(2, self.rows[ws.title])
+                ws.conditional_formatting.add(f"{column}2:{column}{last}", CellIsRule(operator="greaterThan", formula=["0"], fill=red))
+                ws.conditional_formatting.add(f"{column}2:{column}{last}", CellIsRule(operator="lessThan", formula=["0"], fill=green))
+        for name, columns in (("评分汇总", COLUMNS), ("问题清单", FINDING_COLUMNS), ("分类得分", CATEGORY_COLUMNS)):
+            for ws in self.parts[name]:
+                ws.auto_filter.ref = f"A1:{_col(len(columns))}{max(1, self.rows[ws.title])}"
+            if len(self.parts[name]) > 1:   # said on the first: its tab names how many sheets the list takes
+                self.rows[f"{name}（续{len(self.parts[name]) - 1}表）"] = self.rows.pop(name)
+                self.parts[name][0].title = f"{name}（续{len(self.parts[name]) - 1}表）"
         top = self._sheet("差异最大", TOP_COLUMNS)
         for row in summary.largest_differences():
             self._append(top, [relative_to_roots(row[k], self.roots) if k == "file" else row[k] for k, _ in TOP_COLUMNS])
@@ -491,7 +509,7 @@ class XlsxSink:
         bar.add_data(Reference(ws, min_col=2, max_col=3, min_row=1, max_row=len(labels) + 1), titles_from_data=True)
         bar.set_categories(Reference(ws, min_col=1, min_row=2, max_row=len(labels) + 1))
         self._chart_page("等级分布图", bar)
-        scored = max(2, self.rows["评分汇总"])
+        scored = max(2, self.rows[self.main.title])
         scatter = ScatterChart()
         scatter.title, scatter.style = "自报总分与规则总分", 13
         scatter.x_axis.title, scatter.y_axis.title = "规则总分", "自报总分"
