@@ -13,9 +13,7 @@ import gc
 import heapq
 import io
 import os
-import re
 import tempfile
-import zipfile
 from collections import deque
 from contextlib import contextmanager
 from concurrent.futures import ProcessPoolExecutor
@@ -25,7 +23,7 @@ from pathlib import Path as FsPath
 from typing import Any, Callable, Iterable, Iterator, Protocol
 
 from .files import relative_to_roots as _relative_to_roots
-from .zipout import deterministic_zip, fixed_time
+from .zipout import deterministic_zip, fixed_time, rewrite_zip
 from .api import check, choose_ruleset, with_notes
 from .errors import PerfrulesError, internal_message
 from .files import Collected, display_path, inert
@@ -452,7 +450,7 @@ class XlsxSink:
         if grade:   # units that state no grade are not counted on the 单位自评 side
             self.own_grades[grade] = self.own_grades.get(grade, 0) + 1
 
-    def finish(self, summary: Summary) -> bytes:
+    def finish(self, summary: Summary) -> Iterable[bytes]:
         from openpyxl.formatting.rule import CellIsRule
         from openpyxl.styles import PatternFill
         red, green = PatternFill("solid", fgColor="FFC7CE"), PatternFill("solid", fgColor="C6EFCE")
@@ -488,9 +486,14 @@ class XlsxSink:
         self._grades_and_charts(summary)
         self.wb.properties.created = self.wb.properties.modified = _fixed_time()
         self.wb.properties.creator = "perfrules"
-        buf = io.BytesIO()
-        self.wb.save(buf)
-        return _deterministic_zip(buf.getvalue())
+        # Saved to a file in the sink's private folder and rewritten to another, member by member: memory
+        # stays bounded whatever the county's size. The caller reads the chunks before close() removes them.
+        saved, fixed = FsPath(self._tmp.name) / "saved.xlsx", FsPath(self._tmp.name) / "fixed.xlsx"
+        self.wb.save(saved)
+        with open(saved, "rb") as source, open(fixed, "wb") as target:
+            rewrite_zip(source, target)
+        saved.unlink()
+        return _chunks(fixed)
 
     def _grades_and_charts(self, summary: Summary) -> None:
         """等级分布: units per grade by their own account and by the rule, a bar chart of both, and a
@@ -548,6 +551,15 @@ def _print_setup(ws: Any) -> None:
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.4
     ws.page_margins.top = ws.page_margins.bottom = 0.5
+
+
+def _chunks(path: FsPath, size: int = 1 << 20) -> Iterable[bytes]:
+    with open(path, "rb") as fh:
+        while True:
+            block = fh.read(size)
+            if not block:
+                return
+            yield block
 
 
 def _col(n: int) -> str:

@@ -8,6 +8,7 @@ import io
 import os
 import re
 import zipfile
+from typing import Any
 
 
 def fixed_time() -> dt.datetime:
@@ -20,20 +21,33 @@ def fixed_time() -> dt.datetime:
 def deterministic_zip(data: bytes) -> bytes:
     """openpyxl stamps the zip entries, and docProps/core.xml's `modified`, with the time of saving;
     rewrite both with a fixed time so that the same inputs give the same bytes."""
-    stamp = fixed_time().strftime("%Y-%m-%dT%H:%M:%SZ").encode("ascii")
-    src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+    rewrite_zip(io.BytesIO(data), out)
+    return out.getvalue()
+
+
+def rewrite_zip(source: Any, target: Any, chunk: int = 1 << 20) -> None:
+    """deterministic_zip from one file object to another, each member streamed in chunks: a province's
+    county workbook (hundreds of MB of sheet XML) is never held in memory. Bytes equal to writestr's: the
+    member's size is set before it is written, as writestr sets it."""
+    stamp = fixed_time().strftime("%Y-%m-%dT%H:%M:%SZ").encode("ascii")
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in sorted(src.infolist(), key=lambda i: i.filename):
-            content = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                content = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)", rb"\g<1>" + stamp + rb"\g<2>",
-                                 content)
             fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = 0o644 << 16
-            dst.writestr(fixed, content)
-    return out.getvalue()
+            if info.filename == "docProps/core.xml":
+                content = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)", rb"\g<1>" + stamp + rb"\g<2>",
+                                 src.read(info.filename))
+                dst.writestr(fixed, content)
+                continue
+            fixed.file_size = info.file_size
+            with src.open(info) as reader, dst.open(fixed, "w") as writer:
+                while True:
+                    block = reader.read(chunk)
+                    if not block:
+                        break
+                    writer.write(block)
 
 
 # How the two kinds of evaluation are said to people; here, below the readers and the Submission, so that

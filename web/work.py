@@ -348,7 +348,8 @@ def county_outputs(rows: list[dict[str, Any]], failed: list[dict[str, Any]], kin
             summary.add(row)
             sink.add(row)
         summary.errors = failed
-        return sink.finish(summary)
+        out = sink.finish(summary)
+        return out if isinstance(out, bytes) else b"".join(out)   # read before close() removes its files
     finally:
         sink.close()
 
