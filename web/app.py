@@ -6,7 +6,7 @@ with autoescaping, and work without JavaScript; the one scripted page is the rev
 
 This module makes the app: its configuration, the request cycle (the user, CSRF, headers, errors) and
 the route table, the one place every route is listed with its view. The views live by who uses them:
-auth.py, entries.py, bureau.py, standards.py (web/common.py has what they share). Access is declared on
+auth.py, entries.py, bureau.py, units.py, auditlog.py, standards.py (web/common.py has what they share). Access is declared on
 every view (`@access("bureau")`, `"unit"`, `"user"` for both, `"public"`); a view without a declaration
 answers 403. Objects are fetched through `entry_for` and `upload_for`, which answer
 404 when the object belongs to another unit, so no route can hand one unit another's data.
@@ -32,7 +32,7 @@ from perfrules.engine.errors import PerfrulesError
 from perfrules.engine.limits import MAX_FILE_BYTES
 from perfrules.engine.submission import KIND_LABELS
 
-from . import auth, bureau, entries, security, standards, work
+from . import auditlog, auth, bureau, entries, security, standards, units, work
 from .common import ROLE_LABELS, STATUS, _ext, _message, db, fmt_num, when
 from .hashing import Hasher
 from .db import Audit, User, database_url, open_database
@@ -236,17 +236,17 @@ ROUTES: list[tuple[str, str, Callable[..., Any], list[str]]] = [
     ("/uploads/<int:uid>/report.<fmt>", "upload_report", entries.upload_report, ["GET"]),
     ("/rounds", "rounds", bureau.rounds, ["GET", "POST"]),
     ("/rounds/<int:rid>", "round_view", bureau.round_view, ["GET"]),
-    ("/rounds/<int:rid>/units", "round_units", bureau.round_units, ["POST"]),
-    ("/rounds/<int:rid>/units/<int:unit_id>/password", "unit_password", bureau.unit_password, ["POST"]),
+    ("/rounds/<int:rid>/units", "round_units", units.round_units, ["POST"]),
+    ("/rounds/<int:rid>/units/<int:unit_id>/password", "unit_password", units.unit_password, ["POST"]),
     ("/rounds/<int:rid>/review", "round_review", bureau.round_review, ["GET"]),
     ("/rounds/<int:rid>/export", "round_export", bureau.round_export, ["GET"]),
     ("/rounds/<int:rid>/replay", "round_replay", bureau.round_replay, ["GET", "POST"]),
     ("/rounds/<int:rid>/close", "round_close", bureau.round_close, ["POST"]),
     ("/rounds/<int:rid>/reopen", "round_reopen", bureau.round_reopen, ["POST"]),
     ("/rounds/<int:rid>/bulk", "round_bulk", bureau.round_bulk, ["POST"]),
-    ("/rounds/<int:rid>/pending.csv", "round_pending", bureau.round_pending, ["GET"]),
-    ("/units/<int:unit_id>/edit", "unit_edit", bureau.unit_edit, ["POST"]),
-    ("/units/<int:unit_id>/retire", "unit_retire", bureau.unit_retire, ["POST"]),
+    ("/rounds/<int:rid>/pending.csv", "round_pending", units.round_pending, ["GET"]),
+    ("/units/<int:unit_id>/edit", "unit_edit", units.unit_edit, ["POST"]),
+    ("/units/<int:unit_id>/retire", "unit_retire", units.unit_retire, ["POST"]),
     ("/rounds/<int:rid>/edit", "round_edit", bureau.round_edit, ["POST"]),
     ("/entries/<int:eid>/deadline", "entry_deadline", bureau.entry_deadline, ["POST"]),
     ("/rounds/<int:rid>/standard", "round_standard", standards.round_standard, ["GET"]),
@@ -256,5 +256,5 @@ ROUTES: list[tuple[str, str, Callable[..., Any], list[str]]] = [
     ("/standards/<int:sid>/publish", "standard_publish", standards.standard_publish, ["POST"]),
     ("/standards/<int:sid>/workbook.xlsx", "standard_workbook", standards.standard_workbook, ["GET"]),
     ("/staff", "staff", auth.staff, ["GET", "POST"]),
-    ("/audit", "audit_view", bureau.audit_view, ["GET"]),
+    ("/audit", "audit_view", auditlog.audit_view, ["GET"]),
 ]

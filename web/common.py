@@ -1,8 +1,9 @@
 """What every view of `perfrules serve` uses: the access declaration, the request's database session, the
 audit log, messages, how dates and numbers are shown, and the lookups that answer 404 for another unit's
 objects. The views are split by who uses them: auth.py (signing in, passwords, the bureau's accounts),
-entries.py (a unit's entry: upload, submit, its files and reports), bureau.py (rounds, units, review,
-export, audit) and standards.py (评分标准). The route table and its access check are in app.py, in one place.
+entries.py (a unit's entry: upload, submit, its files and reports), bureau.py (rounds: open, follow,
+return, review, close, export, replay), units.py (units and their accounts), auditlog.py (the audit log)
+and standards.py (评分标准). The route table and its access check are in app.py, in one place.
 """
 
 from __future__ import annotations
