@@ -45,8 +45,8 @@ def resolve_document(path: str | FsPath, dirs: list[FsPath], chain: tuple[str, .
     if parent_ref in chain or parent_ref == me:
         raise error(f"规则集继承形成循环：{' → '.join(chain + (me, parent_ref))}", doc.loc(("extends",)),
                     "去掉其中一个 extends", code="E-RULESET")
-    try:
-        entry = find(parent_ref, dirs)
+    try:   # a parent is an id@version on the search path, never a file named by the ruleset (no path escapes)
+        entry = find(parent_ref, dirs, allow_path=False)
     except PerfrulesError as exc:
         raise error(f"找不到父规则集 '{parent_ref}'：{exc.first.message}", doc.loc(("extends",)),
                     exc.first.hint, code="E-RULESET") from None

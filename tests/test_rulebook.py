@@ -208,3 +208,19 @@ def test_the_workbook_writes_the_rule_in_chinese_beside_its_parameters(tmp_path)
     assert any(t and t.startswith("预算执行率 = 全年执行数 ÷") for t in texts)
     assert ws.cell(3, 6).value == "预算执行率"   # the fixed indicator's method by its Chinese name
     assert load_workbook(book)["说明"]["B3"].value == "example/platform-caps"
+
+
+def test_a_parent_is_an_id_on_the_path_never_a_file_the_standard_names(tmp_path):
+    """继承 / extends names a ruleset by id@version; a path to some file on the machine is refused, so a
+    workbook or YAML uploaded to the server cannot make it read a file outside the ruleset folders."""
+    outside = tmp_path / "secret.yaml"
+    outside.write_text("schema_version: 1\nid: x/secret\nversion: '1'\ntitle: 机密\ncategories: [a]\ngrades: [{label: 优, min: 0}]\n",
+                       encoding="utf-8")
+    book = _book(tmp_path)
+    _edit(book, "说明", {f"B{_row(book, '说明', 1, '继承')}": str(outside)})
+    run = _import(book, tmp_path)
+    assert run.exit_code == 1 and "找不到" in run.output and "机密" not in run.output
+    child = tmp_path / "child.yaml"
+    child.write_text(f"schema_version: 1\nid: x/child\nversion: '1'\nextends: {outside}\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["rulesets", "check", str(child)])
+    assert result.exit_code == 1 and "找不到父规则集" in result.output

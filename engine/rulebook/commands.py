@@ -12,9 +12,9 @@ from ..yamlio import Document, load_file
 from . import spec as S
 
 
-def _entry_and_data(ref: str, dirs: list[FsPath]) -> tuple[Any, dict[str, Any]]:
+def _entry_and_data(ref: str, dirs: list[FsPath], allow_path: bool = True) -> tuple[Any, dict[str, Any]]:
     from ..ruleset import find, resolve_document
-    entry = find(ref, dirs)
+    entry = find(ref, dirs, allow_path)
     data = copy.deepcopy(resolve_document(entry.path, dirs).data)
     data.pop("_parent", None)
     return entry, data
@@ -67,7 +67,7 @@ def import_rulebook(path: FsPath, name: str, dirs: Iterable[FsPath], out: FsPath
     written, note = full, None
     if isinstance(parent_ref, str) and parent_ref.strip():
         try:
-            _, parent = _entry_and_data(parent_ref, dirs)
+            _, parent = _entry_and_data(parent_ref, dirs, allow_path=False)   # 继承 names an id@version
         except PerfrulesError as exc:
             raise error(f"找不到“继承”所写的上级标准 '{parent_ref}'：{exc.first.message}",
                         Location(doc.file, cell=doc.cells.get(("extends",))), exc.first.hint, code="E-RULESET") from None
