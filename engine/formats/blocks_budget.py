@@ -7,7 +7,7 @@ read). A mixin: it writes into the block reader's submission, notes, cells and u
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Callable
 
 import perfrules.engine.formats.layout as L
 from ..errors import Path
@@ -22,17 +22,10 @@ class BudgetReader:
     unread: list[str]
     vocab: Any
 
-    def t(self, table_no: int) -> str:
-        raise NotImplementedError
-
-    def note(self, path: Path, text: str) -> None:
-        raise NotImplementedError
-
-    def take(self, table_no: int, *cells: object) -> None:
-        raise NotImplementedError
-
-    def source(self, path: Path, table_no: int, cell: object) -> None:
-        raise NotImplementedError
+    t: Callable[[int], str]
+    note: Callable[[Path, str], None]
+    take: Callable[..., None]
+    source: Callable[[Path, int, object], None]
 
     def budget_block(self, grid: list[list[str]], i: int, header: Any, table_no: int) -> int:
         """A budget block: task rows (the seed's layout: 任务名称 | 主要内容 | … | 全年预算数 总额 / 财政拨款 /

@@ -7,7 +7,7 @@ A mixin of the block reader (blocks.py): it writes into the same submission and 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Callable
 
 import perfrules.engine.formats.layout as L
 from ..errors import Path
@@ -36,9 +36,7 @@ class TextReader:
     problems: list[str]
     guessed: set[str]
     perfrules_report: bool
-
-    def note(self, path: Path, text: str) -> None:
-        raise NotImplementedError
+    note: Callable[[Path, str], None]
 
     def header_fields(self, texts: list[str]) -> None:
         for text in texts[:40]:

@@ -127,8 +127,8 @@ def number_cell(value: int | Decimal) -> Any:
     """An int, or a Decimal Excel can hold exactly (15 significant digits) as a number; else its exact text."""
     if isinstance(value, int):
         return value if abs(value) < 10 ** 15 else str(value)
-    if value.is_finite() and Decimal(repr(float(value))) == value:
-        return float(value)
+    if value.is_finite() and len(value.as_tuple().digits) <= 15 and -300 < value.adjusted() < 300:
+        return value   # openpyxl writes a Decimal's own digits; Excel keeps 15 significant digits
     return format(value, "f")
 
 

@@ -94,8 +94,6 @@ class _Writer:
             cell.data_type = "s"   # text stays text: "2026.1" is not a number, "=…" is not a formula
         else:
             cell.value = value
-            if isinstance(value, float):
-                cell.number_format = "General"
         cell.border, cell.alignment = self.border, self.wrap
         cell.fill = self.fills["said" if said else "in"]
         cell.protection = self.locked if said else self.unlocked
