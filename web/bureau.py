@@ -16,9 +16,9 @@ from perfrules.engine.errors import PerfrulesError
 from perfrules.engine.submission import KIND_LABELS
 
 from . import security, work
-from .common import (PAGE_SIZE, STATUS, STATUS_ORDER, _download, _ext, _message, access, audit, db, entry_for,
+from .common import (date_field, score_round_under, PAGE_SIZE, STATUS, STATUS_ORDER, _download, _ext, _message, access, audit, db, entry_for,
                      entry_rows, round_or_404, round_summary, scoring_of, unconfirmed, when, with_results)
-from .db import Entry, Round, Scoring, Unit, User, now
+from .db import Entry, Round, Unit, User, now
 from .hashing import PENDING
 
 
@@ -224,7 +224,7 @@ def round_edit(rid: int) -> Any:
     rnd = round_or_404(rid)
     title = (request.form.get("title") or "").strip()[:200]
     try:
-        deadline = dt.date.fromisoformat(request.form["deadline"]) if request.form.get("deadline") else None
+        deadline = date_field()
     except ValueError:
         return _message(400, "截止日期有误", "请用日期选择框（如 2026-03-31）。")
     if not title:
@@ -247,7 +247,7 @@ def entry_deadline(eid: int) -> Any:
     """One unit's own deadline (an extension), or back to the round's when left blank; audited."""
     entry = entry_for(eid)
     try:
-        deadline = dt.date.fromisoformat(request.form["deadline"]) if request.form.get("deadline") else None
+        deadline = date_field()
     except ValueError:
         return _message(400, "截止日期有误", "请用日期选择框（如 2026-03-31）。")
     if deadline != entry.deadline:
@@ -320,16 +320,7 @@ def round_replay(rid: int) -> Any:
     except PerfrulesError as exc:
         return _message(400, "规则集不可用", str(exc.first))
     if request.method == "POST":
-        made = 0
-        for r in entry_rows(rnd):
-            up = r["upload"]
-            if up is None or scoring_of(up.id, after.ref) is not None:
-                continue
-            blob = _ext()["blobs"].get(up.sha256)
-            record = _ext()["scorer"].run(work.score_upload, blob, up.suffix, up.filename, after.ref, _ext()["dirs"],
-                                          on_limit=lambda reason, b=blob, n=up.filename: work.limit_record(b, n, after.ref, reason))
-            db().add(Scoring(upload_id=up.id, **record))
-            made += 1
+        made = score_round_under(rnd, after.ref, _ext()["dirs"])
         audit("replay", f"按 {after.ref} 重新评分 {made} 份（原 {rnd.ruleset_ref}）", rnd.id)
         db().commit()
         return redirect(url_for("round_replay", rid=rnd.id, against=after.ref))

@@ -201,3 +201,25 @@ def unconfirmed(title: str, text: str, button: str, back: str) -> Any | None:
     fields = [(k, v) for k, v in request.form.items(multi=True) if k not in ("csrf", "confirm")]
     return render_template("confirm.html", title=title, text=text, button=button, action=request.path,
                            fields=fields, back=back)
+
+
+def score_round_under(rnd: Round, ref: str, dirs: tuple[str, ...]) -> int:
+    """Score every unit's latest upload in `rnd` under ruleset `ref` (an id@version), beside its earlier
+    scorings, where it has none under `ref` yet; how many were scored. Used by replay and by publishing."""
+    made = 0
+    for r in entry_rows(rnd):
+        up = r["upload"]
+        if up is None or scoring_of(up.id, ref) is not None:
+            continue
+        blob = _ext()["blobs"].get(up.sha256)
+        record = _ext()["scorer"].run(work.score_upload, blob, up.suffix, up.filename, ref, dirs,
+                                      on_limit=lambda reason, b=blob, n=up.filename: work.limit_record(b, n, ref, reason))
+        db().add(Scoring(upload_id=up.id, **record))
+        made += 1
+    return made
+
+
+def date_field(name: str = "deadline") -> dt.date | None:
+    """A date a form sends from a date picker (blank: none); ValueError when it is not a date."""
+    text = request.form.get(name)
+    return dt.date.fromisoformat(text) if text else None

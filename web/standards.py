@@ -22,8 +22,8 @@ from perfrules.engine.errors import PerfrulesError
 from perfrules.engine.limits import MAX_FILE_BYTES, sha256_hex
 
 from . import work
-from .common import _download, _ext, _message, access, audit, db, entry_rows, round_or_404, scoring_of
-from .db import Entry, Round, Scoring, Standard, now
+from .common import _download, _ext, _message, access, audit, db, entry_rows, round_or_404, score_round_under
+from .db import Entry, Round, Standard, now
 
 PREVIEW_LIMIT = 300   # submissions replayed on the preview page; the round page replays all
 
@@ -243,16 +243,7 @@ def standard_publish(sid: int) -> Any:
     rnd.ruleset_ref, rnd.ruleset_sha256 = rs.ref, rs.sha256
     if std.published_at is None:
         std.published_at = now()
-    made = 0
-    for r in entry_rows(rnd):
-        up = r["upload"]
-        if up is None or scoring_of(up.id, rs.ref) is not None:
-            continue
-        blob = _ext()["blobs"].get(up.sha256)
-        record = _ext()["scorer"].run(work.score_upload, blob, up.suffix, up.filename, rs.ref, _dirs(),
-                                      on_limit=lambda reason, b=blob, n=up.filename: work.limit_record(b, n, rs.ref, reason))
-        db().add(Scoring(upload_id=up.id, **record))
-        made += 1
+    made = score_round_under(rnd, rs.ref, _dirs())
     audit("publish", f"将评分标准 {rs.ref}（sha256 {rs.sha256[:12]}…）发布到本轮，原为 {before}；"
                      f"按新标准评分 {made} 份，原有评分保留", rnd.id)
     db().commit()

@@ -37,24 +37,29 @@ def read_workbook(path: FsPath, name: str, vocabulary_dirs: tuple[str, ...] = ()
     return import_workbook(path, name, vocabulary_dirs).document
 
 
-def import_workbook(path: FsPath, name: str, vocabulary_dirs: tuple[str, ...] = ()) -> Any:
-    """The workbook read with its reading report (an ImportResult, as `perfrules import` writes it). perfrules'
-    own form reads as it always has, with nothing to report; a 自评表 kept in Excel in a published layout (one
-    table from 项目名称 to 总分) is read by the table model."""
-    from .blocks import ImportResult
+def open_workbook(path: FsPath, name: str) -> Any:
+    """A user's workbook through the Office guard, then openpyxl (formulas as written); whatever openpyxl
+    raises on it is that file's problem, E-FORMAT with its name."""
     check_office_file(path, name, "工作簿")
     from openpyxl import load_workbook
     try:
         import warnings
         with open(path, "rb") as handle, warnings.catch_warnings():   # opened by us: openpyxl refuses a
             warnings.simplefilter("ignore")   # workbook by its name (.xls); its warnings are not the user's
-            wb = load_workbook(io.BytesIO(handle.read()), data_only=False)
+            return load_workbook(io.BytesIO(handle.read()), data_only=False)
     except PerfrulesError:
         raise
     except Exception as exc:  # noqa: BLE001 - any parser failure on a user's file is that file's problem
         raise error(f"无法读取工作簿：{type(exc).__name__}", Location(display_path(name)),
                     "用 Excel、WPS 或 LibreOffice 打开后另存为 .xlsx 再试", code="E-FORMAT") from None
-    reader = _Reader(wb, path, display_path(name))
+
+
+def import_workbook(path: FsPath, name: str, vocabulary_dirs: tuple[str, ...] = ()) -> Any:
+    """The workbook read with its reading report (an ImportResult, as `perfrules import` writes it). perfrules'
+    own form reads as it always has, with nothing to report; a 自评表 kept in Excel in a published layout (one
+    table from 项目名称 to 总分) is read by the table model."""
+    from .blocks import ImportResult
+    reader = _Reader(open_workbook(path, name), path, display_path(name))
     result = reader.read_tables(vocabulary_dirs) if not reader.is_form() else ImportResult(reader.read())
     from ..limits import sha256_hex
     result.document.sha256 = sha256_hex(path.read_bytes())

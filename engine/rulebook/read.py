@@ -7,7 +7,6 @@ never evaluated. The Office guard (engine/formats/safezip.py) reads the file bef
 
 from __future__ import annotations
 
-import io
 from pathlib import Path as FsPath
 from typing import Any
 
@@ -23,19 +22,8 @@ from .write import method_of_label
 def read_rulebook(path: FsPath, name: str) -> tuple[Document, dict[str, Any] | None]:
     """The ruleset document the workbook states (with the cell of every value), and its test cases (their
     submission paths resolved against the workbook's folder), or None when the 测试用例 sheet is empty."""
-    from ..formats.safezip import check_office_file
-    check_office_file(path, name, "工作簿")
-    try:
-        import warnings
-        from openpyxl import load_workbook
-        with open(path, "rb") as handle, warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            wb = load_workbook(io.BytesIO(handle.read()), data_only=False)
-    except PerfrulesError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - any parser failure on a user's file is that file's problem
-        raise error(f"无法读取工作簿：{type(exc).__name__}", Location(display_path(name)),
-                    "用 Excel、WPS 或 LibreOffice 打开后另存为 .xlsx 再试", code="E-FORMAT") from None
+    from ..formats.xlsx import open_workbook
+    wb = open_workbook(path, name)
     reader = _Reader(wb, display_path(name), path.parent)
     return reader.read()
 
