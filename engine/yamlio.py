@@ -1,12 +1,15 @@
 """Guarded YAML (and JSON) loading with line marks.
 
-The text is composed into a node graph by PyYAML's safe C composer, then turned into plain Python data by
-our own walker, which:
+The reference loader composes the text into a node graph with PyYAML's safe C composer, then turns it into
+plain Python data with our own walker, which:
 - never builds a float: every YAML float becomes `decimal.Decimal` from its source text;
 - refuses NaN and Infinity, duplicate keys, and any non-standard tag (no Python objects, ever);
 - records the 1-based line of every value by its path, so that later stages can say `file:line`;
 - bounds size, depth and the number of nodes after alias expansion (the "billion laughs" defence).
 JSON is read by the same walker: a JSON document is a YAML document.
+
+Most documents take a faster path to the same result (`yamlfast`: rapidyaml parses, the same typing and the
+same line marks); whatever that path does not take, or would refuse, the reference loader reads and says.
 """
 
 from __future__ import annotations
@@ -14,40 +17,29 @@ from __future__ import annotations
 import codecs
 import operator
 import re
-from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path as FsPath
 from typing import Any
 
 import yaml
 
+from . import yamlfast
+from .document import Document
 from .errors import Location, Path, PerfrulesError, error
 from .files import read_input
-from .limits import (MAX_ABS_NUMBER, MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES, MAX_NUMBER_CHARS, NumberError, parse_number,
-                     sha256_hex, short)
+from .limits import MAX_ABS_NUMBER, MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES, sha256_hex
+from .yamlscalar import MAP, MERGE, SEQ, STR, ScalarError, bad_tag, plain_tag, typed
 
 __all__ = ["MAX_ABS_NUMBER", "MAX_DEPTH", "MAX_FILE_BYTES", "MAX_NODES", "Document", "load_file", "load_bytes",
            "load_text", "decode"]
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_RESOLVED: dict[str, str] = {}   # plain scalar text → its YAML tag: the resolution depends on the text alone
-_TAG = "tag:yaml.org,2002:"
-_STR, _MAP, _SEQ, _MERGE, _INT, _FLOAT = (_TAG + t for t in ("str", "map", "seq", "merge", "int", "float"))
 assert not _BaseLoader.yaml_path_resolvers   # what _Loader.resolve assumes of non-scalars
-# The first characters an implicit type (number, bool, null, date, merge) can begin with; a plain scalar
-# beginning with any other (产出指标, 神木市交通运输局, description) is text, with no lookup and not cached.
-assert None not in _BaseLoader.yaml_implicit_resolvers   # no resolver that applies to every first character
-_TYPED_STARTS = frozenset(c for c in _BaseLoader.yaml_implicit_resolvers if c)
-assert _BaseLoader.DEFAULT_SCALAR_TAG == _STR
-# Unsigned decimal numbers, the commonest typed scalars (amounts, points): digits alone are an int (without a
-# leading 0, which YAML 1.1 reads as octal, or as text after an 8 or 9), digits with a point a float (the
-# float pattern comes first for a digit). Typed by shape, so that a county's amounts do not fill the memo.
-_PLAIN_NUMBER = re.compile(r"([1-9][0-9]*|0)|[0-9]+\.[0-9]*").fullmatch
+assert _BaseLoader.DEFAULT_SCALAR_TAG == STR
 
 
 class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
-    """The safe C loader with the implicit-type resolution of plain scalars memoised: a county's files
-    repeat the same few hundred texts (100%, 产出指标, ≥90%), and resolving each runs a list of regexes."""
+    """The safe C loader with the implicit-type resolution of plain scalars memoised (`plain_tag`): a county's
+    files repeat the same few hundred texts (100%, 产出指标, ≥90%), and resolving each runs a list of regexes."""
 
     def __init__(self, stream: Any) -> None:
         super().__init__(stream)
@@ -61,75 +53,16 @@ class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
         # Called by the C composer for every node: scalars, the most common, first.
         if kind is _ScalarNode:
             if implicit == (True, False):   # a plain scalar: its tag depends on its text alone
-                if value and value[0] not in _TYPED_STARTS:
-                    return _STR
-                number = _PLAIN_NUMBER(value)
-                if number is not None:
-                    return _INT if number.lastindex else _FLOAT
-                tag = _RESOLVED.get(value)
-                if tag is None:
-                    tag = super().resolve(kind, value, implicit)
-                    if len(_RESOLVED) < 4096 and len(value) <= 40:
-                        _RESOLVED[value] = tag
-                return tag
+                return plain_tag(value)
             return super().resolve(kind, value, implicit)
         if kind is _MappingNode:   # a safe loader has no path resolvers: the default tags
-            return _MAP
+            return MAP
         if kind is _SequenceNode:
-            return _SEQ
+            return SEQ
         return super().resolve(kind, value, implicit)
 
 
 _ScalarNode, _MappingNode, _SequenceNode = yaml.ScalarNode, yaml.MappingNode, yaml.SequenceNode
-_SCALAR = yaml.constructor.SafeConstructor()
-# Numbers as written → their value, for the texts that recur (points, scores, amounts); only values that
-# passed the limits are kept. A plain integer is 1–15 decimal digits without a leading 0 (YAML 1.1 reads
-# 0755 as octal and 1:30 as sexagesimal: those take the full path).
-_PLAIN_INT = re.compile(r"[1-9][0-9]{0,14}|0")
-_PLAIN_INTS: dict[str, int] = {}
-_DECIMALS: dict[str, Decimal] = {}
-
-
-@dataclass
-class Document:
-    """A loaded file: its data, where each value stood, and what it was."""
-
-    data: Any
-    file: str
-    lines: dict[Path, int] = field(default_factory=dict)
-    sha256: str = ""
-    encoding: str = "utf-8"
-    # For a ruleset merged from its parents: where each value came from, as (file, line, path in that file).
-    origins: dict[Path, tuple[str, int | None, Path]] = field(default_factory=dict)
-    # For a workbook: the cell each value was read from (绩效指标!E12), by path.
-    cells: dict[Path, str] = field(default_factory=dict)
-
-    def line(self, path: Path) -> int | None:
-        """The line of `path`, or of its nearest ancestor that has one."""
-        while True:
-            if path in self.lines:
-                return self.lines[path]
-            if not path:
-                return None
-            path = path[:-1]
-
-    def loc(self, path: Path = ()) -> Location:
-        probe = tuple(path)
-        while self.cells:
-            if probe in self.cells:
-                return Location(self.file, self.line(path), tuple(path), self.cells[probe])
-            if not probe:
-                break
-            probe = probe[:-1]
-        probe = tuple(path)
-        while self.origins:
-            if probe in self.origins:   # the file, line and path the author wrote, not the merged tree's
-                file, line, source = self.origins[probe]
-                return Location(file, line, tuple(source) + tuple(path)[len(probe):])
-            if not probe:
-                break
-            probe = probe[:-1]
-        return Location(self.file, self.line(path), tuple(path))
 
 
 def decode(raw: bytes, file: str) -> tuple[str, str]:
@@ -179,6 +112,13 @@ def load_bytes(raw: bytes, name: str) -> Document:
 
 
 def load_text(text: str, name: str) -> Document:
+    """The document in `text`: by the fast path where it applies (`yamlfast`), else by the reference loader.
+    Both give the same values, types, lines and refusals (tests/test_yamlfast.py)."""
+    return yamlfast.load(text, name) or load_reference(text, name)
+
+
+def load_reference(text: str, name: str) -> Document:
+    """PyYAML's safe C composer and perfrules' walker: every YAML document, every message."""
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
@@ -279,13 +219,13 @@ class _Walker:
         if path not in lines:
             lines[path] = node.start_mark.line + 1
         if type(node) is _ScalarNode:   # most nodes: plain text is returned as it is
-            if node.tag == _STR and "\x00" not in node.value:
+            if node.tag == STR and "\x00" not in node.value:
                 return node.value
             return self._scalar(node, path)
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path, depth)
         if isinstance(node, yaml.SequenceNode):
-            if node.tag != _SEQ:
+            if node.tag != SEQ:
                 raise self._bad_tag(node, path)
             return [self.build(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
         return self._scalar(node, path)
@@ -295,18 +235,18 @@ class _Walker:
                      self.doc.loc(path), "请不要用别名反复引用大块内容", code="E-LIMIT")
 
     def _mapping(self, node: yaml.MappingNode, path: Path, depth: int) -> dict[str, Any]:
-        if node.tag != _MAP:
+        if node.tag != MAP:
             raise self._bad_tag(node, path)
         out: dict[str, Any] = {}
         merged: dict[str, Any] = {}
         for key_node, value_node in node.value:
             tag = key_node.tag
-            if tag == _MERGE:
+            if tag == MERGE:
                 merged.update(self._merge_source(value_node, path, depth))
                 continue
             if not isinstance(key_node, yaml.ScalarNode):
                 raise error("映射的键必须是简单文字", self.doc.loc(path), code="E-YAML")
-            key = key_node.value if tag == _STR and "\x00" not in key_node.value else str(self._scalar(key_node, path))
+            key = key_node.value if tag == STR and "\x00" not in key_node.value else str(self._scalar(key_node, path))
             child = path + (key,)
             if node.flow_style and isinstance(value_node, yaml.ScalarNode) and value_node.value == "" \
                     and value_node.start_mark.index == key_node.end_mark.index:
@@ -322,7 +262,7 @@ class _Walker:
                             Location(self.doc.file, key_node.start_mark.line + 1, child),
                             "删除或合并重复的键：YAML 只保留其中一个，另一个会被悄悄丢掉", code="E-DUPKEY")
             self.doc.lines[child] = key_node.start_mark.line + 1
-            if type(value_node) is _ScalarNode and value_node.tag == _STR and "\x00" not in value_node.value \
+            if type(value_node) is _ScalarNode and value_node.tag == STR and "\x00" not in value_node.value \
                     and depth < MAX_DEPTH:   # (at the depth limit, build() refuses it as before)
                 # Plain text, the most common value: what build() would do, without the call (its line is
                 # the key's, just recorded).
@@ -348,63 +288,11 @@ class _Walker:
         return merged
 
     def _scalar(self, node: yaml.Node, path: Path) -> Any:
-        tag = node.tag
-        if tag == _STR:
-            if "\x00" in node.value:
-                raise error("文字中含有 NUL 控制字符（\\0）", self.doc.loc(path),
-                            "NUL 不能出现在自评数据或规则集中；请删去它", code="E-YAML")
-            return node.value
-        if tag == _TAG + "null":
-            return None
-        if tag == _TAG + "bool":
-            return _SCALAR.construct_yaml_bool(node)
-        if tag == _INT:
-            return self._int(node, path)
-        if tag == _FLOAT:
-            return self._decimal(node, path)
-        if tag == _TAG + "timestamp":
-            return node.value  # dates stay text; engine.dates parses ISO and Chinese forms alike
-        raise self._bad_tag(node, path)
-
-    def _int(self, node: yaml.Node, path: Path) -> int:
-        plain = node.value
-        if plain in _PLAIN_INTS:   # 5, 10, 2024: the same few integers in every file
-            return _PLAIN_INTS[plain]
-        if _PLAIN_INT.fullmatch(plain):   # decimal digits, no sign, no leading 0, below 10^15: int() is exact
-            value = int(plain)
-            if len(_PLAIN_INTS) < 4096:
-                _PLAIN_INTS[plain] = value
-            return value
-        # Bounded before int() is called: a 5,000-digit integer is the user's error, not ValueError.
-        text = node.value.replace("_", "")
-        if len(text) > MAX_NUMBER_CHARS:   # 0x1F and 0o17 are YAML ints too, so parse_number comes after int()
-            raise self._number_error(NumberError(f"数值 '{short(text)}' 位数过多（上限 {MAX_NUMBER_CHARS} 个字符）",
-                                                 "请检查是否多写了位数"), path)
-        value = _SCALAR.construct_yaml_int(node)
         try:
-            parse_number(str(value))
-        except NumberError as exc:
-            raise self._number_error(exc, path) from None
-        return int(value)
-
-    def _decimal(self, node: yaml.Node, path: Path) -> Decimal:
-        text = node.value
-        known = _DECIMALS.get(text)   # Decimal is immutable: one value per text, checked once
-        if known is not None:
-            return known
-        if text.lstrip("+-").lower() in (".inf", ".nan"):   # YAML's spellings of Infinity and NaN
-            text = text.replace(".", "")
-        try:
-            value = parse_number(text)
-        except NumberError as exc:
-            raise self._number_error(exc, path) from None
-        if len(_DECIMALS) < 2048:
-            _DECIMALS[node.value] = value
-        return value
-
-    def _number_error(self, exc: NumberError, path: Path) -> PerfrulesError:
-        return error(exc.message, self.doc.loc(path), exc.hint, code="E-NUMBER")
+            return typed(node.tag, node.value)
+        except ScalarError as exc:
+            raise error(exc.message, self.doc.loc(path), exc.hint, code=exc.code) from None
 
     def _bad_tag(self, node: yaml.Node, path: Path) -> PerfrulesError:
-        return error(f"不支持的 YAML 标签 '{node.tag}'", self.doc.loc(path),
-                     "只允许普通的映射、列表、文字和数字；请去掉以 ! 开头的标签", code="E-YAML")
+        exc = bad_tag(node.tag)
+        return error(exc.message, self.doc.loc(path), exc.hint, code=exc.code)
