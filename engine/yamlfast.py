@@ -82,6 +82,39 @@ _FIRST = {**{c: 1 for c in TYPED_STARTS}, **{c: 2 for c in "@`%]},&*!|>'\"#:?"}}
 _KEYNIL, _VALNIL = 1 << 12, 1 << 13   # a key or value with no text at all (`key:`, `-`, `: x`)
 
 
+# Plain scalars as read, by context (block 0, flow 1): source text → key, and source text → value. A county's
+# files repeat the same few hundred (name, target, 产出指标, 100%, 5); every value is immutable (str, int,
+# Decimal, bool, None). Bounded: short texts only, and no more once full.
+_PLAIN_KEYS: tuple[dict[str, str], dict[str, str]] = ({}, {})
+_PLAIN_VALUES: tuple[dict[str, Any], dict[str, Any]] = ({}, {})
+_MEMO_ENTRIES, _MEMO_CHARS = 8192, 64
+_MISS = object()
+
+
+def _plain_key(text: str, flow: int) -> str:
+    """A plain key's text as the reference loader makes it a key (2024 → '2024', true → 'True')."""
+    if _FIRST.get(text[:1]) == 2 or ":" in text or _odd(text, flow):
+        raise _Outside
+    tag = plain_tag(text)
+    key = text if tag == STR else str(typed(tag, text))
+    memo = _PLAIN_KEYS[flow]
+    if len(text) <= _MEMO_CHARS and len(memo) < _MEMO_ENTRIES:
+        memo[text] = key
+    return key
+
+
+def _plain_value(text: str, flow: int) -> Any:
+    """A plain scalar's value, typed as the reference loader types it."""
+    if _FIRST.get(text[:1]) == 2 or _odd(text, flow):
+        raise _Outside
+    tag = plain_tag(text)
+    value = text if tag == STR else typed(tag, text)
+    memo = _PLAIN_VALUES[flow]
+    if len(text) <= _MEMO_CHARS and len(memo) < _MEMO_ENTRIES:
+        memo[text] = value
+    return value
+
+
 def _odd(text: str, flow: int) -> bool:
     """A plain scalar PyYAML would have ended sooner (at a comment, a `: `, or in a flow collection at a
     bracket or comma): rapidyaml and PyYAML may disagree on it, so the reference loader reads it."""
@@ -233,10 +266,8 @@ class _Walk:
             raise _Outside
         text = self.text(rec[9], rec[10])
         if kind & _VAL_PLAIN:
-            if _FIRST.get(text[:1]) == 2 or _odd(text, flow):
-                raise _Outside
-            tag = plain_tag(text)
-            return text if tag == STR else typed(tag, text)
+            value = _PLAIN_VALUES[flow].get(text, _MISS)
+            return _plain_value(text, flow) if value is _MISS else value
         return text
 
     def start(self, index: int) -> int:
@@ -275,7 +306,8 @@ class _Walk:
 
     def mapping(self, index: int, path: Path, depth: int) -> dict[str, Any]:
         nodes, lines, buf, base, newlines = self.nodes, self.lines, self.buf, self.base, self.newlines
-        flow = nodes[index][0] & _FLOW
+        flow = 1 if nodes[index][0] & _FLOW else 0
+        keys, values = _PLAIN_KEYS[flow], _PLAIN_VALUES[flow]
         out: dict[str, Any] = {}
         child = nodes[index][14]
         if depth >= MAX_DEPTH and child != _NONE:
@@ -285,32 +317,16 @@ class _Walk:
             kind = crec[0]
             start = crec[3] - base
             if kind & _SIMPLE_MASK == _SIMPLE:   # plain key, plain value: most of a submission
-                key = buf[start:start + crec[4]].decode()
-                first = _FIRST.get(key[:1], 0)
-                if ":" in key or "#" in key or flow and _odd(key, flow):
-                    raise _Outside
-                if first:
-                    if first == 2:
-                        raise _Outside
-                    tag = plain_tag(key)
-                    if tag != STR:
-                        key = str(typed(tag, key))
+                text = buf[start:start + crec[4]].decode()
+                key = keys.get(text) or _plain_key(text, flow)
                 if key in out:   # refused by the reference loader, with the first key's line
                     raise _Outside
                 where = path + (key,)
                 lines[where] = bisect_left(newlines, start) + 1
                 offset = crec[9] - base
                 text = buf[offset:offset + crec[10]].decode()
-                first = _FIRST.get(text[:1], 1)   # ('' is null)
-                if "#" in text or ":" in text or flow and _odd(text, flow):
-                    raise _Outside
-                if not first:
-                    out[key] = text
-                else:
-                    if first == 2:
-                        raise _Outside
-                    tag = plain_tag(text)
-                    out[key] = text if tag == STR else typed(tag, text)
+                value = values.get(text, _MISS)
+                out[key] = _plain_value(text, flow) if value is _MISS else value
                 child = crec[16]
                 continue
             if not kind & _KEY or kind & (_REFS | _KEYNIL) or not kind & (_KEY_PLAIN | _KEY_QUOTED) \
@@ -318,11 +334,7 @@ class _Walk:
                 raise _Outside
             key = buf[start:start + crec[4]].decode()
             if kind & _KEY_PLAIN:
-                if _FIRST.get(key[:1]) == 2 or ":" in key or _odd(key, flow):
-                    raise _Outside
-                tag = plain_tag(key)
-                if tag != STR:
-                    key = str(typed(tag, key))
+                key = _plain_key(key, flow)
             if key in out:
                 raise _Outside
             where = path + (key,)
@@ -347,7 +359,7 @@ class _Walk:
 
     def sequence(self, index: int, path: Path, depth: int) -> list[Any]:
         nodes, lines, newlines = self.nodes, self.lines, self.newlines
-        flow = nodes[index][0] & _FLOW
+        flow = 1 if nodes[index][0] & _FLOW else 0
         out: list[Any] = []
         child = nodes[index][14]
         if depth >= MAX_DEPTH and child != _NONE:
