@@ -170,7 +170,7 @@ def main() -> None:
     """perfrules：预算绩效自评的声明式评分引擎。
 
     用版本化的 YAML 规则集给单位的绩效自评表评分、核对并出具报告。自评数据可以是 YAML、JSON、
-    Excel 自评表（.xlsx）或 Word 自评报告（.docx）。
+    自评表工作簿（.xlsx，也读 .xls、WPS 的 .et 和 .ods）、Word 自评报告（.docx）或 PDF 报告。
 
     \b
     例：
@@ -751,7 +751,7 @@ def convert_cmd(source: str, out: str, force: bool, output_format: str, ruleset_
 @common
 @handled
 def import_cmd(sources: tuple[str, ...], out: str, force: bool, output_format: str, ruleset_dirs: tuple[str, ...]) -> None:
-    """从 Word 自评报告（.docx；有 LibreOffice 时也可 .doc）、PDF 报告或 Excel 自评表读出自评数据，写成 YAML。
+    """从 Word 自评报告（.docx；有 LibreOffice 时也可 .doc）、PDF 报告或自评表工作簿（.xlsx、.xls、.et、.ods）读出自评数据，写成 YAML。
 
     按表头找自评表（指标表、预算表、年度总体目标、评价小组），按标题层级读评价报告正文，读出正文所述的总分和等级。
     每处需要解读的单元格在 YAML 中有注释，每个值的行尾注明读自哪个单元格（表2!R5C4、第3页!表2!R5C4、Sheet1!E12）；
@@ -774,7 +774,7 @@ def import_cmd(sources: tuple[str, ...], out: str, force: bool, output_format: s
     if many and not target.is_dir():
         raise error("导入多个文件时 -o 应是已存在的目录", Location(out), f"先创建目录：mkdir {out}", code="E-USAGE")
     results: list[dict[str, Any]] = []
-    from perfrules.engine.formats import sniff
+    from perfrules.engine.formats import sniff, workbook_kind
     for source in sources:
         path = Path(source)
         kind = sniff(path, source)   # by content, through the same regular-file check as score: a FIFO or a
@@ -784,11 +784,11 @@ def import_cmd(sources: tuple[str, ...], out: str, force: bool, output_format: s
         if kind == "pdf":
             from perfrules.engine.formats.pdf_import import import_pdf
             result = import_pdf(path, source, ruleset_dirs)
-        elif kind == "xlsx" or path.suffix.lower() in (".xlsx", ".xlsm"):   # its guard says what else it is
+        elif workbook_kind(path, kind) is not None:   # a workbook's guard says what else a .xlsx is
             from perfrules.engine.formats.xlsx import import_workbook
-            result = import_workbook(path, source, tuple(ruleset_dirs))
+            result = import_workbook(path, source, tuple(ruleset_dirs), workbook_kind(path, kind))
         elif not legacy and kind != "docx" and path.suffix.lower() != ".docx":
-            raise error("只能导入 Word 文档（.docx，或有 LibreOffice 时的 .doc）、PDF 报告或 Excel 自评表（.xlsx）",
+            raise error("只能导入 Word 文档（.docx，或有 LibreOffice 时的 .doc）、PDF 报告或自评表工作簿（.xlsx、.xls、.ods）",
                         Location(source), "其他格式请先另存为 .docx 或 .xlsx", code="E-FORMAT")
         else:
             if legacy:

@@ -11,8 +11,6 @@ import errno
 import lzma
 import os
 import stat
-import tempfile
-import zipfile
 import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,7 +19,7 @@ from typing import Callable, Iterable, Iterator
 
 from .errors import Location, PerfrulesError, error
 
-SUBMISSION_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx", ".xlsm", ".docx", ".pdf", ".xls", ".et", ".doc", ".wps")
+SUBMISSION_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx", ".xlsm", ".ods", ".docx", ".pdf", ".xls", ".et", ".doc", ".wps")
 # The first bytes of a `perfrules batch -o x.json` summary: such a file inside an input folder is an
 # earlier run's output, not a submission, and is never read back as one.
 BATCH_JSON_PREFIX = b'{\n  "rows": '
@@ -228,6 +226,7 @@ DAMAGED_ZIP = (OSError, EOFError, ValueError, NotImplementedError, RuntimeError,
 
 def zip_has(path: FsPath, member: str, needle: bytes) -> bool:
     """Whether a member of a zip holds `needle` in its first 64 KB (used to recognise our own outputs)."""
+    import zipfile   # (here, not at import: `score` of a YAML file never opens a zip)
     try:
         with zipfile.ZipFile(path) as archive, archive.open(member) as part:
             return needle in part.read(65536)
@@ -345,6 +344,7 @@ def atomic_write(out: FsPath, data: bytes | str | Iterable[bytes], inputs: Itera
         os.umask(mask)
         mode = 0o666 & ~mask    # mkstemp makes 0600; a report is an ordinary file
     try:
+        import tempfile   # (here, not at import: the commands that only print never write a file)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name[:100]}.", suffix=".part", dir=target.parent)
     except OSError as exc:
         raise os_error(exc, str(out), "写入") from None

@@ -30,7 +30,36 @@ EXPECTED = {
     # Issue 22.4: a merge or a span far past the sheet's real extent is refused before anything expands it.
     "merge-whole-sheet.xlsx": ("E-LIMIT", "合并"),
     "grid-span-two-billion.docx": ("E-LIMIT", "跨列"),
+    # Issue 26.2: the readers of .xls and .ods join the corpus on the day they come.
+    "not-a-workbook.xls": ("E-FORMAT", "已加密"),
+    "truncated.ods": ("E-FORMAT", "损坏或不完整"),
+    "xml-bomb.ods": ("E-FORMAT", "DOCTYPE"),
+    "million-repeated-rows.ods": ("E-LIMIT", "超过上限"),
 }
+
+ODS_CONTENT = (b'<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+               b'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+               b'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+               b'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body>'
+               b'<office:spreadsheet><table:table table:name="\xe7\xbb\xa9\xe6\x95\x88\xe6\x8c\x87\xe6\xa0\x87">'
+               b'<table:table-column table:number-columns-repeated="2"/>ROWS</table:table></office:spreadsheet>'
+               b'</office:body></office:document-content>')
+ODS_ROW = (b'<table:table-row{repeat}><table:table-cell office:value-type="string"><text:p>{text}</text:p>'
+           b'</table:table-cell></table:table-row>')
+
+
+def ods(rows: bytes, prefix: bytes = b"") -> bytes:
+    """A minimal OpenDocument spreadsheet (the parts calamine and LibreOffice need) with these rows."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as archive:
+        archive.writestr(zipfile.ZipInfo("mimetype"), b"application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("META-INF/manifest.xml", b'<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+                         b'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+                         b'<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.'
+                         b'opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" '
+                         b'manifest:media-type="text/xml"/></manifest:manifest>')
+        archive.writestr("content.xml", prefix + ODS_CONTENT.replace(b"ROWS", rows))
+    return buf.getvalue()
 
 
 def _workbook() -> bytes:
@@ -114,6 +143,13 @@ def write_all(folder: Path) -> list[str]:
         word, "word/document.xml",
         lambda c: c.replace(b"<w:sectPr", b'<w:tbl><w:tblGrid><w:gridCol w:w="100"/></w:tblGrid><w:tr><w:tc><w:tcPr>'
                             b'<w:gridSpan w:val="2000000000"/></w:tcPr><w:p/></w:tc></w:tr></w:tbl><w:p/><w:sectPr', 1))
+    files["not-a-workbook.xls"] = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\1" * 4096
+    header = ODS_ROW.replace(b"{repeat}", b"").replace(b"{text}", "三级指标".encode())
+    good = ods(header)
+    files["truncated.ods"] = good[: len(good) // 2]
+    files["xml-bomb.ods"] = ods(header.replace(b"<text:p>", b"<text:p>&lol3;"), BOMB.split(b"?>", 1)[1])
+    files["million-repeated-rows.ods"] = ods(header + ODS_ROW.replace(b"{repeat}", b' table:number-rows-repeated="1000000"')
+                                             .replace(b"{text}", b"x"))
     for name, content in files.items():
         (folder / name).write_bytes(content)
     assert set(files) == set(EXPECTED)

@@ -16,9 +16,11 @@ def importer_of(path: Path) -> Callable[..., Any]:
     if suffix == ".pdf":
         from perfrules.engine.formats.pdf_import import import_pdf
         return import_pdf
-    if suffix == ".xlsx":
+    if suffix in (".xlsx", ".xls", ".ods"):
+        from functools import partial
+
         from perfrules.engine.formats.xlsx import import_workbook
-        return import_workbook
+        return partial(import_workbook, kind=suffix[1:])
     from perfrules.engine.formats.docx_import import import_document
     return import_document
 
@@ -28,6 +30,8 @@ def cell_text(path: Path, ref: str) -> str:
     m = _REF.match(ref)
     assert m, f"not a cell reference: {ref}"
     page, table, sheet, row, col, letters, number = m.groups()
+    if path.suffix.lower() in (".xls", ".ods"):   # converted by LibreOffice from the .xlsx beside it, cell for cell
+        path = path.with_suffix(".xlsx")
     if path.suffix.lower() == ".xlsx":
         from openpyxl import load_workbook
         cell = load_workbook(path)[sheet][f"{letters}{number}"]

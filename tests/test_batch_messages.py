@@ -56,7 +56,7 @@ def test_batch_text_gives_the_hint_for_each_failed_file(tmp_path):
     (folder / "旧.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504)
     shutil.copy(SEED, folder / "seed.yaml")
     result = CliRunner().invoke(main, ["batch", str(folder), "-o", str(tmp_path / "汇总.csv")])
-    assert "旧.xls" in result.output and "提示：用 Excel、WPS 或 LibreOffice 打开，另存为 .xlsx" in result.output
+    assert "旧.xls" in result.output and "提示：用 Excel、WPS 或 LibreOffice 打开，取消密码后另存为 .xlsx" in result.output
 
 
 def test_the_review_page_counts_units_and_lists_duplicates(tmp_path):

@@ -394,7 +394,8 @@ def test_permission_denied_on_input_and_output(runner, tmp_path, monkeypatch):
     assert result.exit_code == 1 and "没有读取该文件的权限" in result.output
     locked = tmp_path / "locked"
     locked.mkdir()
-    monkeypatch.setattr(files.tempfile, "mkstemp", lambda **kw: (_ for _ in ()).throw(PermissionError(13, "denied")))
+    import tempfile   # (files imports it where it writes)
+    monkeypatch.setattr(tempfile, "mkstemp", lambda **kw: (_ for _ in ()).throw(PermissionError(13, "denied")))
     result = runner.invoke(main, ["report", str(SEED), "-o", str(locked / "r.md")])
     assert result.exit_code == 1 and "权限" in result.output
 

@@ -469,3 +469,27 @@ def test_hostile_office_files_get_a_clear_message(runner, office_hostiles, tmp_p
     error = json.loads(result.output)["errors"][0]
     assert error["code"] == code and fragment in error["message"] and name in error["location"]["file"], error
     assert not (tmp_path / "x.yaml").exists()
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+def test_the_quirky_workbook_saved_as_xls_and_ods_reads_as_the_xlsx(runner, tmp_path):
+    """What Excel 97–2003 and LibreOffice files keep (a hidden row, a merged 一级 cell, percent formats, a date
+    serial, numbers as text) is read from .xls and .ods as from the .xlsx, value for value, cell for cell."""
+    import os
+    import subprocess
+    path = tmp_path / "quirky.xlsx"
+    quirky_workbook(path)
+    env = {**os.environ, "LC_ALL": "C.UTF-8", "LANG": "C.UTF-8"}
+    for fmt in ("xls", "ods"):
+        subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to", fmt,
+                        "--outdir", str(tmp_path), str(path)], capture_output=True, timeout=180, check=True, env=env)
+    want = load_submission(path)
+    for fmt in ("xls", "ods"):
+        got = load_submission(tmp_path / f"quirky.{fmt}")
+        assert got.data == want.data, fmt
+        assert got.doc.cells == want.doc.cells, fmt
+        result = card(runner, tmp_path / f"quirky.{fmt}")
+        assert any(f["code"] == "W-LABEL-POINTS" and "指标表!B3" in f["location"]["cell"] for f in result["findings"])
+    renamed = tmp_path / "自评表.et"   # WPS's spreadsheet format is the same binary format
+    renamed.write_bytes((tmp_path / "quirky.xls").read_bytes())
+    assert load_submission(renamed).data == want.data

@@ -104,6 +104,34 @@ def test_each_layout_kept_in_excel_reads_every_cell_right(tmp_path, name):
     assert result["wrong"] == [] and result["missed"] == [], result
 
 
+@pytest.fixture(scope="module")
+def converted(tmp_path_factory):
+    """Each layout kept in Excel, saved again by LibreOffice as Excel 97–2003 (.xls) and OpenDocument (.ods):
+    the formats units still send. One LibreOffice run per format converts them all."""
+    import subprocess
+    if shutil.which("soffice") is None:
+        pytest.skip("LibreOffice (soffice) is not installed")
+    from .layouts.build import build_xlsx
+    folder = tmp_path_factory.mktemp("converted")
+    sources = [build_xlsx(name, folder) for name in sorted(n for n in LAYOUTS if not LAYOUTS[n].get("report_of"))]
+    import os
+    env = {**os.environ, "LC_ALL": "C.UTF-8", "LANG": "C.UTF-8"}
+    for fmt in ("xls", "ods"):
+        subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{folder}/lo", "--convert-to", fmt,
+                        "--outdir", str(folder), *map(str, sources)], capture_output=True, timeout=300, check=True, env=env)
+    return folder
+
+
+@pytest.mark.parametrize("fmt", ["xls", "ods"])
+@pytest.mark.parametrize("name", sorted(n for n in LAYOUTS if not LAYOUTS[n].get("report_of")))
+def test_each_layout_saved_as_xls_or_ods_reads_every_cell_right(converted, name, fmt):
+    """The formats calamine and xlrd read: the same cells, the same truth, percent formats kept (a percent
+    cell read as 0.95 would be a wrong value, and would fail here)."""
+    path = converted / f"{name}.{fmt}"
+    truth, data, result = run_layout(path, name)
+    assert result["wrong"] == [] and result["missed"] == [], result
+
+
 def test_operator_and_unit_columns_score_as_the_table_says(built, tmp_path):
     card = score_file(built["sichuan-project"])
     scores = {r.name: r.score for r in card.indicators}

@@ -2,8 +2,9 @@
 
 A reader turns a file into a `Document` (data plus where each value came from); nothing downstream knows
 which format it came from. YAML and JSON are read by engine.yamlio; Excel workbooks by xlsx.py; Word
-reports by docx_import.py. Old binary formats (.xls, .doc, WPS .et) get a message saying what to do, and
-.doc is converted through LibreOffice when `soffice` is on PATH.
+reports by docx_import.py. Workbooks are .xlsx, the old binary .xls (and WPS .et, which is the same) and
+OpenDocument .ods (grid.py); an old Word .doc is converted through LibreOffice when `soffice` is on PATH,
+and a WPS .wps gets a message saying what to do.
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ from ..files import display_path
 from ..yamlio import Document, load_file
 
 TEXT_SUFFIXES = (".yaml", ".yml", ".json")
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")        # the workbooks perfrules writes, and reads
+BINARY_WORKBOOK_SUFFIXES = (".xls", ".et")    # Excel 97–2003 and WPS: read, never written
+ODS_SUFFIXES = (".ods",)
 WORD_SUFFIXES = (".docx",)
 PDF_SUFFIXES = (".pdf",)
 OLD_SUFFIXES = (".xls", ".et", ".doc", ".wps")
-SUBMISSION_SUFFIXES = TEXT_SUFFIXES + WORKBOOK_SUFFIXES + WORD_SUFFIXES + PDF_SUFFIXES + OLD_SUFFIXES
+SUBMISSION_SUFFIXES = TEXT_SUFFIXES + WORKBOOK_SUFFIXES + ODS_SUFFIXES + WORD_SUFFIXES + PDF_SUFFIXES + OLD_SUFFIXES
 
 
 SAVE_AS_XLSX = "用 Excel、WPS 或 LibreOffice 打开，另存为 .xlsx（Excel 工作簿）后再试"
@@ -29,8 +32,8 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 def sniff(path: FsPath, name: str) -> str:
-    """What a file is by its content, not its name: 'empty', 'xlsx', 'docx', 'zip' (another zip), 'ole' (an
-    old binary Office file, or an encrypted one), 'pdf' or 'text'. A workbook renamed .xls is read as the
+    """What a file is by its content, not its name: 'empty', 'xlsx', 'ods', 'docx', 'zip' (another zip), 'ole'
+    (an old binary Office file, or an encrypted one), 'pdf' or 'text'. A workbook renamed .xls is read as the
     workbook it is; an empty file is said to be empty, not damaged."""
     from ..files import read_head
     head, size = read_head(path, name)
@@ -40,7 +43,8 @@ def sniff(path: FsPath, name: str) -> str:
         from .safezip import MAX_OFFICE_BYTES
         if path.suffix.lower() in WORKBOOK_SUFFIXES + WORD_SUFFIXES or size > MAX_OFFICE_BYTES:
             return "docx" if path.suffix.lower() in WORD_SUFFIXES else "xlsx"   # the guard reads it and says what it is
-        return _office_kind(path)
+        kind = _office_kind(path)
+        return "ods" if kind == "zip" and path.suffix.lower() in ODS_SUFFIXES else kind
     if head == _OLE_MAGIC:
         return "ole"
     if head.startswith(b"%PDF-"):
@@ -59,9 +63,31 @@ def _office_kind(path: FsPath) -> str:
         return "zip"
     if "xl/workbook.xml" in names:
         return "xlsx"
+    if "content.xml" in names and "mimetype" in names:
+        try:
+            with zipfile.ZipFile(path) as archive:
+                mimetype = archive.read("mimetype")[:100]
+        except (zipfile.BadZipFile, *DAMAGED_ZIP):
+            return "zip"
+        if mimetype.strip() == b"application/vnd.oasis.opendocument.spreadsheet":
+            return "ods"
     if "word/document.xml" in names:
         return "docx"
     return "zip"
+
+
+def workbook_kind(path: FsPath, kind: str) -> str | None:
+    """Which workbook reader a file takes ('xlsx', 'ods' or 'xls'), from what `sniff` found and its name; None
+    for a file that is not a workbook. A file named .xlsx whose content is something else goes to the xlsx
+    reader's guard, which says what it is (encrypted, damaged)."""
+    suffix = path.suffix.lower()
+    if kind in ("xlsx", "ods"):
+        return kind
+    if kind == "ole" and suffix in BINARY_WORKBOOK_SUFFIXES:
+        return "xls"
+    if suffix in WORKBOOK_SUFFIXES and kind != "docx":
+        return "xlsx"
+    return None
 
 
 def load_document(path: str | FsPath, display_name: str | None = None) -> Document:
@@ -76,9 +102,10 @@ def load_document(path: str | FsPath, display_name: str | None = None) -> Docume
                     code="E-EMPTY")
     # A workbook or a document by its content, whatever its name; a file named .xlsx / .docx whose content
     # is something else goes to that reader's guard, which says what it is (encrypted, damaged).
-    if kind == "xlsx" or (suffix in WORKBOOK_SUFFIXES and kind != "docx"):
+    book = workbook_kind(p, kind)
+    if book is not None:
         from .xlsx import read_workbook
-        return read_workbook(p, name)
+        return read_workbook(p, name, kind=book)
     if kind == "docx" or suffix in WORD_SUFFIXES:
         from .docx_import import import_document
         return import_document(p, name).document

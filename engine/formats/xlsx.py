@@ -1,11 +1,12 @@
-"""The 自评表 as an Excel workbook, read as a submission (xlsx_form.py writes it).
+"""The 自评表 as a workbook (.xlsx, .xls, WPS .et or .ods), read as a submission (xlsx_form.py writes it).
 
-Cells are read as Excel stores them. A percent-formatted 0.95 is 95 %; a formula gives its cached value,
+The file is read into sheets of cells by grid.py (calamine, or xlrd for the binary formats). Cells are read
+as the spreadsheet stores them. A percent-formatted 0.95 is 95 %; a formula gives its cached value,
 and one without a cached value (a file never opened in a spreadsheet program) is an error naming the cell;
 dates stored as serial numbers become dates; numbers stored as text, with thousands separators or
 full-width digits, are numbers where a number belongs; merged cells give their value to every row they
 span; hidden and blank rows are skipped; extra columns are ignored. Every value keeps its cell, so messages
-read `自评表.xlsx!绩效指标!E12`. Macros (.xlsm) are never run: openpyxl does not run anything.
+read `自评表.xlsx!绩效指标!E12`. Macros (.xlsm) are never run: no reader here runs anything.
 """
 
 from __future__ import annotations
@@ -24,22 +25,40 @@ from ..limits import NumberError, check_number
 from ..yamlio import Document, load_text
 import perfrules.engine.formats.layout as L
 from .safezip import check_office_file
-
-
-MAX_ROWS = 5_000          # rows examined per sheet (a real 自评表 has well under 200)
+from .grid import MAX_ROWS
 
 
 # =========================================================================================== reading
 
-def read_workbook(path: FsPath, name: str, vocabulary_dirs: tuple[str, ...] = ()) -> Document:
+def read_workbook(path: FsPath, name: str, vocabulary_dirs: tuple[str, ...] = (), kind: str = "xlsx") -> Document:
     """A workbook as a Document for the submission builder: data, and the cell of every value. perfrules' own
     form is read sheet by sheet; any other workbook through the table model, as a Word table is."""
-    return import_workbook(path, name, vocabulary_dirs).document
+    return import_workbook(path, name, vocabulary_dirs, kind).document
+
+
+def open_book(path: FsPath, name: str, kind: str = "xlsx") -> Any:
+    """A unit's workbook as sheets of cells (grid.Book): through the Office guard first for the zip formats;
+    whatever the readers raise on it is that file's problem, E-FORMAT with its name. `kind`: xlsx, ods, xls."""
+    from .grid import BookError, read_book
+    if kind != "xls":
+        check_office_file(path, name, "工作簿")
+    try:
+        return read_book(path, kind)
+    except PerfrulesError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any parser failure on a user's file is that file's problem
+        why = str(exc) if isinstance(exc, BookError) else type(exc).__name__
+        if kind == "xls" and not (isinstance(exc, BookError) and "过大" in why):   # xlrd: CompDocError, XLRDError, …
+            raise error("这个工作簿已加密、已损坏，或不是 Excel 97–2003 工作簿，无法读取", Location(display_path(name)),
+                        "用 Excel、WPS 或 LibreOffice 打开，取消密码后另存为 .xlsx", code="E-FORMAT") from None
+        raise error(f"无法读取工作簿：{why}", Location(display_path(name)),
+                    "用 Excel、WPS 或 LibreOffice 打开后另存为 .xlsx 再试", code="E-FORMAT") from None
 
 
 def open_workbook(path: FsPath, name: str) -> Any:
-    """A user's workbook through the Office guard, then openpyxl (formulas as written); whatever openpyxl
-    raises on it is that file's problem, E-FORMAT with its name."""
+    """A workbook through the Office guard, then openpyxl (formulas as written), for what needs openpyxl's
+    model (the bureau's ruleset workbook, its drop-downs and locked cells); whatever openpyxl raises on it is
+    that file's problem, E-FORMAT with its name."""
     check_office_file(path, name, "工作簿")
     from openpyxl import load_workbook
     try:
@@ -54,16 +73,16 @@ def open_workbook(path: FsPath, name: str) -> Any:
                     "用 Excel、WPS 或 LibreOffice 打开后另存为 .xlsx 再试", code="E-FORMAT") from None
 
 
-def import_workbook(path: FsPath, name: str, vocabulary_dirs: tuple[str, ...] = ()) -> Any:
+def import_workbook(path: FsPath, name: str, vocabulary_dirs: tuple[str, ...] = (), kind: str = "xlsx") -> Any:
     """The workbook read with its reading report (an ImportResult, as `perfrules import` writes it). perfrules'
     own form reads as it always has, with nothing to report; a 自评表 kept in Excel in a published layout (one
     table from 项目名称 to 总分) is read by the table model."""
     from .blocks import ImportResult
-    reader = _Reader(open_workbook(path, name), path, display_path(name))
+    reader = _Reader(open_book(path, name, kind), path, display_path(name))
     result = reader.read_tables(vocabulary_dirs) if not reader.is_form() else ImportResult(reader.read())
     from ..limits import sha256_hex
     result.document.sha256 = sha256_hex(path.read_bytes())
-    result.document.encoding = "xlsx"
+    result.document.encoding = kind
     return result
 
 
@@ -76,17 +95,21 @@ class _Reader:
 
     # -------------------------------------------------------------- cells
     def where(self, ws: Any, row: int, col: int) -> str:
-        from openpyxl.utils import get_column_letter
-        return f"{ws.title}!{get_column_letter(col)}{row}"
+        return f"{ws.title}!{_letters(col)}{row}"
 
     def value(self, ws: Any, row: int, col: int, kind: str = "text") -> Any:
         """The value of a cell as the submission wants it. kind: text | number | int."""
         cell = ws.cell(row, col)
+        if cell.value is None and not cell.formula:
+            top = self._merged_top(ws, row, col)
+            if top is not None:
+                cell = ws.cell(*top)
         value = cell.value
-        if cell.data_type == "f" or (isinstance(value, str) and value.startswith("=") and cell.data_type != "s"):
-            value = self._cached(ws, row, col)
-        if value is None:
-            value = self._merged_value(ws, row, col)
+        if value is None and cell.formula:
+            where = self.where(ws, row, col)
+            raise error(f"单元格 {where} 是公式，但文件中没有它的计算结果（文件可能从未在电子表格程序中打开并保存过）",
+                        Location(self.name, cell=where), "用 Excel、WPS 或 LibreOffice 打开并保存一次，或把公式换成数值",
+                        code="E-FORMULA")
         if value is None:
             return None
         where = self.where(ws, row, col)
@@ -97,12 +120,12 @@ class _Reader:
             return day.isoformat()
         if isinstance(value, dt.time):
             return value.isoformat()
+        if isinstance(value, dt.timedelta):   # a duration: as the text it shows, never a number
+            return str(value)
         if isinstance(value, (int, float)):
             number = self._number(value, where)
-            if kind == "text" and "%" in (cell.number_format or ""):
+            if kind == "text" and cell.percent:
                 return _percent_text(number)
-            if kind == "text" and cell.is_date:
-                return None
             return number
         text = unicodedata.normalize("NFKC", str(value)).strip() if kind != "text" else str(value).strip()
         if not text:
@@ -126,43 +149,33 @@ class _Reader:
         except NumberError as exc:
             raise error(exc.message, Location(self.name, cell=where), exc.hint, code="E-NUMBER") from None
 
-    def _cached(self, ws: Any, row: int, col: int) -> Any:
-        if self.cached is None:
-            from openpyxl import load_workbook
-            self.cached = load_workbook(self.path, data_only=True)
-        value = self.cached[ws.title].cell(row, col).value
-        if value is None:
-            where = self.where(ws, row, col)
-            raise error(f"单元格 {where} 是公式，但文件中没有它的计算结果（文件可能从未在电子表格程序中打开并保存过）",
-                        Location(self.name, cell=where), "用 Excel、WPS 或 LibreOffice 打开并保存一次，或把公式换成数值",
-                        code="E-FORMULA")
-        return value
-
-    def _merged_value(self, ws: Any, row: int, col: int) -> Any:
-        """The value a merged range gives a cell under its top-left one: looked up in an index built once per
-        sheet (linear in the merged area, which the guard bounds), not by walking every range per cell."""
+    def _merged_top(self, ws: Any, row: int, col: int) -> tuple[int, int] | None:
+        """The top-left cell of the merged range a cell lies under (not itself): looked up in an index built once
+        per sheet (linear in the merged area, which the guard bounds), not by walking every range per cell."""
         index = self._merges.get(ws.title)
         if index is None:
             index = {}
-            for merged in ws.merged_cells.ranges:
-                first = (merged.min_row, merged.min_col)
-                for r in range(merged.min_row, merged.max_row + 1):
-                    for c in range(merged.min_col, merged.max_col + 1):
-                        index.setdefault((r, c), first)
+            for min_row, min_col, max_row, max_col in ws.merges:
+                for r in range(min_row, min(max_row, min_row + MAX_ROWS) + 1):
+                    for c in range(min_col, min(max_col, min_col + 60) + 1):
+                        index.setdefault((r, c), (min_row, min_col))
             self._merges[ws.title] = index
         found = index.get((row, col))
-        if found is None or found == (row, col):
-            return None
-        return ws.cell(*found).value
+        return None if found is None or found == (row, col) else found
 
-    def rows(self, ws: Any, start: int) -> Iterable[int]:
-        """Data rows from `start`: visible ones only, within the row limit."""
+    def limit(self, ws: Any, start: int = 1) -> Any:
+        """The sheet, if it is within the row limit from `start` (a sheet past it was not even read: grid.py)."""
         last = ws.max_row
         if last - start > MAX_ROWS:
             raise error(f"工作表“{ws.title}”有 {last} 行，超过上限 {MAX_ROWS} 行", Location(self.name, cell=f"{ws.title}!A{last}"),
                         "自评表不会有这么多行；请删除多余的行（可能是格式延伸到了整列）", code="E-LIMIT")
-        for row in range(start, last + 1):
-            if ws.row_dimensions[row].hidden:
+        return ws
+
+    def rows(self, ws: Any, start: int) -> Iterable[int]:
+        """Data rows from `start`: visible ones only, within the row limit."""
+        self.limit(ws, start)
+        for row in range(start, ws.max_row + 1):
+            if ws.row_hidden(row):
                 continue
             yield row
 
@@ -172,9 +185,9 @@ class _Reader:
     # -------------------------------------------------------------- sheets
     def sheet(self, title: str, headers: tuple[str, ...] = ()) -> Any:
         if title in self.wb.sheetnames:
-            return self.wb[title]
+            return self.limit(self.wb[title])
         for ws in self.wb.worksheets:   # renamed: find it by its headers
-            if headers and self._header_row(ws, headers) is not None:
+            if headers and ws.max_row - 1 <= MAX_ROWS and self._header_row(ws, headers) is not None:
                 return ws
         return None
 
@@ -198,9 +211,9 @@ class _Reader:
         reader = BlockReader(self.name, vocabulary_dirs)
         reader.a1 = True
         for ws in self.wb.worksheets:
-            if ws.sheet_state != "visible":
+            if not ws.visible:
                 continue
-            grid = self.sheet_grid(ws)
+            grid = self.sheet_grid(self.limit(ws))
             if not grid:
                 continue
             grids.append(grid)
@@ -219,22 +232,18 @@ class _Reader:
         return result
 
     def sheet_grid(self, ws: Any) -> list[list[str]]:
-        from openpyxl.utils import get_column_letter
         from .tables import CellText
         width = min(ws.max_column, 60)
-        columns = [c for c in range(1, width + 1) if not ws.column_dimensions[get_column_letter(c)].hidden]
-        self._merged_value(ws, 1, 1)   # builds the sheet's merge index
+        columns = [c for c in range(1, width + 1) if not ws.col_hidden(c)]
+        self._merged_top(ws, 1, 1)   # builds the sheet's merge index
         index = self._merges.get(ws.title, {})
         grid: list[list[str]] = []
-        next(iter(self.rows(ws, 1)), None)   # the row limit, said before anything is read
-        for cells in ws.iter_rows(min_row=1, max_row=ws.max_row, max_col=width):
-            row = cells[0].row
-            if ws.row_dimensions[row].hidden:
-                continue
+        for row in self.rows(ws, 1):   # visible rows; the row limit is said before anything is read
             line: list[str] = []
             for col in columns:
                 top = index.get((row, col), (row, col))
-                if top == (row, col) and cells[col - 1].value is None:
+                cell = ws.cell(*top)
+                if cell.value is None and not cell.formula:
                     line.append(CellText("", row * 100_000 + col, top))
                     continue
                 value = self.value(ws, *top)
@@ -341,7 +350,8 @@ class _Reader:
         for col in range(1, min(ws.max_column, 60) + 1):
             top = ws.cell(header, col).value
             if top is None:
-                top = self._merged_value(ws, header, col)
+                merged = self._merged_top(ws, header, col)
+                top = ws.cell(*merged).value if merged else None
             sub = ws.cell(header + 1, col).value
             top_field = L.field_of(top, L.BUDGET_SYNONYMS)
             sub_field = L.field_of(sub, L.BUDGET_SYNONYMS)
@@ -475,6 +485,15 @@ class _Reader:
                             exc.first.hint, code="E-YAML") from None
             L.set_path(data, str(path), value)
             self.keep(tuple(str(path).split(".")), ws, row, 2)
+
+
+def _letters(col: int) -> str:
+    """A column's letters as Excel names it: 1 → A, 27 → AA."""
+    out = ""
+    while col > 0:
+        col, rest = divmod(col - 1, 26)
+        out = chr(65 + rest) + out
+    return out
 
 
 def _percent_text(number: int | Decimal) -> str:
