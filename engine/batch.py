@@ -27,6 +27,7 @@ from .zipout import deterministic_zip, fixed_time, rewrite_zip
 from .api import check, choose_ruleset, with_notes
 from .errors import PerfrulesError, internal_message
 from .files import Collected, display_path, inert
+from . import yamlfast
 from .limits import install_context, short_digest
 from .ruleset import forget_lookups, remember_lookups
 from .schema import Unexplained, defer_explanations
@@ -52,6 +53,7 @@ def score_one(job: Job) -> dict[str, Any]:
     file, ref, dirs, trust, detail = job
     name = display_path(file)
     install_context()
+    yamlfast.enable()
     try:
         sub = load_submission(file, name)
         rs, notes = choose_ruleset(sub, ref, dirs, trust)
@@ -176,6 +178,7 @@ def run(files: Collected, ref: str | None, dirs: Iterable[str], jobs: int, sink:
     """Score every file into `sink`, row by row in file order (the order `collect` sorts them in), in `jobs`
     processes: those of `pool` (see `workers`) when given, else started here."""
     detail, dirs = sink.detail, tuple(dirs)
+    yamlfast.enable()   # thousands of files: rapidyaml's import pays for itself after about forty
     work = ((os.fspath(f), ref, dirs, trust_submission, detail) for f in files.files)   # made as sent
     summary = Summary()
     summary.skipped = files.skipped

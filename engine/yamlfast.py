@@ -30,7 +30,6 @@ file in the project, the hostile corpus and generated documents.
 
 from __future__ import annotations
 
-import ctypes
 import os
 import re
 import struct
@@ -44,10 +43,18 @@ from .errors import Path
 from .limits import MAX_DEPTH, MAX_NODES
 from .yamlscalar import STR, TYPED_STARTS, ScalarError, plain_tag, typed
 
-try:   # an optional speed-up: without it every document takes the reference loader
-    import ryml
-except ImportError:   # pragma: no cover - rapidyaml is a dependency; this is the guard if a wheel is missing
-    ryml = None
+# rapidyaml and ctypes are imported on first use (`_verified`): importing them costs about 8 ms, which a
+# command that reads a handful of files would not win back. The commands that read many files (batch) turn
+# the fast path on for `yamlio.load_text` with `enable()`; `load` itself works whenever it is called.
+ryml: Any = None
+ctypes: Any = None
+ENABLED = False
+
+
+def enable() -> None:
+    """Let `yamlio.load_text` take the fast path in this process (batch and its workers call it)."""
+    global ENABLED
+    ENABLED = True
 
 # Characters outside the subset this path takes: tab and the other controls, C1 (NEL among them), the line
 # and paragraph separators, BOM and the non-characters, and \\ (escapes).
@@ -140,7 +147,15 @@ def _address(buf: bytearray) -> int:
 
 def _check_layout() -> bool:
     """Whether the node array reads as this module assumes: every word against the binding's own answer."""
-    if ryml is None or sys.byteorder != "little" or struct.calcsize("P") != 8 or not ryml.version.startswith("0.15."):
+    global ryml, ctypes
+    try:
+        import ctypes as _ctypes
+
+        import ryml as _ryml
+    except ImportError:   # rapidyaml is a dependency; this is the guard if its wheel is missing here
+        return False
+    ryml, ctypes = _ryml, _ctypes
+    if sys.byteorder != "little" or struct.calcsize("P") != 8 or not ryml.version.startswith("0.15."):
         return False
     sample = ('a: 1\nb: "two"\nc:\n  - x\n  - {d: 2.5, "e": \'f\'}\n  - [g, h]\nk: |\n  text\nm: >\n  folded\n'
               'n:\nseq:\n- p\n').encode()

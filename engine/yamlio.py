@@ -114,7 +114,7 @@ def load_bytes(raw: bytes, name: str) -> Document:
 def load_text(text: str, name: str) -> Document:
     """The document in `text`: by the fast path where it applies (`yamlfast`), else by the reference loader.
     Both give the same values, types, lines and refusals (tests/test_yamlfast.py)."""
-    return yamlfast.load(text, name) or load_reference(text, name)
+    return (yamlfast.ENABLED and yamlfast.load(text, name)) or load_reference(text, name)
 
 
 def load_reference(text: str, name: str) -> Document:

@@ -25,6 +25,13 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = int(os.environ.get("PERFRULES_FUZZ_EXAMPLES", "150"))
 
 
+@pytest.fixture(autouse=True)
+def _one_thread(monkeypatch):
+    """The fast path stands aside in a process with threads (its parse points stderr away for a moment);
+    earlier tests in this process may have left some (a server's), so here it is told there are none."""
+    monkeypatch.setattr(yamlfast.threading, "active_count", lambda: 1)
+
+
 def same(a, b, where="") -> None:
     """Equal and of the same type all the way down (1 == True == Decimal(1) in Python; not here), keys in order."""
     assert type(a) is type(b), f"{where}: {type(a).__name__} {a!r} ≠ {type(b).__name__} {b!r}"
@@ -72,6 +79,27 @@ def test_the_fast_path_is_in_use_here():
     """rapidyaml is a dependency: were its node layout not as checked, every test below would pass on the
     reference loader alone and prove nothing."""
     assert yamlfast.available()
+
+
+def test_batch_takes_the_fast_path_and_single_commands_do_not_pay_for_it(tmp_path):
+    """`score` of one file does not import rapidyaml (8 ms it would not win back); a batch turns it on."""
+    import subprocess
+    import sys
+    probe = ("import sys; from perfrules.cli import main; sys.argv = ['perfrules', 'score', {seed!r}];\n"
+             "try:\n    main()\nexcept SystemExit:\n    pass\nprint('ryml' in sys.modules)")
+    seed = str(ROOT / "examples" / "zizhou-hrss-2024.yaml")
+    out = subprocess.run([sys.executable, "-c", probe.format(seed=seed)], capture_output=True, text=True, cwd=ROOT)
+    assert out.stdout.strip().endswith("False"), out.stdout + out.stderr
+    from perfrules.engine.batch import score_one
+    was = yamlfast.ENABLED
+    calls = []
+    real = yamlfast.load
+    try:
+        yamlfast.load = lambda text, name: calls.append(name) or real(text, name)
+        assert not score_one((seed, None, (), False, False)).get("error")
+    finally:
+        yamlfast.load, yamlfast.ENABLED = real, was
+    assert calls and calls[0].endswith("zizhou-hrss-2024.yaml")
 
 
 def test_every_project_file_reads_the_same_both_ways():
