@@ -179,6 +179,8 @@ def run(files: Collected, ref: str | None, dirs: Iterable[str], jobs: int, sink:
     processes: those of `pool` (see `workers`) when given, else started here."""
     detail, dirs = sink.detail, tuple(dirs)
     yamlfast.enable()   # thousands of files: rapidyaml's import pays for itself after about forty
+    if hasattr(sink, "expect"):   # a sink that shares something out by the number of units (the review page)
+        sink.expect(len(files.files))
     work = ((os.fspath(f), ref, dirs, trust_submission, detail) for f in files.files)   # made as sent
     summary = Summary()
     summary.skipped = files.skipped

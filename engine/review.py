@@ -4,8 +4,13 @@
 the styles, the small script written here and the data are inline, the charts are inline SVG drawn here,
 and a Content-Security-Policy forbids any other source. The data is embedded as JSON (with `<` escaped) and
 every value reaches the page through textContent, never as HTML. The table of units sorts and filters and
-shows 100 rows a page, so that 10,000 units stay usable; clicking a unit opens its panel (category scores,
-findings). Printed, it fits A4 landscape.
+shows 100 rows a page; clicking a unit opens its panel (category scores, findings). Printed, it fits A4
+landscape.
+
+At a province's size (100,000 units) the page stays one file and usable: each unit carries at most
+`PAGE_FINDINGS // units` of its findings (60 at most, 3 at least; the panel says how many more there are and
+that the workbook's 问题清单 has them all), so the page is about half a kilobyte a unit; the table sorts with
+one `Intl.Collator`, not a locale lookup per comparison.
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ from .scorecard import dumps
 from .submission import KIND_LABELS
 
 MAX_FINDINGS_PER_UNIT = 60
+MIN_FINDINGS_PER_UNIT = 3
+PAGE_FINDINGS = 300_000   # findings the page carries in all: about 30 MB of the page at most
 ONE_PLACE = Decimal("0.1")
 
 
@@ -35,6 +42,12 @@ class HtmlSink:
         self.relative = relative_to_roots
         self.units: list[list[Any]] = []
         self.back: str | None = None   # served live (perfrules serve): a link back to the round
+        self.findings_per_unit = MAX_FINDINGS_PER_UNIT
+
+    def expect(self, files: int) -> None:
+        """Told how many files the run will score: the page's share of findings per unit (PAGE_FINDINGS)."""
+        share = PAGE_FINDINGS // max(files, 1)
+        self.findings_per_unit = max(MIN_FINDINGS_PER_UNIT, min(MAX_FINDINGS_PER_UNIT, share))
 
     def close(self) -> None:
         pass
@@ -46,7 +59,7 @@ class HtmlSink:
             fmt(row["total"]), row["total"], row["grade"],
             fmt(row["stated_total"]) if row["stated_total"] is not None else "", row["stated_total"],
             row.get("own_grade") or "", fmt(row["difference"]) if row["difference"] is not None else "",
-            row["difference"], len(findings), row["errors"], findings[:MAX_FINDINGS_PER_UNIT],
+            row["difference"], len(findings), row["errors"], findings[:self.findings_per_unit],
             [[label, fmt(points), fmt(score), fmt(own) if own is not None else ""] for label, points, score, own in row.get("categories", [])],
             row["ruleset"],
         ])
@@ -231,6 +244,7 @@ SCRIPT = r"""
   var F = {}; DATA.fields.forEach(function (name, i) { F[name] = i; });
   var W = DATA.words;
   var PAGE = 100, state = { sort: "diff_n", dir: -1, page: 0, rows: [] };
+  var ZH = new Intl.Collator("zh").compare;   // one collator: a locale lookup per comparison is slow at 100,000
   var $ = function (id) { return document.getElementById(id); };
   function cell(tr, text, cls) { var td = document.createElement("td"); td.textContent = text; if (cls) td.className = cls; tr.appendChild(td); return td; }
   function filter() {
@@ -249,8 +263,8 @@ SCRIPT = r"""
     state.rows.sort(function (a, b) {
       var x = a[k], y = b[k];
       if (x === null || x === "") return 1; if (y === null || y === "") return -1;
-      if (typeof x === "number") return (x - y) * d || a[F.unit].localeCompare(b[F.unit], "zh");
-      return String(x).localeCompare(String(y), "zh") * d;
+      if (typeof x === "number") return (x - y) * d || ZH(a[F.unit], b[F.unit]);
+      return ZH(String(x), String(y)) * d;
     });
   }
   function render() {
