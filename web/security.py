@@ -1,6 +1,7 @@
 """Passwords, login throttling, CSRF tokens and response headers for perfrules serve.
 
-- Passwords: argon2id through argon2-cffi (its default parameters), rehashed on login when they change.
+- Passwords: argon2id through argon2-cffi at OWASP's minimum (19 MiB, 2 iterations, 1 lane), rehashed on
+  login when the parameters change.
 - Throttling: backoff (2, 4, 8 … s, at most 15 min) after 5 failures on one account, or 30 from one address
   on real accounts; failures on unknown names count apart and never delay a real account. Kept in memory:
   one server process (waitress' threads). See `Throttle`.
@@ -23,7 +24,13 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-_HASHER = PasswordHasher()
+# argon2id at OWASP's first recommended configuration (Password Storage Cheat Sheet: 19 MiB, 2 iterations,
+# 1 lane), stated here rather than taken from argon2-cffi's defaults (64 MiB, 3 iterations, 4 lanes, about
+# seven times the cost): at the defaults a province's round could not add 2,000 units within a minute, nor
+# let fifty units log in at once under a second, on two workers. A hash made with other parameters still
+# verifies and is rehashed at its next login (needs_rehash).
+ARGON2_TIME_COST, ARGON2_MEMORY_KIB, ARGON2_LANES = 2, 19 * 1024, 1
+_HASHER = PasswordHasher(time_cost=ARGON2_TIME_COST, memory_cost=ARGON2_MEMORY_KIB, parallelism=ARGON2_LANES)
 _DUMMY = _HASHER.hash("perfrules-no-such-user")
 # Readable passwords for accounts the bureau creates: no 0/O, 1/l/I.
 _ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
