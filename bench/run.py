@@ -13,6 +13,8 @@ the median of several runs of both sides (the machine is shared: single runs swi
   b. `perfrules batch --jobs N` vs an N-process floor that only reads and parses the same files with PyYAML's
      C loader, for N = 1 and 2, wall time and CPU time (user + system of the whole process tree); both sides
      read cached bytecode (perfrules' is written first if missing or stale, whatever PYTHONDONTWRITEBYTECODE says);
+     and `batch --jobs 1` vs the lowest floor, reading the files and parsing them with rapidyaml's C++ parser
+     (no Python value made), CPU time;
   c. peak memory of the whole process tree (the sum over batch and its workers, sampled from /proc) at
      10,000 files vs at 100;
   d. start-up: `perfrules score` on one file vs `python -c "import yaml, click"`, with bytecode cached and
@@ -20,7 +22,8 @@ the median of several runs of both sides (the machine is shared: single runs swi
   e. `perfrules score 自评表.xlsx` vs `perfrules score` of the same submission in YAML (the shipped
      example, converted), as whole commands and as the reading alone (load_submission in-process);
   f. the review page (`batch -o 汇总.html`) of 10,000 units opened in Debian's chromium until its table is
-     interactive, vs the page of 100 units (skipped without chromium and playwright).
+     interactive, vs the page of 100 units (skipped without chromium and playwright); bench/province.py
+     measures it at 100,000 units.
 Results go to bench/results/latest.json (and are printed). N is 10,000 (2,000 with --quick).
 """
 
@@ -260,6 +263,23 @@ def parse_floor(folder: Path, jobs: int) -> dict:
     return measure([sys.executable, "-c", FLOOR, str(jobs), str(folder)])
 
 
+RYML_FLOOR = r"""
+import sys, ryml
+from pathlib import Path
+for p in sorted(Path(sys.argv[1]).rglob("*.yaml")):
+    try:
+        ryml.parse_in_place(bytearray(p.read_bytes()))
+    except Exception:
+        pass
+"""
+
+
+def ryml_floor(folder: Path) -> dict:
+    """The lowest floor there is: reading the same files and parsing them with rapidyaml's C++ parser (no
+    Python values made at all), one process. Its stderr (rapidyaml's account of the broken files) is dropped."""
+    return measure([sys.executable, "-c", RYML_FLOOR, str(folder)])
+
+
 def batch_vs_floor(folder: Path, n: int, repeat: int = 3) -> dict:
     out: dict = {"files": n}
     run_batch(folder.parent / "small", 1)   # bytecode written before anything is timed
@@ -272,6 +292,11 @@ def batch_vs_floor(folder: Path, n: int, repeat: int = 3) -> dict:
             f = {"min": min(r[key] for r in floor), "median": statistics.median(r[key] for r in floor)}
             stats[key] = {"batch": b, "floor": f, "ratio": _ratio(b, f)}
         out[f"jobs{jobs}"] = stats
+    batch = [run_batch(folder, 1) for _ in range(repeat)]
+    floor = [ryml_floor(folder) for _ in range(repeat)]
+    b = {"min": min(r["cpu_s"] for r in batch), "median": statistics.median(r["cpu_s"] for r in batch)}
+    f = {"min": min(r["cpu_s"] for r in floor), "median": statistics.median(r["cpu_s"] for r in floor)}
+    out["ryml_floor"] = {"batch": b, "floor": f, "ratio": _ratio(b, f)}
     return out
 
 
@@ -445,6 +470,10 @@ def report(results: dict) -> str:
             lines.append(f"b. batch --jobs {jobs} / {jobs}-process floor   CPU {_r(s['cpu_s']['ratio'])}; wall {_r(s['wall_s']['ratio'])}"
                          f"   ({s['cpu_s']['batch']['min']:.1f} vs {s['cpu_s']['floor']['min']:.1f} CPU s, "
                          f"{s['wall_s']['batch']['min']:.1f} vs {s['wall_s']['floor']['min']:.1f} s wall; {b['files']} files)")
+        if "ryml_floor" in b:
+            r = b["ryml_floor"]
+            lines.append(f"b. batch --jobs 1 / read + rapidyaml parse floor   CPU {_r(r['ratio'])}   "
+                         f"({r['batch']['min']:.2f} vs {r['floor']['min']:.2f} CPU s)")
     if "c_memory" in results:
         c = results["c_memory"]
         lines.append(f"c. tree peak RSS {results['files']} / 100 files   {c['ratio']:.2f}×   "

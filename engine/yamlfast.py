@@ -349,7 +349,7 @@ class _Walk:
                 raise _Outside
             key = buf[start:start + crec[4]].decode()
             if kind & _KEY_PLAIN:
-                key = _plain_key(key, flow)
+                key = keys.get(key) or _plain_key(key, flow)
             if key in out:
                 raise _Outside
             where = path + (key,)
@@ -363,6 +363,9 @@ class _Walk:
                 if kind & _VAL_FOLDED or not _LITERAL_HEADER(self.raw, header):
                     raise _Outside
                 out[key] = self.text(crec[9], crec[10])
+            elif kind & _VAL_QUOTED and not kind & _REFS:   # "≥90%": quoted text, as it stands
+                offset = crec[9] - base
+                out[key] = buf[offset:offset + crec[10]].decode()
             elif not kind & _VALNIL:
                 out[key] = self.scalar(crec, flow)
             elif flow:   # {a, b: 1} or {total: 1,320.50}: the reference loader says what the comma did
