@@ -56,15 +56,25 @@ def enable() -> None:
     global ENABLED
     ENABLED = True
 
-# Characters outside the subset this path takes: tab and the other controls, C1 (NEL among them), the line
-# and paragraph separators, BOM and the non-characters, and \\ (escapes).
-_OUTSIDE_CHARS = re.compile("[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\\\\]").search
-_LONE_CR = re.compile("\r(?!\n)").search
-_EXPLICIT_KEY = re.compile("(?:^|[ ,\\[{])\\?(?:[ \r\n]|$)", re.M).search
-_NEWLINE = re.compile(b"\n")
+# The patterns of the subset check and the walk, compiled on the first `load` (`_compile`): a process that
+# never takes the fast path compiles none of them.
+_OUTSIDE_CHARS: Any = None   # tab and the other controls, C1 (NEL among them), LS, PS, BOM, non-characters, \\
+_LONE_CR: Any = None
+_EXPLICIT_KEY: Any = None
+_NEWLINE: Any = None
 # What may follow a key before a literal block's first line: `: |`, a chomping and an indentation indicator,
 # a comment. (Folded blocks, `>`, fold lines by rules the two parsers do not share: the reference loader.)
-_LITERAL_HEADER = re.compile(rb" *: +\|(?:[1-9][+-]?|[+-][1-9]?)?(?: +#[^\n]*)?\r?\n").match
+_LITERAL_HEADER: Any = None
+
+
+def _compile() -> None:
+    global _OUTSIDE_CHARS, _LONE_CR, _EXPLICIT_KEY, _NEWLINE, _LITERAL_HEADER
+    _OUTSIDE_CHARS = re.compile("[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\\\\]").search
+    _LONE_CR = re.compile("\r(?!\n)").search
+    _EXPLICIT_KEY = re.compile("(?:^|[ ,\\[{])\\?(?:[ \r\n]|$)", re.M).search
+    _NEWLINE = re.compile(b"\n")
+    _LITERAL_HEADER = re.compile(rb" *: +\|(?:[1-9][+-]?|[+-][1-9]?)?(?: +#[^\n]*)?\r?\n").match
+
 
 _NONE = (1 << 64) - 1
 _REC = struct.Struct("<18Q")
@@ -200,10 +210,12 @@ def available() -> bool:
 
 def load(text: str, name: str) -> Document | None:
     """The document, as the reference loader would give it, or None: this one is for the reference loader."""
+    if not text or threading.active_count() > 1:   # (threads: see _quiet_parse)
+        return None
+    if _OUTSIDE_CHARS is None:
+        _compile()
     if _OUTSIDE_CHARS(text) or ("\r" in text and _LONE_CR(text)) or ("?" in text and _EXPLICIT_KEY(text)) \
             or not _verified():
-        return None
-    if not text or threading.active_count() > 1:   # (threads: see _quiet_parse)
         return None
     try:
         raw = text.encode("utf-8")

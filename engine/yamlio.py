@@ -167,13 +167,15 @@ _PROBLEMS = (
     ("found duplicate anchor", "锚点（&）重复"),
     ("unacceptable character", "文件中有不可用的控制字符"),
 )
+# (Patterns, not compiled patterns: they are needed only for a syntax error, and re compiles each on its
+# first search; a file that reads compiles none of them.)
 _CAUSES = (
-    (re.compile(r"\t"), "这一行用了 Tab 缩进；YAML 只能用空格缩进，请把 Tab 换成空格"),
-    (re.compile(r"："), "这一行用了全角冒号“：”；键和值之间要用半角冒号加空格“: ”"),
-    (re.compile(r":\s*[<>]=?\s*\S"), "以 > 或 < 开头的值（如 >=90%）要加引号：\"≥90%\" 或 \">=90%\""),
-    (re.compile(r"\{[^}]*\d,\d{3}"), "花括号 { } 里的英文逗号是分隔符：1,320.50 要写成 1320.50 或加引号"),
-    (re.compile(r"\{[^}]*[^\x00-\x7f],[^\x00-\x7f ]"), "花括号 { } 里的英文逗号是分隔符：文字中的逗号请用中文逗号“，”或给文字加引号"),
-    (re.compile(r"^[^#'\"]*:\s+[^'\"{\[][^#]*:\s"), "值里有“: ”（冒号加空格）：请给整个值加引号"),
+    (r"\t", "这一行用了 Tab 缩进；YAML 只能用空格缩进，请把 Tab 换成空格"),
+    (r"：", "这一行用了全角冒号“：”；键和值之间要用半角冒号加空格“: ”"),
+    (r":\s*[<>]=?\s*\S", "以 > 或 < 开头的值（如 >=90%）要加引号：\"≥90%\" 或 \">=90%\""),
+    (r"\{[^}]*\d,\d{3}", "花括号 { } 里的英文逗号是分隔符：1,320.50 要写成 1320.50 或加引号"),
+    (r"\{[^}]*[^\x00-\x7f],[^\x00-\x7f ]", "花括号 { } 里的英文逗号是分隔符：文字中的逗号请用中文逗号“，”或给文字加引号"),
+    (r"^[^#'\"]*:\s+[^'\"{\[][^#]*:\s", "值里有“: ”（冒号加空格）：请给整个值加引号"),
 )
 
 
@@ -192,7 +194,7 @@ def syntax_error(text: str, name: str, line: int | None, problem: str) -> Perfru
         lines = text.splitlines()
         for candidate in (line, line - 1, line - 2):
             if 1 <= candidate <= len(lines):
-                cause = next((c for pattern, c in _CAUSES if pattern.search(lines[candidate - 1])), None)
+                cause = next((c for pattern, c in _CAUSES if re.search(pattern, lines[candidate - 1])), None)
                 if cause:
                     line, hint = candidate, cause
                     break
