@@ -12,6 +12,7 @@ import csv
 import gc
 import heapq
 import io
+import itertools
 import os
 import tempfile
 from collections import deque
@@ -326,19 +327,25 @@ class JsonSink:
     detail = False
 
     def close(self) -> None:
-        pass
+        self.raw.close()
 
     def __init__(self, roots: Iterable[str | FsPath] = ()) -> None:
-        self.parts: list[str] = []
+        # Rows are written encoded as they come, to a spool like the CSV's (past 64 KiB, a temporary file):
+        # a province's summary (40 MB at 100,000 units) is never held in memory whole, nor joined.
+        self.raw = tempfile.SpooledTemporaryFile(max_size=1 << 16, mode="w+b", prefix="perfrules-summary-")
+        self.rows = 0
 
     def add(self, row: dict[str, Any]) -> None:
         lean = {k: v for k, v in row.items() if k not in DETAIL}
-        self.parts.append("    " + dumps(lean).replace("\n", "\n    "))
+        self.raw.write(((",\n" if self.rows else "[\n") + "    " + dumps(lean).replace("\n", "\n    ")).encode("utf-8"))
+        self.rows += 1
 
-    def finish(self, summary: Summary) -> bytes:
-        rows = "[\n" + ",\n".join(self.parts) + "\n  ]" if self.parts else "[]"
+    def finish(self, summary: Summary) -> Iterable[bytes]:
         rest = dumps({"errors": summary.errors, "summary": summary.to_json()})
-        return ('{\n  "rows": ' + rows + ",\n" + rest[2:] + "\n").encode("utf-8")
+        head = b'{\n  "rows": '
+        self.raw.write(("\n  ]" if self.rows else "[]").encode("utf-8") + (",\n" + rest[2:] + "\n").encode("utf-8"))
+        self.raw.seek(0)
+        return itertools.chain([head], iter(lambda: self.raw.read(1 << 16), b""))
 
 
 # Column widths are set before rows stream in (openpyxl's write-only mode), from what the columns hold.
