@@ -241,7 +241,10 @@ def _quiet_parse(buf: bytearray) -> Any:
     error) sent to /dev/null: the user reads the reference loader's message instead. The process's stderr is
     pointed away for the parse alone, which is only safe while no other thread can write to it; so a process
     with threads (perfrules serve) takes the reference loader (checked in load)."""
-    saved = os.dup(2)
+    try:
+        saved = os.dup(2)
+    except OSError:   # no stderr at all (a daemon's): nothing to keep clean
+        return ryml.parse_in_place(buf)
     try:
         os.dup2(_devnull(), 2)
         return ryml.parse_in_place(buf)

@@ -293,3 +293,18 @@ def test_literal_blocks_take_the_fast_path_and_read_the_same(text):
     "{total: 1,320.50}\n", "- []\n", "-\n- a\n", "a: @x\n", "a: %x\n", "a: b: c\n"])
 def test_what_the_fast_path_leaves_is_read_by_the_reference_loader(text):
     assert compare(text) in ("reference", "refused")
+
+
+def test_a_syntax_error_on_the_fast_path_says_nothing_but_perfrules_message(tmp_path):
+    """rapidyaml writes its own English account of a syntax error to stderr before it raises; a user of
+    batch sees only perfrules' message, in Chinese, at the line."""
+    import subprocess
+    import sys
+    bad = tmp_path / "units"
+    bad.mkdir()
+    (bad / "broken.yaml").write_text("unit: 测试局\nindicators: [a, b\nyear: 2024\n", encoding="utf-8")
+    out = subprocess.run([sys.executable, "-c", "import sys; from perfrules.cli import main; sys.exit(main())",
+                          "batch", str(bad), "-o", str(tmp_path / "s.csv"), "--jobs", "1"],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert "broken.yaml" in out.stdout + out.stderr and "YAML" in out.stdout + out.stderr
+    assert "ERROR" not in out.stderr and "parse_engine" not in out.stderr and "[parse]" not in out.stdout + out.stderr
