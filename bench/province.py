@@ -3,6 +3,7 @@
     python bench/province.py                  # the review page at 100,000 units, against 1,000 in the same run
     python bench/province.py --batch 100000   # also: a real batch of that many generated files into csv,
                                               # json, xlsx and html, peak PSS of the process tree for each
+    python bench/province.py --no-page --batch 100000 --outputs json    # one output alone
 
 The page is built by the review page's own sink from rows scored for real (300 generated submissions,
 scored with their findings), repeated under new unit names and totals: what a province's page holds,
@@ -132,29 +133,36 @@ def batch_peak(folder: Path, out: Path) -> dict:
             "bytes": out.stat().st_size if out.exists() else 0}
 
 
+def page_in_chromium(tmp: Path, units: int) -> None:
+    rows = scored_rows(tmp / "sample")
+    pages = {n: tmp / f"review-{n}.html" for n in (1000, units)}
+    built = {n: build_page(rows, n, path) for n, path in pages.items()}
+    opened = {n: in_chromium(path) for n, path in pages.items()}
+    base, big = 1000, units
+    print(f"review page, {big:,} units against 1,000 (medians of 3 loads in chromium)")
+    print(f"  size      {built[big]['bytes'] / 1e6:7.1f} MB   vs {built[base]['bytes'] / 1e6:5.2f} MB   "
+          f"({built[big]['bytes'] / built[base]['bytes']:.0f}×); built in {built[big]['build_s']:.1f} s")
+    for key in ("ready", "sort", "filter", "panel"):
+        a, b = opened[big][key], opened[base][key]
+        print(f"  {key:8}  {a * 1000:7.0f} ms   vs {b * 1000:5.0f} ms   ({a / b:.1f}×)")
+    print(f"  goal: ready ≤ 3,000 ms at 100,000 units: {'met' if opened[big]['ready'] <= 3 else 'NOT met'}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--units", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=0, help="also run a real batch of this many generated files")
+    parser.add_argument("--outputs", default="csv,json,xlsx,html", help="the batch outputs to measure")
+    parser.add_argument("--no-page", action="store_true", help="skip the review page in chromium")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="perfrules-province-") as tmp:
-        rows = scored_rows(Path(tmp) / "sample")
-        pages = {n: Path(tmp) / f"review-{n}.html" for n in (1000, args.units)}
-        built = {n: build_page(rows, n, path) for n, path in pages.items()}
-        opened = {n: in_chromium(path) for n, path in pages.items()}
-        base, big = 1000, args.units
-        print(f"review page, {big:,} units against 1,000 (medians of 3 loads in chromium)")
-        print(f"  size      {built[big]['bytes'] / 1e6:7.1f} MB   vs {built[base]['bytes'] / 1e6:5.2f} MB   "
-              f"({built[big]['bytes'] / built[base]['bytes']:.0f}×); built in {built[big]['build_s']:.1f} s")
-        for key in ("ready", "sort", "filter", "panel"):
-            a, b = opened[big][key], opened[base][key]
-            print(f"  {key:8}  {a * 1000:7.0f} ms   vs {b * 1000:5.0f} ms   ({a / b:.1f}×)")
-        print(f"  goal: ready ≤ 3,000 ms at 100,000 units: {'met' if opened[big]['ready'] <= 3 else 'NOT met'}")
+        if not args.no_page:
+            page_in_chromium(Path(tmp), args.units)
         if args.batch:
             folder = Path(tmp) / "units"
             generate(args.batch, folder)
             print(f"batch of {args.batch:,} generated files, --jobs 2: peak PSS of the process tree per output")
-            for suffix in ("csv", "json", "xlsx", "html"):
+            for suffix in args.outputs.split(","):
                 r = batch_peak(folder, Path(tmp) / f"汇总.{suffix}")
                 print(f"  {suffix:5} {r['peak_pss_mib']:7.0f} MiB   {r['wall_s']:6.1f} s   {r['bytes'] / 1e6:7.1f} MB"
                       f"   {'≤ 400 MiB' if r['peak_pss_mib'] <= 400 else 'OVER 400 MiB'}")

@@ -32,15 +32,20 @@ ONE_PLACE = Decimal("0.1")
 
 
 class HtmlSink:
-    """Collects the batch rows (compactly) and writes the review page at the end."""
+    """Collects the batch rows and writes the review page at the end. Each unit's record is written as JSON
+    to a spool as it comes (a temporary file past 1 MiB), and only what the cards and charts need stays in
+    memory (`_stat`): a province's page (65 MB at 100,000 units) is streamed out, never held whole."""
 
     detail = True
 
     def __init__(self, roots: Iterable[str | FsPath] = ()) -> None:
+        import tempfile
+
         from .files import relative_to_roots
         self.roots = [FsPath(r) for r in roots if FsPath(r).is_dir()]
         self.relative = relative_to_roots
-        self.units: list[list[Any]] = []
+        self.stats: list[tuple[Any, ...]] = []
+        self.spool = tempfile.SpooledTemporaryFile(max_size=1 << 20, mode="w+b", prefix="perfrules-review-")
         self.back: str | None = None   # served live (perfrules serve): a link back to the round
         self.findings_per_unit = MAX_FINDINGS_PER_UNIT
 
@@ -50,11 +55,11 @@ class HtmlSink:
         self.findings_per_unit = max(MIN_FINDINGS_PER_UNIT, min(MAX_FINDINGS_PER_UNIT, share))
 
     def close(self) -> None:
-        pass
+        self.spool.close()
 
     def add(self, row: dict[str, Any]) -> None:
         findings = [list(f) for f in row.get("findings", [])]
-        self.units.append([
+        unit = [
             row["unit"], self.relative(row["file"], self.roots), KIND_LABELS.get(row["kind"], row["kind"]),
             fmt(row["total"]), row["total"], row["grade"],
             fmt(row["stated_total"]) if row["stated_total"] is not None else "", row["stated_total"],
@@ -62,15 +67,29 @@ class HtmlSink:
             row["difference"], len(findings), row["errors"], findings[:self.findings_per_unit],
             [[label, fmt(points), fmt(score), fmt(own) if own is not None else ""] for label, points, score, own in row.get("categories", [])],
             row["ruleset"],
-        ])
+        ]
+        self.spool.write(((b"," if self.stats else b"") + _json(unit).encode("utf-8")))
+        self.stats.append(_stat(unit))
 
-    def finish(self, summary: Any) -> bytes:
+    def finish(self, summary: Any) -> Iterable[bytes]:
         failed = [[self.relative(e["file"], self.roots), e["message"]] for e in summary.errors]
         skipped = [[self.relative(f, self.roots), r] for f, r in summary.skipped]
         duplicates = [[unit, str(year), KIND_LABELS.get(kind, kind), [self.relative(f, self.roots) for f in files]]
                       for (unit, year, kind), files in summary.duplicates.items()]
-        return page("绩效自评复核汇总", self.units, failed, skipped, list(summary.grades()), back=self.back,
-                    duplicates=duplicates).encode("utf-8")
+        self.spool.seek(0)
+        units = iter(lambda: self.spool.read(1 << 16), b"")
+        return page_parts("绩效自评复核汇总", self.stats, units, failed, skipped, list(summary.grades()), back=self.back,
+                          duplicates=duplicates)
+
+
+def _json(value: Any) -> str:
+    """Compact JSON for the page's data block, `<` escaped so that no text can end the script element."""
+    return dumps(value, indent=None).replace("<", "\\u003c")
+
+
+def _stat(unit: list[Any]) -> tuple[Any, ...]:
+    """What the cards and charts read of a unit record: name, rule total, grade, own total, own grade, difference."""
+    return (unit[0], unit[4], unit[5], unit[7], unit[8], unit[10])
 
 
 # Column order of a unit record in the page's data (kept in step with the script below).
@@ -93,15 +112,25 @@ REPLAY_WORDS = {"rule": "新规则", "rule_total": "新规则总分", "rule_grad
 def page(title: str, units: list[list[Any]], failed: list[list[str]], skipped: list[list[str]],
          grade_order: list[str], replay: dict[str, Any] | None = None, back: str | None = None,
          duplicates: list[list[Any]] | None = None) -> str:
-    """The page. Figures stay Decimal: written into the data as exact numbers, drawn with Decimal arithmetic.
-    `grade_order` is the ruleset's, best first (the labels are the ruleset's, not fixed here). A unit's
-    difference is given unsigned (fmt) and signed once, where it is shown."""
+    """The page of these unit records, whole (replay's: a county's, not a province's)."""
+    pieces = (("," if i else "") + _json(u) for i, u in enumerate(units))
+    return b"".join(page_parts(title, [_stat(u) for u in units], (p.encode("utf-8") for p in pieces), failed,
+                               skipped, grade_order, replay, back, duplicates)).decode("utf-8")
+
+
+def page_parts(title: str, stats: list[tuple[Any, ...]], units: Iterable[bytes], failed: list[list[str]],
+               skipped: list[list[str]], grade_order: list[str], replay: dict[str, Any] | None = None,
+               back: str | None = None, duplicates: list[list[Any]] | None = None) -> Iterable[bytes]:
+    """The page, as pieces of UTF-8: `units` are the unit records already as JSON (comma-separated), `stats`
+    what the cards and charts read of each (`_stat`). Figures stay Decimal: written into the data as exact
+    numbers, drawn with Decimal arithmetic. `grade_order` is the ruleset's, best first (the labels are the
+    ruleset's, not fixed here). A unit's difference is given unsigned (fmt) and signed once, where it is shown."""
     words = REPLAY_WORDS if replay else REVIEW_WORDS
-    scored = len(units)
-    diffs = [u[10] for u in units if u[10] is not None]
+    scored = len(stats)
+    diffs = [u[5] for u in stats if u[5] is not None]
     mean = (sum(diffs, Decimal(0)) / len(diffs)).quantize(Decimal("0.01")) if diffs else None
-    rule_grades = _count([u[5] for u in units])
-    own_grades = _count([u[8] for u in units if u[8]])
+    rule_grades = _count([u[2] for u in stats])
+    own_grades = _count([u[4] for u in stats if u[4]])
     order = list(dict.fromkeys(grade_order + sorted(set(rule_grades) | set(own_grades))))
     duplicates = duplicates or []
     # Units, not files: a unit that sent two files is one unit (its files are listed under 重复提交); a file
@@ -114,17 +143,21 @@ def page(title: str, units: list[list[Any]], failed: list[list[str]], skipped: l
     charts = [
         _bars("等级分布", [(g, own_grades.get(g, 0), rule_grades.get(g, 0)) for g in order
                            if g in rule_grades or g in own_grades], (words["own"], words["rule"])),
-        _scatter([(u[4], u[7], u[0]) for u in units if u[4] is not None and u[7] is not None], words),
-        _top([(u[0], u[10]) for u in units if u[10]], words["top"]),
+        _scatter([(u[1], u[3], u[0]) for u in stats if u[1] is not None and u[3] is not None], words),
+        _top([(u[0], u[5]) for u in stats if u[5]], words["top"]),
     ]
-    data = dumps({"fields": FIELDS, "units": units, "failed": failed, "skipped": skipped, "grades": order,
-                  "replay": replay, "words": words, "duplicates": duplicates}, indent=None).replace("<", "\\u003c")
+    rest = _json({"failed": failed, "skipped": skipped, "grades": order, "replay": replay, "words": words,
+                  "duplicates": duplicates})
     cards_html = "".join(f'<div class="card"><div class="v">{html.escape(v)}</div><div class="k">{html.escape(k)}</div></div>'
                          for k, v in cards)
     link = (f'<p><a href="{html.escape(back)}" style="color:inherit">← 返回轮次</a></p>' if back else "")
-    return TEMPLATE.format(title=html.escape(title), back=link, date=html.escape(date_cn(rendering_date())), cards=cards_html,
-                           charts="".join(charts), data=data, script=SCRIPT, style=STYLE,
-                           **{f"w_{k}": html.escape(v) for k, v in words.items()})
+    fields = {"title": html.escape(title), "back": link, "date": html.escape(date_cn(rendering_date())),
+              "cards": cards_html, "charts": "".join(charts), "script": SCRIPT, "style": STYLE,
+              **{f"w_{k}": html.escape(v) for k, v in words.items()}}
+    head, tail = TEMPLATE.split("{data}")
+    yield (head.format(**fields) + '{"fields":' + _json(FIELDS) + ',"units":[').encode("utf-8")
+    yield from units
+    yield ("]," + rest[1:] + tail.format(**fields)).encode("utf-8")
 
 
 def _count(values: list[str]) -> dict[str, int]:
