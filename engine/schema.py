@@ -12,7 +12,6 @@ from __future__ import annotations
 import importlib
 import json
 from functools import lru_cache
-from importlib import resources
 from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:
@@ -39,6 +38,7 @@ def fast_validator(name: str) -> tuple[Callable[[Any], Any], type[Exception]] | 
 @lru_cache(maxsize=None)
 def validator(name: str) -> "jsonschema.protocols.Validator":
     import jsonschema
+    from importlib import resources   # (here: only a refused document needs the schema's text; 3 ms at start-up)
     text = resources.files(f"{__package__}.schemas").joinpath(f"{name}.schema.json").read_text(encoding="utf-8")
     schema = json.loads(text)
     cls = jsonschema.validators.validator_for(schema)
