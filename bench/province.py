@@ -64,7 +64,10 @@ def build_page(rows: list[dict], units: int, out: Path) -> dict:
         if row["stated_total"] is not None:
             row["difference"] = row["stated_total"] - row["total"]
         sink.add(row)
-    out.write_bytes(sink.finish(Summary()))
+    with open(out, "wb") as handle:   # the page comes in pieces (the sink streams it)
+        for piece in sink.finish(Summary()):
+            handle.write(piece)
+    sink.close()
     return {"build_s": time.perf_counter() - start, "bytes": out.stat().st_size,
             "rss_growth_mib": (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024}
 
