@@ -1,12 +1,12 @@
 """The fast path of the guarded loader: rapidyaml parses, perfrules types and marks.
 
-Why rapidyaml (measured in `bench/parsers.py`): its C++ parser reads a county's submission in about a thirtieth
-of the time of PyYAML's C composer, and, parsing in place, it leaves every scalar pointing into the buffer it
+Why rapidyaml (the candidates measured by `bench/parsers.py`): its C++ parser reads a county's submission in
+about a thirtieth of the time of PyYAML's C composer, and, parsing in place, it leaves every scalar pointing into the buffer it
 read, so a scalar's byte offset, and so its line, is known exactly. yaml-rs and orjson are fast too but give
 no position at all; PyYAML's composer gives positions by building a Python object for every mark.
 
 Its Python binding answers one node at a time, at about 0.4 µs a call, which would spend the gain. So the
-tree's node array is read in one piece (`_Nodes`): rapidyaml 0.15 stores each node as 18 machine words
+tree's node array is read in one piece (`_records`): rapidyaml 0.15 stores each node as 18 machine words
 (type; the key's tag, scalar and anchor as pointer and length; the value's likewise; parent, first and last
 child, next and previous sibling). That layout is checked against the binding's own answers on a sample
 document before the fast path is used at all (`_verified`); if it does not match, or rapidyaml is missing,
@@ -55,6 +55,7 @@ def enable() -> None:
     """Let `yamlio.load_text` take the fast path in this process (batch and its workers call it)."""
     global ENABLED
     ENABLED = True
+
 
 # The patterns of the subset check and the walk, compiled on the first `load` (`_compile`): a process that
 # never takes the fast path compiles none of them.
