@@ -144,8 +144,45 @@ def _wants_json(argv: list[str]) -> bool:
     return any(a == "--format=json" for a in argv) or any(a == "--format" and b == "json" for a, b in zip(argv, argv[1:]))
 
 
+def _cjk(ch: str) -> bool:
+    return "\u2e80" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef"
+
+
+def _joined(text: str | None) -> str | None:
+    """A help text whose source line breaks between two Chinese characters are joined without a space: click
+    rewraps a paragraph (and makes the one-line summary) by joining its lines with one, a stray gap between
+    Chinese characters (“JSON、 自评表”). Paragraphs marked \\b (examples) are left as written."""
+    if not text:
+        return text
+    paragraphs = text.split("\n\n")
+    for i, paragraph in enumerate(paragraphs):
+        if "\b" in paragraph:
+            continue
+        lines = paragraph.split("\n")
+        joined = lines[0]
+        for line in lines[1:]:
+            stripped = line.lstrip()
+            joined += stripped if joined and stripped and _cjk(joined[-1]) and _cjk(stripped[0]) else "\n" + line
+        paragraphs[i] = joined
+    return "\n\n".join(paragraphs)
+
+
+class _Command(click.Command):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.help = _joined(self.help)
+
+
 class _Group(click.Group):
-    """Usage errors (a wrong option, a missing argument) are exit 2; under --format json they are JSON too."""
+    """Usage errors (a wrong option, a missing argument) are exit 2; under --format json they are JSON too.
+    Its commands and subgroups are made of _Command and of this class (help texts joined: `_joined`)."""
+
+    command_class = _Command
+    group_class = type   # subgroups are made of this same class
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.help = _joined(self.help)
 
     def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
              standalone_mode: bool = True, **extra: Any) -> Any:
@@ -169,8 +206,8 @@ class _Group(click.Group):
 def main() -> None:
     """perfrules：预算绩效自评的声明式评分引擎。
 
-    用版本化的 YAML 规则集给单位的绩效自评表评分、核对并出具报告。自评数据可以是 YAML、JSON、
-    自评表工作簿（.xlsx，也读 .xls、WPS 的 .et 和 .ods）、Word 自评报告（.docx）或 PDF 报告。
+    用版本化的 YAML 规则集给单位的绩效自评表评分、核对并出具报告。自评数据可以是 YAML、JSON、自评表工作簿（.xlsx，也读 .xls、WPS 的 .et
+    和 .ods）、Word 自评报告（.docx）或 PDF 报告。
 
     \b
     例：

@@ -35,6 +35,20 @@ def test_command_has_help_with_an_example(runner, path, cmd):
     assert f"perfrules {' '.join(path)}" in result.output
 
 
+@pytest.mark.parametrize("path", [()] + [p for p, _ in ALL], ids=["perfrules"] + [" ".join(p) for p, _ in ALL])
+def test_help_has_no_stray_gap_between_chinese_characters(runner, path):
+    """click rewraps a paragraph by joining its source lines with a space: between two Chinese characters
+    that is a gap a reader sees (“JSON、 自评表”)."""
+    import re
+    result = runner.invoke(main, [*path, "--help"], terminal_width=400)
+    cmd = main
+    for name in path:
+        cmd = cmd.commands[name]
+    written = cmd.help or ""   # a space the author wrote (“说明和 文件:行号”) is meant
+    gaps = [g for g in re.findall(r"[\u4e00-\u9fff、，。；：（）“”] [\u4e00-\u9fff（）“”]", result.output) if g not in written]
+    assert not gaps, gaps
+
+
 @pytest.mark.parametrize("path,cmd", ALL, ids=[" ".join(p) for p, _ in ALL])
 def test_command_is_in_the_readme(path, cmd):
     assert f"perfrules {' '.join(path)}" in README
