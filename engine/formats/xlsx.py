@@ -78,7 +78,7 @@ def import_workbook(path: FsPath, name: str, vocabulary_dirs: tuple[str, ...] = 
     own form reads as it always has, with nothing to report; a 自评表 kept in Excel in a published layout (one
     table from 项目名称 to 总分) is read by the table model."""
     from .blocks import ImportResult
-    reader = _Reader(open_book(path, name, kind), path, display_path(name))
+    reader = _Reader(open_book(path, name, kind), display_path(name))
     result = reader.read_tables(vocabulary_dirs) if not reader.is_form() else ImportResult(reader.read())
     from ..limits import sha256_hex
     result.document.sha256 = sha256_hex(path.read_bytes())
@@ -87,10 +87,9 @@ def import_workbook(path: FsPath, name: str, vocabulary_dirs: tuple[str, ...] = 
 
 
 class _Reader:
-    def __init__(self, wb: Any, path: FsPath, name: str):
-        self.wb, self.path, self.name = wb, path, name
+    def __init__(self, wb: Any, name: str):
+        self.wb, self.name = wb, name
         self.cells: dict[Path, str] = {}
-        self.cached: Any = None
         self._merges: dict[str, dict[tuple[int, int], tuple[int, int]]] = {}
 
     # -------------------------------------------------------------- cells
