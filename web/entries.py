@@ -42,7 +42,8 @@ def entry_view(eid: int) -> Any:
     can_submit = can_upload and current is not None and current.ok and current.errors == 0
     return render_template("entry.html", entry=entry, rnd=rnd, unit=unit, uploads=uploads, scorings=scorings,
                            shown=shown, scoring=shown_scoring, result=result, status=status, latest=latest,
-                           can_upload=can_upload, can_submit=can_submit, suffixes="、".join(work.UPLOAD_SUFFIXES[:6]),
+                           can_upload=can_upload, can_submit=can_submit, suffixes="、".join(work.SHOWN_SUFFIXES),
+                           accept=",".join(work.UPLOAD_SUFFIXES),
                            late=bool((entry.deadline or rnd.deadline) and today() > (entry.deadline or rnd.deadline)),
                            mismatch=mismatch, changes=changes, previous=previous)
 

@@ -26,6 +26,7 @@ from perfrules.engine.formats import SUBMISSION_SUFFIXES
 from perfrules.engine.limits import MAX_FILE_BYTES, install_context
 
 UPLOAD_SUFFIXES = tuple(s for s in SUBMISSION_SUFFIXES)   # what the engine reads, old binary formats included
+SHOWN_SUFFIXES = (".xlsx", ".xls", ".ods", ".docx", ".pdf", ".yaml")   # named on the upload form
 DECIMAL_KEYS = ("total", "stated_total", "difference", "budget", "rate")
 
 
