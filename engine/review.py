@@ -209,7 +209,7 @@ def _scatter(points: list[tuple[Decimal, Decimal, str]], words: dict[str, str] =
             f'<text x="10" y="{height // 2}" class="l" transform="rotate(-90 10 {height // 2})">{words["own_total"]}</text>',
             f'<text x="{pad}" y="{height - pad + 12}" class="n">{fmt(low)}</text>'
             f'<text x="{width - 20}" y="{height - pad + 12}" class="n">{fmt(high)}</text>']
-    step = -(-len(points) // 5000)   # at most 5,000 dots, taken evenly across the round: enough to see the
+    step = max(1, -(-len(points) // 5000))   # at most 5,000 dots, taken evenly across the round: enough to see the
     for rule, own, unit in points[::step]:   # cloud (the first 5,000 files would be a few counties); every unit is in the table
         body.append(f'<circle cx="{sx(rule)}" cy="{sy(own)}" r="2.5" class="dot"><title>{html.escape(unit)}：'
                     f'{words["own"]} {fmt(own)}，{words["rule"]} {fmt(rule)}</title></circle>')

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from decimal import Decimal
 
 import pytest
 from click.testing import CliRunner
@@ -74,3 +75,12 @@ def test_the_review_page_counts_units_and_lists_duplicates(tmp_path):
     data = json.loads(re.search(r'<script type="application/json" id="data">(.*?)</script>', html, re.S).group(1))
     assert data["duplicates"] == [["子洲县人力资源和社会保障局", "2024", "部门整体", ["a-again.yaml", "a.yaml"]]] or \
         data["duplicates"] == [["子洲县人力资源和社会保障局", "2024", "部门整体", ["a.yaml", "a-again.yaml"]]]
+
+
+def test_the_review_page_of_units_without_a_stated_total_is_written():
+    """No unit states a total: the scatter has no dot to draw, and the page is written all the same (a
+    sampling step of zero once raised here, and the live review page of a round answered 500)."""
+    from perfrules.engine.review import page
+    unit = ["甲单位", "a.yaml", "部门整体", "84", Decimal("84"), "良", "", None, "", "", None, 0, 0, [], [], "cn/x@1"]
+    html = page("汇总", [unit], [], [], ["优", "良"])
+    assert "甲单位" in html and 'id="data"' in html
