@@ -27,3 +27,17 @@ def test_a_user_error_crosses_a_process_boundary_whole():
     exc = error("第 3 行的值无法识别", Location("自评.yaml", 3, ("indicators", 0)), "写成 98%", code="E-TARGET")
     again = pickle.loads(pickle.dumps(exc))
     assert again.diagnostics == exc.diagnostics and str(again) == str(exc)
+
+
+def test_every_python_package_of_the_source_is_in_the_wheel():
+    """pyproject lists the packages a wheel holds; a package left out is missing from every non-editable
+    install (engine/rulebook was, so `rulesets export` and `import` failed there while the editable install,
+    which maps the whole folder, worked)."""
+    import tomllib
+
+    from .conftest import ROOT
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
+    skip = {"tests", "bench", "tools", "docs", "examples", ".venv", "test-artifacts"}
+    found = {"perfrules." + ".".join(p.parent.relative_to(ROOT).parts) for p in ROOT.rglob("__init__.py")
+             if p.parent != ROOT and p.parent.relative_to(ROOT).parts[0] not in skip}
+    assert found <= listed, sorted(found - listed)
