@@ -70,11 +70,13 @@ def write(tmp_path: Path):
     return _write
 
 
-def soffice(tmp_path: Path, convert_to: str, source: Path, outdir: Path | None = None) -> None:
+def soffice(tmp_path: Path, convert_to: str, source: Path | list[Path], outdir: Path | None = None) -> None:
     """LibreOffice headless conversion, in a profile of the test's own and a UTF-8 locale whatever the suite
-    runs under (under LC_ALL=C it cannot write the sheet names of a CSV export)."""
+    runs under (under LC_ALL=C it cannot write the sheet names of a CSV export). Several sources convert in
+    one LibreOffice run."""
     import subprocess
     env = {**os.environ, "LC_ALL": "C.UTF-8", "LANG": "C.UTF-8"}
+    sources = [str(p) for p in (source if isinstance(source, list) else [source])]
     subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to", convert_to,
-                    "--outdir", str(outdir or tmp_path), str(source)], capture_output=True, timeout=180, check=True,
-                   env=env)
+                    "--outdir", str(outdir or tmp_path), *sources], capture_output=True, timeout=120 + 60 * len(sources),
+                   check=True, env=env)

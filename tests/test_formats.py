@@ -11,7 +11,6 @@ import io
 import json
 import os
 import shutil
-import subprocess
 import zipfile
 from decimal import Decimal
 from pathlib import Path
@@ -475,14 +474,11 @@ def test_hostile_office_files_get_a_clear_message(runner, office_hostiles, tmp_p
 def test_the_quirky_workbook_saved_as_xls_and_ods_reads_as_the_xlsx(runner, tmp_path):
     """What Excel 97–2003 and LibreOffice files keep (a hidden row, a merged 一级 cell, percent formats, a date
     serial, numbers as text) is read from .xls and .ods as from the .xlsx, value for value, cell for cell."""
-    import os
-    import subprocess
+    from .conftest import soffice
     path = tmp_path / "quirky.xlsx"
     quirky_workbook(path)
-    env = {**os.environ, "LC_ALL": "C.UTF-8", "LANG": "C.UTF-8"}
     for fmt in ("xls", "ods"):
-        subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to", fmt,
-                        "--outdir", str(tmp_path), str(path)], capture_output=True, timeout=180, check=True, env=env)
+        soffice(tmp_path, fmt, path)
     want = load_submission(path)
     for fmt in ("xls", "ods"):
         got = load_submission(tmp_path / f"quirky.{fmt}")

@@ -108,17 +108,13 @@ def test_each_layout_kept_in_excel_reads_every_cell_right(tmp_path, name):
 def converted(tmp_path_factory):
     """Each layout kept in Excel, saved again by LibreOffice as Excel 97–2003 (.xls) and OpenDocument (.ods):
     the formats units still send. One LibreOffice run per format converts them all."""
-    import subprocess
     if shutil.which("soffice") is None:
         pytest.skip("LibreOffice (soffice) is not installed")
     from .layouts.build import build_xlsx
     folder = tmp_path_factory.mktemp("converted")
     sources = [build_xlsx(name, folder) for name in sorted(n for n in LAYOUTS if not LAYOUTS[n].get("report_of"))]
-    import os
-    env = {**os.environ, "LC_ALL": "C.UTF-8", "LANG": "C.UTF-8"}
     for fmt in ("xls", "ods"):
-        subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{folder}/lo", "--convert-to", fmt,
-                        "--outdir", str(folder), *map(str, sources)], capture_output=True, timeout=300, check=True, env=env)
+        soffice(folder, fmt, sources)
     return folder
 
 

@@ -34,16 +34,14 @@ def mutants(base: bytes, rng: random.Random):
 def _converted(tmp_path, fmt: str) -> bytes:
     """The seed's 自评表 saved by LibreOffice as .xls or .ods: the formats grid.py reads through xlrd and
     calamine (issue 26)."""
-    import os
     import shutil
-    import subprocess
+
+    from .conftest import soffice
     if shutil.which("soffice") is None:
         pytest.skip("LibreOffice (soffice) is not installed")
     source = tmp_path / "form.xlsx"
     source.write_bytes(write_workbook(load_file(SEED).data))
-    env = {**os.environ, "LC_ALL": "C.UTF-8", "LANG": "C.UTF-8"}
-    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to", fmt,
-                    "--outdir", str(tmp_path), str(source)], capture_output=True, timeout=180, check=True, env=env)
+    soffice(tmp_path, fmt, source)
     return (tmp_path / f"form.{fmt}").read_bytes()
 
 

@@ -452,11 +452,10 @@ def test_a_ruleset_broken_on_disk_is_said_not_a_500(round_, monkeypatch):
 def test_a_workbook_saved_as_xls_or_ods_is_scored_as_its_yaml(round_, tmp_path, kind):
     """The formats units still send (issue 26): the upload form offers them, and the 自评表 saved by
     LibreOffice as .xls or .ods scores as the same submission in YAML, to the digit."""
-    import os
-    import subprocess
-
     from perfrules.engine.formats.xlsx_form import write_workbook
     from perfrules.engine.yamlio import load_bytes
+
+    from .conftest import soffice
     name = "甲单位"
     unit = as_unit(round_, name)
     entry = round_.units[name]["entry_id"]
@@ -464,10 +463,7 @@ def test_a_workbook_saved_as_xls_or_ods_is_scored_as_its_yaml(round_, tmp_path, 
     assert f".{kind}" in form and re.search(rf'accept="[^"]*\.{kind}[,"]', form)   # named, and in the picker
     seed = seed_for(name)
     (tmp_path / "自评.xlsx").write_bytes(write_workbook(load_bytes(seed, "自评.yaml").data))
-    env = {**os.environ, "LC_ALL": "C.UTF-8", "LANG": "C.UTF-8"}
-    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to", kind,
-                    "--outdir", str(tmp_path), str(tmp_path / "自评.xlsx")], capture_output=True, timeout=180,
-                   check=True, env=env)
+    soffice(tmp_path, kind, tmp_path / "自评.xlsx")
     assert _upload(unit, entry, f"自评.{kind}", (tmp_path / f"自评.{kind}").read_bytes()).status_code == 302
     page = unit.get(f"/entries/{entry}").text
     cli = _cli_card(seed, ROUND_RULESET)
