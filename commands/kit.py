@@ -142,7 +142,9 @@ def _wants_json(argv: list[str]) -> bool:
 
 
 def _cjk(ch: str) -> bool:
-    return "\u2e80" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef"
+    """A double-width character (Chinese, its full-width punctuation): the same test the terminal tables use."""
+    import unicodedata
+    return unicodedata.east_asian_width(ch) in ("W", "F")
 
 
 def _joined(text: str | None) -> str | None:
