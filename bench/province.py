@@ -18,13 +18,10 @@ Goal (issue 26): ready ≤ 3 s at 100,000 units; each batch output ≤ 400 MiB p
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -33,9 +30,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT.parent))
 sys.path.insert(0, str(ROOT))
 from bench.generate import generate  # noqa: E402
-
-PERFRULES = [sys.executable, "-c", "import sys; from perfrules.cli import main; sys.exit(main())"]
-
 
 def scored_rows(folder: Path, n: int = 300) -> list[dict]:
     from perfrules.engine.batch import score_one
@@ -118,21 +112,9 @@ def _pss_kib(root: int) -> int:
 
 
 def batch_peak(folder: Path, out: Path) -> dict:
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    start = time.perf_counter()
-    proc = subprocess.Popen([*PERFRULES, "batch", str(folder), "-o", str(out), "--jobs", "2"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    peak = [0]
-
-    def sample() -> None:
-        while proc.poll() is None:
-            peak[0] = max(peak[0], _pss_kib(proc.pid))
-            time.sleep(0.05)
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    proc.wait()
-    sampler.join()
-    return {"wall_s": time.perf_counter() - start, "peak_pss_mib": peak[0] / 1024, "returncode": proc.returncode,
+    from bench.run import PERFRULES, measure
+    r = measure([*PERFRULES, "batch", str(folder), "-o", str(out), "--jobs", "2"], memory=_pss_kib)
+    return {"wall_s": r["wall_s"], "peak_pss_mib": r["peak_tree_kib"] / 1024, "returncode": r["returncode"],
             "bytes": out.stat().st_size if out.exists() else 0}
 
 

@@ -42,6 +42,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -210,8 +211,10 @@ def _tree_rss_kib(root: int) -> int:
 BYTECODE_ENV = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")}
 
 
-def measure(cmd: list[str]) -> dict:
-    """Wall time, CPU time (user + system of the whole tree) and peak tree RSS of one command."""
+def measure(cmd: list[str], memory: Callable[[int], int] | None = None) -> dict:
+    """Wall time, CPU time (user + system of the whole tree) and the peak memory of the tree of one command:
+    its RSS summed over the processes by default, or what `memory(pid)` reports (bench/province.py: PSS)."""
+    memory = memory or _tree_rss_kib
     before = os.times()
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=BYTECODE_ENV)
@@ -219,7 +222,7 @@ def measure(cmd: list[str]) -> dict:
 
     def sample() -> None:
         while proc.poll() is None:
-            peak[0] = max(peak[0], _tree_rss_kib(proc.pid))
+            peak[0] = max(peak[0], memory(proc.pid))
             time.sleep(0.02)
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
