@@ -197,7 +197,8 @@ def replay(paths: tuple[str, ...], against: str, baseline: str | None, out: str 
     if out:   # before any work: never replay a county and then find the output may not be written
         from pathlib import Path
 
-        from perfrules.engine.files import check_output, collect
+        from perfrules.engine.collect import collect
+        from perfrules.engine.files import check_output
         check_output(Path(out), [*collect(paths).files, *paths], force)
     after, rows = rp.replay(paths, against, baseline, ruleset_dirs, trust)
     if out:
@@ -260,7 +261,8 @@ def batch(paths: tuple[str, ...], out: str, ruleset_ref: str | None, jobs: int, 
 
     from perfrules.engine import batch as bt
     from perfrules.engine.errors import Location, error
-    from perfrules.engine.files import atomic_write, check_output, collect
+    from perfrules.engine.collect import collect
+    from perfrules.engine.files import atomic_write, check_output
     make_sink = bt.SINKS.get(Path(out).suffix.lower())
     if make_sink is None:
         raise error(f"无法从扩展名 '{Path(out).suffix or '（无）'}' 判断汇总格式", Location(out),

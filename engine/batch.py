@@ -27,7 +27,8 @@ from .files import relative_to_roots as _relative_to_roots
 from .zipout import deterministic_zip, fixed_time, rewrite_zip
 from .api import check, choose_ruleset, with_notes
 from .errors import PerfrulesError, internal_message
-from .files import Collected, display_path, inert
+from .collect import Collected
+from .files import display_path, inert
 from . import yamlfast
 from .limits import install_context, short_digest
 from .ruleset import forget_lookups, remember_lookups

@@ -1,5 +1,5 @@
-"""Files in and out: what perfrules reads (only regular files, with a bounded read), which files a folder
-holds (and why any of them is not read), and how an output is written (atomically, never over an input).
+"""Files in and out: what perfrules reads (only regular files, with a bounded read) and how an output is
+written (atomically, never over an input). Which files a folder holds is engine/collect.py.
 
 Every operating-system error here becomes the user's error with the file's name and what to do: a missing
 file, a dangling or looping symlink, a FIFO or a device, a name too long, a permission denied, a full disk.
@@ -8,21 +8,14 @@ file, a dangling or looping symlink, a FIFO or a device, a name too long, a perm
 from __future__ import annotations
 
 import errno
-import lzma
 import os
 import stat
-import zlib
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Callable, Iterable, Iterator
 
 from .errors import Location, PerfrulesError, error
 
-SUBMISSION_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx", ".xlsm", ".ods", ".docx", ".pdf", ".xls", ".et", ".doc", ".wps")
-# The first bytes of a `perfrules batch -o x.json` summary: such a file inside an input folder is an
-# earlier run's output, not a submission, and is never read back as one.
-BATCH_JSON_PREFIX = b'{\n  "rows": '
 
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)   # a FIFO opens at once instead of waiting for a writer
 _BINARY = getattr(os, "O_BINARY", 0)
@@ -139,59 +132,6 @@ def _kind(mode: int) -> str:
     return "特殊文件"
 
 
-@dataclass
-class Collected:
-    """What a set of paths holds: the files to read, in sorted order, and every other entry with the
-    reason it is not read (so that the count a user sees matches the folder they gave)."""
-
-    # Paths as text, not Path objects: a county's 10,000 paths take a fifth of the memory this way.
-    files: list[str] = field(default_factory=list)
-    skipped: list[tuple[str, str]] = field(default_factory=list)   # (display path, reason)
-
-
-def collect(paths: Iterable[str | FsPath], suffixes: tuple[str, ...] = SUBMISSION_SUFFIXES) -> Collected:
-    """Submission files from files and folders, sorted, so that output does not depend on the order given.
-
-    In a folder, an entry with a submission suffix is read even when it is a dangling symlink, a FIFO or
-    unreadable: reading it fails alone and names the reason. Everything else is listed as skipped: other
-    suffixes, ruleset cases (*.test.yaml) and an earlier batch summary. Symlinked folders are not followed
-    (a loop cannot trap the walk)."""
-    files: dict[str, str] = {}
-    skipped: dict[str, str] = {}
-    for given in map(FsPath, paths):
-        if given.is_dir():
-            for entry in _walk(given):
-                _classify(entry, suffixes, files, skipped)
-        else:
-            files[given.as_posix()] = os.fspath(given)
-    return Collected([files[k] for k in sorted(files)], sorted((display_path(k), v) for k, v in skipped.items()))
-
-
-def _walk(folder: FsPath) -> Iterable[FsPath]:
-    for root, dirs, names in os.walk(folder, followlinks=False):
-        dirs.sort()
-        for name in sorted(names):
-            yield FsPath(root) / name
-        for name in dirs:   # a symlink to a folder is listed, not followed
-            if os.path.islink(os.path.join(root, name)):
-                yield FsPath(root) / name
-
-
-def _classify(entry: FsPath, suffixes: tuple[str, ...], files: dict[str, str], skipped: dict[str, str]) -> None:
-    key = entry.as_posix()
-    if entry.name.endswith(".test.yaml"):
-        skipped[key] = "规则集测试用例，不是自评数据"
-    elif entry.suffix.lower() not in suffixes:
-        skipped[key] = f"不是可读取的格式（可读取：{' '.join(suffixes)}）"
-    elif entry.suffix.lower() == ".json" and _is_batch_summary(entry):
-        skipped[key] = "perfrules batch 的汇总输出，不是自评数据"
-    elif entry.suffix.lower() == ".xlsx" and _is_batch_workbook(entry):
-        skipped[key] = "perfrules batch 的汇总工作簿，不是自评数据"
-    else:
-        text = os.fspath(entry)
-        files[key] = key if text == key else text   # one string per file where the two spellings agree
-
-
 def _identity(path: str | FsPath) -> tuple[int, int] | None:
     try:
         info = os.stat(path)
@@ -205,37 +145,6 @@ def _resolved(path: FsPath) -> FsPath | None:
         return path.resolve()
     except (OSError, RuntimeError):
         return None
-
-
-def _is_batch_summary(path: FsPath) -> bool:
-    try:
-        if not path.is_file():
-            return False
-        with open(path, "rb") as handle:
-            return handle.read(len(BATCH_JSON_PREFIX)) == BATCH_JSON_PREFIX
-    except OSError:
-        return False
-
-
-# What zipfile raises on a damaged archive besides BadZipFile: a truncated member (EOFError, OSError), a bad
-# header field (ValueError), a compression method it does not implement (NotImplementedError), what the
-# decompressors raise on a flipped byte inside a part (zlib.error, bz2's OSError, lzma.LZMAError), and the
-# RuntimeError of a member whose flags a flipped bit marked encrypted.
-DAMAGED_ZIP = (OSError, EOFError, ValueError, NotImplementedError, RuntimeError, zlib.error, lzma.LZMAError)
-
-
-def zip_has(path: FsPath, member: str, needle: bytes) -> bool:
-    """Whether a member of a zip holds `needle` in its first 64 KB (used to recognise our own outputs)."""
-    import zipfile   # (here, not at import: `score` of a YAML file never opens a zip)
-    try:
-        with zipfile.ZipFile(path) as archive, archive.open(member) as part:
-            return needle in part.read(65536)
-    except (KeyError, zipfile.BadZipFile, *DAMAGED_ZIP):   # no such member, or not a sound zip: not ours
-        return False
-
-
-def _is_batch_workbook(path: FsPath) -> bool:
-    return path.is_file() and zip_has(path, "xl/workbook.xml", 'name="评分汇总"'.encode("utf-8"))
 
 
 def same_file(a: FsPath, b: FsPath) -> bool:

@@ -11,7 +11,8 @@ from typing import Any, Iterable
 
 from .api import ruleset_for
 from .errors import PerfrulesError, internal_message
-from .files import collect, display_path, inert
+from .collect import collect
+from .files import display_path, inert
 from .textout import signed
 from .methods import fmt
 from .ruleset import Ruleset, forget_lookups, get_ruleset, remember_lookups, search_path

@@ -137,7 +137,7 @@ def test_workers_start_before_the_county_is_listed(runner, county, tmp_path, mon
     """With --jobs N the processes are forked before the file list exists, so none of them holds a copy of
     it (a forked process's resident memory counts every page its parent had: bench c)."""
     from perfrules.engine import batch as bt
-    from perfrules.engine import files
+    from perfrules.engine import collect as files
     events, real_workers, real_collect = [], bt.workers, files.collect
 
     def workers(jobs):

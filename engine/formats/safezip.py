@@ -9,12 +9,14 @@ Each is refused here with a message that says what to do; nothing is written by 
 
 from __future__ import annotations
 
+import lzma
 import re
 import zipfile
+import zlib
 from pathlib import Path as FsPath
 
 from ..errors import Location, PerfrulesError, error
-from ..files import DAMAGED_ZIP, display_path, zip_has
+from ..files import display_path
 
 MAX_OFFICE_BYTES = 20 * 1024 * 1024          # the file as stored
 MAX_UNCOMPRESSED = 100 * 1024 * 1024         # all parts, inflated
@@ -25,6 +27,23 @@ MAX_SHARED_STRINGS = 100_000
 MAX_RATIO = 200                              # inflated / stored, per part
 MAX_PARTS = 2_000
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"   # encrypted OOXML, .xls, .doc, .et, .wps
+
+
+# What zipfile raises on a damaged archive besides BadZipFile: a truncated member (EOFError, OSError), a bad
+# header field (ValueError), a compression method it does not implement (NotImplementedError), what the
+# decompressors raise on a flipped byte inside a part (zlib.error, bz2's OSError, lzma.LZMAError), and the
+# RuntimeError of a member whose flags a flipped bit marked encrypted.
+DAMAGED_ZIP = (OSError, EOFError, ValueError, NotImplementedError, RuntimeError, zlib.error, lzma.LZMAError)
+
+
+def zip_has(path: FsPath, member: str, needle: bytes) -> bool:
+    """Whether a member of a zip holds `needle` in its first 64 KB (used to recognise our own outputs)."""
+    try:
+        with zipfile.ZipFile(path) as archive, archive.open(member) as part:
+            return needle in part.read(65536)
+    except (KeyError, zipfile.BadZipFile, *DAMAGED_ZIP):   # no such member, or not a sound zip: not ours
+        return False
+
 
 
 def check_office_file(path: FsPath, name: str, kind: str) -> None:
