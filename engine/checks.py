@@ -13,7 +13,6 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from .dates import cn_date, parse_date
 from .errors import Path, did_you_mean
-from .expressions import ExpressionError, compile_expression, in_words
 from .methods import Param, ParamError, _convert, fmt, fmt_once
 from .scorecard import Finding, IndicatorResult, Scorecard
 from .submission import Submission
@@ -123,7 +122,8 @@ def compile_check(raw: Mapping[str, Any], category_keys: Iterable[str] = ()) -> 
     missing = [p.name for p in kind.params if p.required and params[p.name] is None]
     if missing:
         raise ParamError(f"核对类型 '{name}' 缺少参数 '{missing[0]}'")
-    if name == "expression":
+    if name == "expression":   # expressions (and simpleeval) load only for a ruleset whose checks use them
+        from .expressions import ExpressionError, compile_expression
         try:
             allowed = EXPRESSION_NAMES | {f"{w}_{k}" for k in category_keys for w in ("score", "points")}
             params["when"] = compile_expression(str(raw["when"]), frozenset(allowed))
@@ -534,6 +534,7 @@ EXPRESSION_NAMES = frozenset({"total", "max_total", "year", "table_total", "narr
 
 
 def expression(ctx: Context, p: Mapping[str, Any]) -> Iterator[Hit]:
+    from .expressions import ExpressionError, in_words
     names = _expression_names(ctx)
     missing = [n for n in p["when"].names if names.get(n) is None]
     if missing:

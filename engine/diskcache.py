@@ -13,10 +13,8 @@ cannot be read, parsed or written is ignored: it only ever saves time.
 
 from __future__ import annotations
 
-import atexit
 import json
 import os
-import tempfile
 from pathlib import Path as FsPath
 from typing import Any
 
@@ -74,6 +72,7 @@ def put(kind: str, key: str, value: Any) -> None:
         entries.clear()
     entries[f"{kind}:{key}"] = value
     if not _dirty:
+        import atexit   # (tempfile and atexit only where something is written: most runs only read)
         _dirty = True
         atexit.register(save)
 
@@ -86,6 +85,7 @@ def save() -> None:
         return
     _dirty = False
     try:
+        import tempfile
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".rulesets-", suffix=".tmp")
         try:

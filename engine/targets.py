@@ -8,15 +8,17 @@ Full-width forms are folded by NFKC first. A value can also be given structured:
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .limits import MAX_ABS_NUMBER, MAX_NUMBER_CHARS, MAX_VALUE_CHARS, NumberError, check_number, parse_number, short
+
+if TYPE_CHECKING:
+    from .deadlines import Deadline
 
 __all__ = ["MAX_ABS_NUMBER", "Value", "ValueError_", "parse_value", "normalise", "UNITS"]
 
@@ -81,8 +83,12 @@ def unit_parts(unit: str) -> tuple[str, Decimal]:
 
 # What a unit word may be made of when perfrules does not know it (平方海里, 人·次, 标准箱, kW·h): letters of
 # any script and the joiners units are written with; never digits, operators or a percent sign.
-_UNIT_WORD = re.compile(r"(?:[^\W\d_]|[·•/²³])+")
 MAX_UNKNOWN_UNIT_CHARS = 6
+
+
+@cache   # compiled when first needed: most values are in units perfrules knows
+def _unit_word() -> re.Pattern[str]:
+    return re.compile(r"(?:[^\W\d_]|[·•/²³])+")
 
 
 def canonical_unit(word: str) -> str | None:
@@ -94,7 +100,7 @@ def canonical_unit(word: str) -> str | None:
     joined = word.replace("·", "").replace("•", "")
     if joined in UNITS:
         return UNITS[joined]
-    if 0 < len(word) <= MAX_UNKNOWN_UNIT_CHARS and _UNIT_WORD.fullmatch(word):
+    if 0 < len(word) <= MAX_UNKNOWN_UNIT_CHARS and _unit_word().fullmatch(word):
         return word
     return None
 
@@ -105,7 +111,13 @@ def known_unit(unit: str | None) -> bool:
 
 
 _NUMBER = r"[+-]?(?:\d+(?:,\d{3})*(?:\.\d+)?|\.\d+)"
-_NUMBER_RE = re.compile(_NUMBER)
+
+
+@cache   # (the general path below only; the common shapes are read by _SIMPLE)
+def _number_re() -> re.Pattern[str]:
+    return re.compile(_NUMBER)
+
+
 # Words after the number: 以上 / 以内 give the operator when none is written before it; 内 as in 3天内,
 # 完成 as in 100%完成 (at least the number).
 _TAILS = ("及以上", "以上", "以内", "以下", "之内", "内", "完成")
@@ -113,8 +125,6 @@ _GREATER_TAILS = ("以上", "及以上", "完成")
 _LESS_TAILS = ("以内", "以下", "之内", "内")
 # Qualifiers that say a bound is inclusive, which ≥ / ≤ already are: 90%（含）以上, 95%（含）.
 _INCLUSIVE = re.compile(r"\((?:含|含本数|包含)\)")
-_DEADLINE = re.compile(r"^(?:(?P<year>\d{4})\s*年\s*)?(?:(?P<month>\d{1,2})\s*月\s*(?:(?P<day>\d{1,2})\s*[日号]|(?P<end>底|末|份))?"
-                       r"|(?P<yearend>年?[底末]))\s*(?:之前|以前|前)\s*(?:完成)?$")
 _NUMBER_CHARS = frozenset("0123456789.,")
 
 
@@ -155,8 +165,9 @@ def _quantity(text: str) -> _Quantity | None:
             raise ValueError_(f"数值位数过多（在 '{short(text)}' 中）", "请检查是否多写了位数")
     # The leftmost start inside the run (a sign just before it included) at which the rest is one number.
     first = start - 1 if start > 0 and rest[start - 1] in "+-" else start
+    number = _number_re()
     for begin in range(first, end):
-        if _NUMBER_RE.fullmatch(rest, begin, end):
+        if number.fullmatch(rest, begin, end):
             return _split_operator(rest[:begin], rest[begin:end], unit, tail)
     return None
 
@@ -183,23 +194,6 @@ _ODD_UNIT = re.compile(rf"^(?:{'|'.join(re.escape(w) for w, _ in _OPERATOR_WORDS
 
 
 @dataclass(frozen=True, slots=True)
-class Deadline:
-    """A target that is a date to finish by: 2024年12月31日前, 12月底前, 年底前. The year may be left to the
-    submission's year; `day` None means the end of the month."""
-
-    year: int | None
-    month: int
-    day: int | None
-
-    def date(self, default_year: int) -> "dt.date":
-        year = self.year or default_year
-        if self.day is not None:
-            return dt.date(year, self.month, self.day)
-        following = dt.date(year + (self.month == 12), self.month % 12 + 1, 1)
-        return following - dt.timedelta(days=1)
-
-
-@dataclass(frozen=True, slots=True)
 class Value:
     """A parsed target or actual value."""
 
@@ -209,7 +203,7 @@ class Value:
     unit: str | None = None
     qualitative: str | None = None   # normalised text when the value is not a number
     label: str | None = None     # descriptive words before the number ("2024 年底完成率")
-    deadline: Deadline | None = None   # a finish-by date (the target kind of 时效指标)
+    deadline: "Deadline | None" = None   # a finish-by date (the target kind of 时效指标)
 
     @property
     def is_number(self) -> bool:
@@ -318,10 +312,11 @@ def _simple(text: str) -> Value | None:
 def _text_value(text: str, raw: Any) -> Value | None:
     """A value written as text, normalised (the general path)."""
     if "百分之" in text:   # 百分之九十五 is 95%
-        text = _CN_PERCENT.sub(_cn_percent, text)
-    deadline = _deadline(text, str(raw))
-    if deadline is not None:
-        return Value(text=str(raw), deadline=deadline)
+        text = _cn_percent_re().sub(_cn_percent, text)
+    if (text[:-2].rstrip() if text.endswith("完成") else text).endswith("前"):   # 12月底前(完成): a date to finish by
+        deadline = _deadline(text, str(raw))
+        if deadline is not None:
+            return Value(text=str(raw), deadline=deadline)
     match = _quantity(text)
     if match and _plausible_label(match.label):
         return _from_match(text, match)
@@ -360,7 +355,11 @@ def _from_match(text: str, match: _Quantity, unknown_unit: str | None = None) ->
 
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_CN_PERCENT = re.compile(r"百分之([零〇一二两三四五六七八九十百点]+|\d+(?:\.\d+)?)")
+
+
+@cache
+def _cn_percent_re() -> re.Pattern[str]:
+    return re.compile(r"百分之([零〇一二两三四五六七八九十百点]+|\d+(?:\.\d+)?)")
 
 
 def _cn_integer(text: str) -> int | None:
@@ -396,7 +395,8 @@ def _cn_percent(match: re.Match[str]) -> str:
 
 
 def _deadline(text: str, raw: str) -> Deadline | None:
-    match = _DEADLINE.match(text)
+    from .deadlines import PATTERN, Deadline
+    match = PATTERN.match(text)
     if match is None:
         return None
     year = int(match["year"]) if match["year"] else None

@@ -7,7 +7,6 @@ import datetime as dt
 import io
 import os
 import re
-import zipfile
 from typing import Any
 
 
@@ -30,6 +29,7 @@ def rewrite_zip(source: Any, target: Any, chunk: int = 1 << 20) -> None:
     """deterministic_zip from one file object to another, each member streamed in chunks: a province's
     county workbook (hundreds of MB of sheet XML) is never held in memory. Bytes equal to writestr's: the
     member's size is set before it is written, as writestr sets it."""
+    import zipfile   # here: `score` imports this module for KIND_LABELS and never writes a zip
     stamp = fixed_time().strftime("%Y-%m-%dT%H:%M:%SZ").encode("ascii")
     with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in sorted(src.infolist(), key=lambda i: i.filename):

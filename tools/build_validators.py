@@ -41,10 +41,36 @@ def generate(name: str) -> str:
     # pays for formatting.
     code, calls = _ITEM_NAME.subn(r"\1, custom_formats, name_prefix)", code)
     assert calls, "fastjsonschema's generated calls changed shape: update _ITEM_NAME"
+    code = _lazy_patterns(code)
     return head + code + f"\n\nvalidate = {entry.group(1)}\n"
 
 
 _ITEM_NAME = re.compile(r'(validate_\w+\(\w+), custom_formats, \(name_prefix or "data"\) \+ "[^"]*"\.format\(\*\*locals\(\)\)\)')
+
+
+def _lazy_patterns(code: str) -> str:
+    """The schema's patterns compiled when a document first reaches one (a submission that names its
+    ruleset), not at import: `perfrules score` compiles no pattern it does not use (tests/test_startup.py)."""
+    block = re.search(r"^REGEX_PATTERNS = \{\n(.*?)^\}\n", code, re.MULTILINE | re.DOTALL)
+    if block is None:
+        return code
+    sources, count = re.subn(r"re\.compile\(('(?:[^'\\]|\\.)*')\)", r"\1", block.group(1))
+    assert count == block.group(1).count("re.compile("), "fastjsonschema's patterns changed shape: update _lazy_patterns"
+    return code[:block.start()] + LAZY_PATTERNS.format(sources=sources) + code[block.end():]
+
+
+LAZY_PATTERNS = '''class _Patterns(dict):
+    """The schema's patterns, each compiled when a document first needs it."""
+
+    def __missing__(self, key):
+        self[key] = compiled = re.compile(_PATTERN_SOURCES[key])
+        return compiled
+
+
+_PATTERN_SOURCES = {{
+{sources}}}
+REGEX_PATTERNS = _Patterns()
+'''
 
 
 LOCAL_EXCEPTIONS = '''

@@ -17,11 +17,20 @@ class JsonSchemaValueException(ValueError):
 JsonSchemaValuesException = JsonSchemaValueException
 
 
-REGEX_PATTERNS = {
-    '^[a-z0-9][a-z0-9._/-]*$': re.compile('^[a-z0-9][a-z0-9._/-]*\\Z'),
-    '^[0-9A-Za-z][0-9A-Za-z.\\-]*$': re.compile('^[0-9A-Za-z][0-9A-Za-z.\\-]*\\Z'),
-    '^[A-Za-z0-9_-]+$': re.compile('^[A-Za-z0-9_-]+\\Z')
+class _Patterns(dict):
+    """The schema's patterns, each compiled when a document first needs it."""
+
+    def __missing__(self, key):
+        self[key] = compiled = re.compile(_PATTERN_SOURCES[key])
+        return compiled
+
+
+_PATTERN_SOURCES = {
+    '^[a-z0-9][a-z0-9._/-]*$': '^[a-z0-9][a-z0-9._/-]*\\Z',
+    '^[0-9A-Za-z][0-9A-Za-z.\\-]*$': '^[0-9A-Za-z][0-9A-Za-z.\\-]*\\Z',
+    '^[A-Za-z0-9_-]+$': '^[A-Za-z0-9_-]+\\Z'
 }
+REGEX_PATTERNS = _Patterns()
 
 NoneType = type(None)
 
