@@ -433,21 +433,25 @@ class XlsxSink:
 
     def _append(self, ws: Any, values: list[Any], columns: list[tuple[str, str]] | None = None) -> None:
         # Decimal stays Decimal: openpyxl writes it through str(), so the exact digits reach the file.
-        # Text is always a string cell: a unit named "=HYPERLINK(…)" must not become a live formula.
+        # A plain value is written through the one cell openpyxl reuses for a row; a cell of our own only
+        # where openpyxl would not write what we mean: text it would take for a formula or an error code (a
+        # unit named "=HYPERLINK(…)" must not become a live formula) and a number with a format. A province's workbook has tens of millions of cells: one object each, and
+        # the value bound twice, was most of its time. The bytes are the same (tests/test_identical_outputs.py).
         from openpyxl.cell import WriteOnlyCell
-        cells = []
+        from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
+        row: list[Any] = []
         keys = [k for k, _ in (columns or getattr(ws, "_perfrules_columns", []))] or [None] * len(values)
-        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
         for key, value in zip(keys, values):
             if isinstance(value, str):   # control characters Excel cannot store are shown as �, not a crash
                 value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
-            cell = WriteOnlyCell(ws, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"
+                if value.startswith("=") and len(value) > 1 or value in ERROR_CODES:
+                    value = WriteOnlyCell(ws, value=value)
+                    value.data_type = "s"
             elif isinstance(value, Decimal) and key in _FORMATS:
-                cell.number_format = _FORMATS[key]
-            cells.append(cell)
-        ws.append(cells)
+                value = WriteOnlyCell(ws, value=value)
+                value.number_format = _FORMATS[key]
+            row.append(value)
+        ws.append(row)
         if ws.title in self.rows:
             self.rows[ws.title] += 1
 
