@@ -5,7 +5,7 @@ CategoryResult per category, every Finding with its place. Where only the number
 compares totals and grades under two rulesets across a county), `totals()` computes them from the validated
 document directly: the same parsing of values, the same placement and operators (the compiled ruleset's
 memos, filled by the scorer), the same scoring methods (or, for the plain case of ratio and the reverse
-methods, their numbers-only kernels beside them in methods.py), the same rounding, summed per category as the
+methods, their numbers-only kernels beside them in the methods_*.py modules), the same rounding, summed per category as the
 scorer sums them.
 
 The plan covers the common case and nothing else. Whatever it does not model (a row marked not applicable,

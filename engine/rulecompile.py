@@ -45,13 +45,21 @@ def compile_checks(specs: list[tuple[Mapping[str, Any], Path]], keys: list[str],
     return compiled
 
 
+def verdict_sources() -> list[FsPath]:
+    """The engine's files whose code decides whether a ruleset compiles (its checks, the methods and their
+    parameters, the linter): a change to any of them decides every ruleset again."""
+    engine = FsPath(__file__).resolve().parent
+    names = ["checks.py", "expressions.py", "methodkit.py", "rulecompile.py", "rulemodel.py", "lint.py"]
+    names += sorted(p.name for p in engine.glob("methods*.py"))   # methods.py and each family's module
+    return [engine / name for name in names]
+
+
 def _verdict_key(sha: str) -> str:
     """A ruleset's content and the code that compiles checks: a changed engine decides again."""
-    engine = FsPath(__file__).resolve().parent
     stamps = []
-    for name in ("checks.py", "expressions.py", "methods.py", "rulecompile.py", "rulemodel.py", "lint.py"):
+    for path in verdict_sources():
         try:
-            stamps.append(str((engine / name).stat().st_mtime_ns))
+            stamps.append(str(path.stat().st_mtime_ns))
         except OSError:
             stamps.append("-")
     return sha + ":" + ",".join(stamps)
