@@ -260,10 +260,11 @@ def batch(paths: tuple[str, ...], out: str, ruleset_ref: str | None, jobs: int, 
     from pathlib import Path
 
     from perfrules.engine import batch as bt
-    from perfrules.engine.errors import Location, error
     from perfrules.engine.collect import collect
+    from perfrules.engine.errors import Location, error
     from perfrules.engine.files import atomic_write, check_output
-    make_sink = bt.SINKS.get(Path(out).suffix.lower())
+    from perfrules.engine.sinks import SINKS
+    make_sink = SINKS.get(Path(out).suffix.lower())
     if make_sink is None:
         raise error(f"无法从扩展名 '{Path(out).suffix or '（无）'}' 判断汇总格式", Location(out),
                     "汇总文件请用 .csv、.json、.xlsx 或 .html 结尾")

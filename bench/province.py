@@ -44,7 +44,7 @@ def build_page(rows: list[dict], units: int, out: Path) -> dict:
     """The page of `units` units, written as batch writes it; time, peak RSS of this step, size."""
     import resource
 
-    from perfrules.engine.batch import Summary
+    from perfrules.engine.sinks import Summary
     from perfrules.engine.review import HtmlSink
     start = time.perf_counter()
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

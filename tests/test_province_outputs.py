@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from openpyxl import load_workbook
 
-from perfrules.engine.batch import XlsxSink
+from perfrules.engine.sinks import XlsxSink
 
 from .conftest import SEED
 
@@ -59,7 +59,7 @@ def _cell_per_value(self: XlsxSink, ws: object, values: list[object], columns: o
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-    from perfrules.engine.batch import _FORMATS
+    from perfrules.engine.sinks import _FORMATS
     cells = []
     keys = [k for k, _ in ws._perfrules_columns]   # type: ignore[attr-defined]
     for key, value in zip(keys, values):
@@ -80,7 +80,7 @@ def test_the_workbook_rows_are_the_bytes_a_cell_per_value_wrote():
     formatted Decimals, the sheet's XML is byte for byte what a cell object per value gave."""
     from hypothesis import given, settings, strategies as st
 
-    from perfrules.engine.batch import CATEGORY_COLUMNS
+    from perfrules.engine.sinks import CATEGORY_COLUMNS
     texts = st.one_of(st.text(max_size=12), st.sampled_from(["=HYPERLINK(\"x\")", "=", "#N/A", "#DIV/0!", " 空格 ",
                                                              "\x01控制", "+1", "@a", "-3"]))
     numbers = st.one_of(st.integers(-10**6, 10**6), st.decimals(allow_nan=False, allow_infinity=False, places=2,

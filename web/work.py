@@ -339,7 +339,7 @@ def safe_member(name: str) -> str:
 
 def county_outputs(rows: list[dict[str, Any]], failed: list[dict[str, Any]], kind: str, back: str | None = None) -> bytes:
     """The county workbook (kind 'xlsx') or review page (kind 'html') of stored rows, as `batch` writes them."""
-    from perfrules.engine.batch import SINKS, Summary
+    from perfrules.engine.sinks import SINKS, Summary
     summary = Summary()
     sink = SINKS[".xlsx" if kind == "xlsx" else ".html"]()
     if back:
