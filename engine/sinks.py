@@ -10,6 +10,7 @@ import csv
 import heapq
 import io
 import itertools
+import re
 import tempfile
 from decimal import Decimal
 from pathlib import Path as FsPath
@@ -207,21 +208,28 @@ class XlsxSink:
         # A sheet that would pass Excel's row limit continues on a numbered sheet: name → its parts in order.
         self.parts: dict[str, list[Any]] = {"评分汇总": [self.main], "问题清单": [self.findings], "分类得分": [self.categories]}
         self.own_grades: dict[str, int] = {}
+        self.spools: dict[Any, _LongRows] = {}   # a long sheet → the XML of its rows after the header
 
     MAX_ROWS = 1_048_576   # Excel's rows per sheet, the header included
 
     def _long(self, name: str, values: list[Any]) -> None:
         """A row of one of the long sheets (评分汇总, 问题清单, 分类得分), on a continuation sheet once the
-        current one is full."""
+        current one is full. Written as sheet XML to the sheet's spool, not through openpyxl (see _LongRows)."""
         ws = self.parts[name][-1]
         if self.rows[ws.title] >= self.MAX_ROWS:
             ws = self._sheet(f"{name}（{len(self.parts[name]) + 1}）", ws._perfrules_columns)
             self.rows[ws.title] = 1
             self.parts[name].append(ws)
-        self._append(ws, values)
+        spool = self.spools.get(ws)
+        if spool is None:
+            spool = self.spools[ws] = _LongRows(ws, FsPath(self._tmp.name) / f"rows-{len(self.spools)}.xml")
+        self.rows[ws.title] += 1
+        spool.write(self.rows[ws.title], values)
 
     def close(self) -> None:
         import tempfile
+        for spool in self.spools.values():
+            spool.close()
         tempfile.tempdir = self._saved_tempdir
         self._tmp.cleanup()
 
@@ -246,11 +254,12 @@ class XlsxSink:
         return ws
 
     def _append(self, ws: Any, values: list[Any], columns: list[tuple[str, str]] | None = None) -> None:
-        # Decimal stays Decimal: openpyxl writes it through str(), so the exact digits reach the file.
-        # A plain value is written through the one cell openpyxl reuses for a row; a cell of our own only
-        # where openpyxl would not write what we mean: text it would take for a formula or an error code (a
-        # unit named "=HYPERLINK(…)" must not become a live formula) and a number with a format. A province's workbook has tens of millions of cells: one object each, and
-        # the value bound twice, was most of its time. The bytes are the same (tests/test_identical_outputs.py).
+        # The short sheets (差异最大, 无法评分的文件, 等级分布…); the long ones are written by _LongRows.
+        # A plain value goes through the one cell openpyxl reuses for a row; a cell of our own only where
+        # openpyxl would not write what we mean: text it would take for a formula or an error code (a unit
+        # named "=HYPERLINK(…)" must not become a live formula) and a number with a format. A number cell
+        # holds a binary double in the file, as Excel keeps every number: openpyxl writes a Decimal with 16
+        # significant digits ("%.16g"), every digit of a score or an amount of up to 16 digits.
         from openpyxl.cell import WriteOnlyCell
         from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
         row: list[Any] = []
@@ -321,8 +330,12 @@ class XlsxSink:
         # stays bounded whatever the county's size. The caller reads the chunks before close() removes them.
         saved, fixed = FsPath(self._tmp.name) / "saved.xlsx", FsPath(self._tmp.name) / "fixed.xlsx"
         self.wb.save(saved)
+        rows = {}
+        for ws, spool in self.spools.items():   # the long sheets' rows, after the header openpyxl wrote
+            spool.close()
+            rows[ws.path.lstrip("/")] = spool.path
         with open(saved, "rb") as source, open(fixed, "wb") as target:
-            rewrite_zip(source, target)
+            rewrite_zip(source, target, rows)
         saved.unlink()
         return _chunks(fixed)
 
@@ -370,6 +383,72 @@ class XlsxSink:
         chart.width, chart.height = 25, 15   # cm: inside A4 landscape's printable area
         ws.add_chart(chart, "A1")
         ws.print_area = "A1:O30"
+
+
+class _LongRows:
+    """The rows of one long sheet, written as the sheet's XML to a file of their own as they come, and
+    spliced into the sheet openpyxl saved (which holds the header row) when the workbook is rewritten.
+
+    A province's workbook has tens of millions of cells, and openpyxl's write-only path costs a cell object,
+    a value binding and an lxml element each: the bureau's machine spent 1.6 ms a unit in it, the whole of a
+    batch's wall time with two workers. The XML here is the bytes openpyxl writes for the same rows (text as
+    an inline string with lxml's escaping, numbers through openpyxl's own formatting, the number formats by
+    openpyxl's own style ids): tests/test_province_outputs.py holds the two byte for byte over generated
+    rows, and the batch summaries' digests (tests/test_identical_outputs.py) are unchanged."""
+
+    def __init__(self, ws: Any, path: FsPath) -> None:
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+        from openpyxl.compat import safe_string
+        from openpyxl.utils import get_column_letter
+        self.illegal, self.number_text = ILLEGAL_CHARACTERS_RE, safe_string   # openpyxl's own, as it writes
+        self.ws, self.path = ws, path
+        self.keys = [k for k, _ in ws._perfrules_columns]
+        self.letters = [get_column_letter(i) for i in range(1, len(self.keys) + 1)]
+        self.styles: dict[str, str] = {}   # number format → openpyxl's style id, taken when first written
+        self.out = open(path, "wb", buffering=1 << 20)
+
+    def write(self, number: int, values: list[Any]) -> None:
+        illegal, number_text = self.illegal, self.number_text
+        r = str(number)
+        parts = [f'<row r="{r}">']
+        for key, letter, value in zip(self.keys, self.letters, values):
+            if value is None:   # openpyxl writes no cell for a blank
+                continue
+            if isinstance(value, str):   # text, whatever it starts with: never a formula (see _append)
+                text = illegal.sub("\ufffd", value)[:32767]
+                if not text:   # an empty cell element, as openpyxl writes an empty string
+                    parts.append(f'<c r="{letter}{r}" t="inlineStr"></c>')
+                    continue
+                space = ' xml:space="preserve"' if text != text.strip() else ""
+                parts.append(f'<c r="{letter}{r}" t="inlineStr"><is><t{space}>{text.translate(_XML_TEXT) if _ESCAPED.search(text) else text}</t></is></c>')
+            elif isinstance(value, bool):
+                parts.append(f'<c r="{letter}{r}" t="b"><v>{number_text(value)}</v></c>')
+            elif isinstance(value, (int, Decimal)):
+                number_format = _FORMATS.get(key) if isinstance(value, Decimal) else None
+                style = f' s="{self._style(number_format)}"' if number_format else ""
+                parts.append(f'<c r="{letter}{r}"{style} t="n"><v>{number_text(value)}</v></c>')
+            else:
+                raise TypeError(f"a summary cell holds {type(value).__name__}: only text, numbers and blanks")
+        parts.append("</row>")
+        self.out.write("".join(parts).encode("ascii", "xmlcharrefreplace"))
+
+    def _style(self, number_format: str) -> str:
+        style = self.styles.get(number_format)
+        if style is None:   # registered in the workbook's styles now, as openpyxl registers it on first write
+            from openpyxl.cell import WriteOnlyCell
+            cell = WriteOnlyCell(self.ws)
+            cell.number_format = number_format
+            style = self.styles[number_format] = str(cell.style_id)
+        return style
+
+    def close(self) -> None:
+        self.out.close()
+
+
+# How lxml writes text inside an element (openpyxl's inline strings): & < > and a carriage return escaped;
+# anything beyond ASCII as a numeric reference (the encode above).
+_XML_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+_ESCAPED = re.compile("[&<>\r]")
 
 
 def _print_setup(ws: Any) -> None:
