@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Callable
 
@@ -196,29 +196,46 @@ def dumps(value: Any, indent: int | None = 2) -> str:
 
 
 def _compact(value: Any) -> str:
+    if isinstance(value, str):   # the commonest leaf first (a unit's name, a finding's sentence)
+        return _text(value)
     if isinstance(value, Decimal):
         return _decimal(value)
     if isinstance(value, dict):
-        return "{" + ",".join(f"{json.dumps(str(k), ensure_ascii=False)}:{_compact(v)}" for k, v in value.items()) + "}"
+        return "{" + ",".join(f"{_text(str(k))}:{_compact(v)}" for k, v in value.items()) + "}"
     if isinstance(value, (list, tuple)):
         return "[" + ",".join(_compact(v) for v in value) + "]"
     if hasattr(value, "to_json"):
         return _compact(value.to_json())
-    return json.dumps(value, ensure_ascii=False)
+    return _scalar(value)
 
 
 def _dump(value: Any, indent: int, level: int) -> str:
+    if isinstance(value, str):
+        return _text(value)
     if isinstance(value, Decimal):
         return _decimal(value)
     if isinstance(value, (dict, list)) and value:
         pad, inner = " " * (indent * level), " " * (indent * (level + 1))
         if isinstance(value, dict):
-            items = [f"{inner}{json.dumps(str(k), ensure_ascii=False)}: {_dump(v, indent, level + 1)}"
-                     for k, v in value.items()]
+            items = [f"{inner}{_text(str(k))}: {_dump(v, indent, level + 1)}" for k, v in value.items()]
             return "{\n" + ",\n".join(items) + f"\n{pad}}}"
         return "[\n" + ",\n".join(f"{inner}{_dump(v, indent, level + 1)}" for v in value) + f"\n{pad}]"
     if hasattr(value, "to_json"):
         return _dump(value.to_json(), indent, level)
+    return _scalar(value)
+
+
+# json.dumps(text, ensure_ascii=False) is this function behind the encoder's machinery, a few µs a call; a
+# county's summary has millions of texts. tests/test_province_outputs.py holds dumps to json.dumps.
+_text = json.encoder.encode_basestring
+_LITERALS = {None: "null", True: "true", False: "false"}
+
+
+def _scalar(value: Any) -> str:
+    if value is None or value is True or value is False:
+        return _LITERALS[value]
+    if type(value) is int:
+        return int.__repr__(value)
     return json.dumps(value, ensure_ascii=False)
 
 

@@ -119,3 +119,55 @@ def test_the_workbook_rows_are_the_bytes_openpyxl_wrote(monkeypatch):
     wb = load_workbook(io.BytesIO(_workbook({"分类得分": [["单位", "类别", 1, None, True, "x", "f"]] * 5}, False)))
     assert [ws.title for ws in wb.worksheets][:4] == ["评分汇总", "问题清单", "分类得分（续1表）", "分类得分（2）"]
     assert wb.worksheets[2]["A4"].value == "单位" and wb.worksheets[3]["C3"].value == 1 and wb.worksheets[3]["D3"].value is None
+
+
+def _reference_dumps(value: object, indent: int | None) -> str:
+    """perfrules' JSON before its leaves were written without json.dumps: every leaf through json.dumps."""
+    import json
+    from decimal import Decimal
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if indent is None:
+        if isinstance(value, dict):
+            return "{" + ",".join(f"{json.dumps(str(k), ensure_ascii=False)}:{_reference_dumps(v, None)}"
+                                  for k, v in value.items()) + "}"
+        if isinstance(value, (list, tuple)):
+            return "[" + ",".join(_reference_dumps(v, None) for v in value) + "]"
+        return json.dumps(value, ensure_ascii=False)
+    return _reference_dump(value, indent, 0)
+
+
+def _reference_dump(value: object, indent: int, level: int) -> str:
+    import json
+    from decimal import Decimal
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, (dict, list)) and value:
+        pad, inner = " " * (indent * level), " " * (indent * (level + 1))
+        if isinstance(value, dict):
+            items = [f"{inner}{json.dumps(str(k), ensure_ascii=False)}: {_reference_dump(v, indent, level + 1)}"
+                     for k, v in value.items()]
+            return "{\n" + ",\n".join(items) + f"\n{pad}}}"
+        return "[\n" + ",\n".join(f"{inner}{_reference_dump(v, indent, level + 1)}" for v in value) + f"\n{pad}]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def test_summary_json_is_what_json_dumps_wrote():
+    """The JSON summary and the review page's data write texts, numbers and literals without json.dumps's
+    machinery (a province's summary has millions of them): over generated documents, compact and indented,
+    the text is json.dumps's, character for character."""
+    from hypothesis import given, settings, strategies as st
+
+    from perfrules.engine.scorecard import dumps
+    leaves = st.one_of(st.none(), st.booleans(), st.integers(), st.text(), st.floats(allow_nan=False),
+                       st.decimals(allow_nan=False, allow_infinity=False))
+    documents = st.recursive(leaves, lambda inner: st.one_of(st.lists(inner, max_size=4),
+                                                             st.dictionaries(st.text(max_size=5), inner, max_size=4)),
+                             max_leaves=20)
+
+    @settings(max_examples=300, deadline=None)
+    @given(documents)
+    def check(document: object) -> None:
+        assert dumps(document, indent=None) == _reference_dumps(document, None)
+        assert dumps(document) == _reference_dumps(document, 2)
+    check()
