@@ -97,7 +97,7 @@ class ParamError(Exception):
 @dataclass(frozen=True)
 class Param:
     name: str
-    kind: str                 # decimal | int | str | bool | enum | list | mapping | expression
+    kind: str                 # decimal | int | str | bool | enum | unit | list | mapping | expression
     default: Any = None
     required: bool = False
     choices: tuple[str, ...] = ()
