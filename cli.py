@@ -235,13 +235,14 @@ def replay(paths: tuple[str, ...], against: str, baseline: str | None, out: str 
               help="汇总文件；格式由扩展名决定：.csv .json .xlsx .html（可离线打开的审阅页面）")
 @click.option("--ruleset", "ruleset_ref", metavar="ID[@VERSION]",
               help="统一使用的规则集；省略时每份数据按类型、年度、地区用其适用的规则集（不采用数据自己指定的）。")
-@click.option("-j", "--jobs", default=1, show_default=True, type=click.IntRange(1, 64), help="并行进程数。")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64),
+              help="并行进程数；默认为本机可用的 CPU 核数，最多 4（无法另开进程时在本进程内评分）。")
 @click.option("--force", is_flag=True, help="覆盖已存在的输出文件（perfrules 写出后未经改动的文件不需要；输入文件在任何情况下都不会被覆盖）。")
 @click.option("--trust-submission-ruleset", "trust", is_flag=True,
               help="按自评数据中 ruleset 字段指定的规则集评分（默认按财政局适用的规则集，另行指定的只记为发现）。")
 @common
 @handled
-def batch(paths: tuple[str, ...], out: str, ruleset_ref: str | None, jobs: int, force: bool, trust: bool,
+def batch(paths: tuple[str, ...], out: str, ruleset_ref: str | None, jobs: int | None, force: bool, trust: bool,
           output_format: str, ruleset_dirs: tuple[str, ...]) -> None:
     """批量评分：一个县、一个省的全部自评数据，一次评完，写出汇总表。
 
@@ -268,7 +269,10 @@ def batch(paths: tuple[str, ...], out: str, ruleset_ref: str | None, jobs: int, 
     if make_sink is None:
         raise error(f"无法从扩展名 '{Path(out).suffix or '（无）'}' 判断汇总格式", Location(out),
                     "汇总文件请用 .csv、.json、.xlsx 或 .html 结尾")
-    with bt.workers(jobs) as pool:   # started before the file list is made, so that they do not hold it
+    asked = jobs is not None
+    processes = bt.auto_jobs() if jobs is None else jobs
+    with bt.workers(processes, fallback=not asked) as pool:   # started before the file list is made (see workers)
+        processes = processes if pool is not None else 1
         found = collect(paths)
         inputs: list[str | Path] = [*found.files, *paths]
         check_output(Path(out), inputs, force)   # before any work: never score a file and then write over it
@@ -276,9 +280,9 @@ def batch(paths: tuple[str, ...], out: str, ruleset_ref: str | None, jobs: int, 
         try:
             if sys.stderr.isatty() and output_format == "text":
                 with click.progressbar(length=len(found.files), label="评分中", file=sys.stderr) as bar:
-                    summary = bt.run(found, ruleset_ref, ruleset_dirs, jobs, sink, bar.update, trust, pool)
+                    summary = bt.run(found, ruleset_ref, ruleset_dirs, processes, sink, bar.update, trust, pool)
             else:
-                summary = bt.run(found, ruleset_ref, ruleset_dirs, jobs, sink, trust_submission=trust, pool=pool)
+                summary = bt.run(found, ruleset_ref, ruleset_dirs, processes, sink, trust_submission=trust, pool=pool)
             if pool is not None:
                 pool.shutdown()   # the workers' memory is given back before the summary is written
             atomic_write(Path(out), sink.finish(summary), inputs, force)

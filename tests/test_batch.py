@@ -140,9 +140,9 @@ def test_workers_start_before_the_county_is_listed(runner, county, tmp_path, mon
     from perfrules.engine import collect as files
     events, real_workers, real_collect = [], bt.workers, files.collect
 
-    def workers(jobs):
+    def workers(jobs, **kwargs):
         events.append("workers")
-        return real_workers(jobs)
+        return real_workers(jobs, **kwargs)
 
     def collect(paths):
         events.append("collect")
@@ -201,3 +201,41 @@ def test_a_schema_refusal_in_a_worker_is_explained_by_the_parent(runner, county,
     assert one.read_bytes() == two.read_bytes()
     [refused] = [e for e in json.loads(two.read_text(encoding="utf-8"))["errors"] if e["file"].endswith("schema.yaml")]
     assert refused["message"] == "应为整数，实际是 '二〇二四'" and refused["line"] == 6 and "unexplained" not in refused
+
+
+def test_without_jobs_batch_uses_the_cpus_it_may_run_on_at_most_four(runner, county, tmp_path, monkeypatch):
+    """A bureau that does not say --jobs gets its machine's processors (at most 4: the desktop stays usable
+    and memory bounded), with the same bytes as one process; --jobs still says exactly how many."""
+    from perfrules.engine import batch as bt
+    started = []
+    real_workers = bt.workers
+
+    def workers(jobs, fallback=False):
+        started.append((jobs, fallback))
+        return real_workers(jobs, fallback)
+    monkeypatch.setattr(bt, "workers", workers)
+    monkeypatch.setattr(bt.os, "sched_getaffinity", lambda pid: set(range(16)), raising=False)
+    run(runner, county, "-o", tmp_path / "auto.csv")
+    run(runner, county, "-o", tmp_path / "one.csv", "--jobs", 1)
+    assert started == [(4, True), (1, False)]
+    assert (tmp_path / "auto.csv").read_bytes() == (tmp_path / "one.csv").read_bytes()
+    monkeypatch.setattr(bt.os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    assert bt.auto_jobs() == 1
+
+
+def test_a_machine_that_cannot_start_processes_scores_in_one_unless_jobs_was_asked(runner, county, tmp_path,
+                                                                                    monkeypatch):
+    """No semaphores (a locked-down container) or a sandbox that forbids processes: the default falls back to
+    scoring in this process, with the same summary; an explicit --jobs 2 says what failed (exit 1, no output)."""
+    from perfrules.engine import batch as bt
+
+    def no_processes(*args, **kwargs):
+        raise OSError(38, "Function not implemented")
+    monkeypatch.setattr(bt, "ProcessPoolExecutor", no_processes)
+    monkeypatch.setattr(bt, "auto_jobs", lambda: 2)
+    run(runner, county, "-o", tmp_path / "fallback.csv")
+    run(runner, county, "-o", tmp_path / "one.csv", "--jobs", 1)
+    assert (tmp_path / "fallback.csv").read_bytes() == (tmp_path / "one.csv").read_bytes()
+    result = runner.invoke(main, ["batch", str(county), "-o", str(tmp_path / "two.csv"), "--jobs", "2"])
+    assert result.exit_code == 1 and "无法启动 2 个并行进程" in result.output and "--jobs 1" in result.output
+    assert not (tmp_path / "two.csv").exists()
