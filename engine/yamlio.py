@@ -179,16 +179,25 @@ _CAUSES = (
 )
 
 
+_UNREADABLE = "这一行无法按 YAML 解析"
+
+
 def _problem_cn(problem: str) -> str:
     for english, chinese in _PROBLEMS:
         if english in problem:
             return chinese
-    return "这一行无法按 YAML 解析"
+    return _UNREADABLE
 
 
 def syntax_error(text: str, name: str, line: int | None, problem: str) -> PerfrulesError:
-    """A YAML syntax error in Chinese, at the line of the mistake, with the likely cause."""
+    """A YAML syntax error in Chinese, at the line of the mistake, with the likely cause. A .json file is read
+    the same way (JSON is YAML's flow style) but is said to be JSON, with a hint about JSON's brackets,
+    commas and quotes rather than YAML's indentation."""
     what = _problem_cn(problem)
+    if name.lower().endswith(".json"):
+        what = "这一处无法按 JSON 解析" if what == _UNREADABLE else what
+        return error(f"JSON 语法错误：{what}", Location(name, line),
+                     "检查该处的括号 [ ] { }、逗号和冒号是否齐全成对，键和文字是否都用英文双引号", code="E-YAML")
     hint = "检查该行的缩进、冒号和引号；含有冒号或 # 的文字请加引号"
     if line is not None:
         lines = text.splitlines()

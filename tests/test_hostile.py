@@ -14,7 +14,7 @@ HOSTILE = Path(__file__).parent / "hostile"
 
 SUBMISSIONS = {
     "broken-yaml.yaml": ("E-YAML", "YAML 语法错误"),
-    "broken.json": ("E-YAML", "YAML 语法错误"),
+    "broken.json": ("E-YAML", "JSON 语法错误"),
     "tab-indent.yaml": ("E-YAML", "YAML 语法错误"),
     "duplicate-keys.yaml": ("E-DUPKEY", "键 'unit' 重复出现"),
     "alias-bomb.yaml": ("E-LIMIT", "别名"),

@@ -111,6 +111,19 @@ def test_json_is_read_as_yaml():
     assert doc.data == {"a": D("1.10"), "b": [1, 2]}
 
 
+@pytest.mark.parametrize("name", ["x.json", "X.JSON"])
+def test_a_json_syntax_error_is_said_as_json_with_a_hint_about_brackets_not_indentation(name):
+    """A unit whose system exports JSON reads about JSON: brackets, commas and quotes, not YAML's indentation."""
+    with pytest.raises(PerfrulesError) as info:
+        load_text('{"unit": "x", "indicators": [}', name)
+    d = info.value.first
+    assert d.code == "E-YAML" and d.location.line == 1
+    assert d.message.startswith("JSON 语法错误") and "双引号" in (d.hint or "") and "缩进" not in (d.hint or "")
+    with pytest.raises(PerfrulesError) as info:
+        load_text('unit: x\nindicators: [\n', "x.yaml")
+    assert info.value.first.message.startswith("YAML 语法错误") and "缩进" in (info.value.first.hint or "")
+
+
 @settings(max_examples=int(os.environ.get("PERFRULES_FUZZ_EXAMPLES", "150")) * 2, deadline=None)
 @given(st.one_of(st.from_regex(r"\A[+-]?[0-9_]{1,18}\Z"), st.from_regex(r"\A[0-9]{1,3}\.[0-9]{0,4}\Z"),
                  st.integers(min_value=0, max_value=10 ** 16).map(str)))
