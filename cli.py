@@ -11,7 +11,8 @@ from typing import Any
 
 import click
 
-from perfrules.commands.kit import EXIT_FINDINGS, _dumps, _Group, _input_folders, _json, common, emit, handled
+from perfrules.commands.kit import (EXIT_FINDINGS, _dumps, _Group, _input_folders, _json, common, emit, handled,
+                                    jobs_option)
 from perfrules.commands.rulesets import rulesets
 from perfrules.engine import __version__
 from perfrules.engine.errors import PerfrulesError
@@ -178,14 +179,15 @@ def diff_cmd(a: str, b: str, output_format: str, ruleset_dirs: tuple[str, ...]) 
 @click.option("--trust-submission-ruleset", "trust", is_flag=True,
               help="按自评数据中 ruleset 字段指定的规则集评分（默认按财政局适用的规则集，另行指定的只记为发现）。")
 @click.option("--force", is_flag=True, help="覆盖已存在的输出文件（perfrules 写出后未经改动的文件不需要；输入文件在任何情况下都不会被覆盖）。")
+@jobs_option
 @common(formats=("text", "json", "csv"))
 @handled
 def replay(paths: tuple[str, ...], against: str, baseline: str | None, out: str | None, trust: bool, force: bool,
-           output_format: str, ruleset_dirs: tuple[str, ...]) -> None:
+           jobs: int | None, output_format: str, ruleset_dirs: tuple[str, ...]) -> None:
     """用新规则集重新评分一批自评数据，看总分和等级怎样变化。
 
     列出每份数据在原规则集与新规则集下的总分、等级和变化，哪些单位跨过等级界线，以及各等级的单位数。
-    无法评分的文件单独列出，不中断；此时退出码为 4。
+    无法评分的文件单独列出，不中断；此时退出码为 4。结果与并行进程数无关（逐字节相同）。
 
     \b
     例：
@@ -200,7 +202,9 @@ def replay(paths: tuple[str, ...], against: str, baseline: str | None, out: str 
         from perfrules.engine.collect import collect
         from perfrules.engine.files import check_output
         check_output(Path(out), [*collect(paths).files, *paths], force)
-    after, rows = rp.replay(paths, against, baseline, ruleset_dirs, trust)
+    from perfrules.engine.processes import auto_jobs
+    after, rows = rp.replay(paths, against, baseline, ruleset_dirs, trust, auto_jobs() if jobs is None else jobs,
+                            fallback=jobs is None)
     if out:
         from pathlib import Path
 
@@ -235,8 +239,7 @@ def replay(paths: tuple[str, ...], against: str, baseline: str | None, out: str 
               help="汇总文件；格式由扩展名决定：.csv .json .xlsx .html（可离线打开的审阅页面）")
 @click.option("--ruleset", "ruleset_ref", metavar="ID[@VERSION]",
               help="统一使用的规则集；省略时每份数据按类型、年度、地区用其适用的规则集（不采用数据自己指定的）。")
-@click.option("-j", "--jobs", type=click.IntRange(1, 64),
-              help="并行进程数；默认为本机可用的 CPU 核数，最多 4（无法另开进程时在本进程内评分）。")
+@jobs_option
 @click.option("--force", is_flag=True, help="覆盖已存在的输出文件（perfrules 写出后未经改动的文件不需要；输入文件在任何情况下都不会被覆盖）。")
 @click.option("--trust-submission-ruleset", "trust", is_flag=True,
               help="按自评数据中 ruleset 字段指定的规则集评分（默认按财政局适用的规则集，另行指定的只记为发现）。")

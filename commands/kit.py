@@ -125,6 +125,11 @@ def _input_folders(ctx: click.Context, param: click.Parameter, value: tuple[str,
     return value
 
 
+# `batch` and `replay` read a county: how many processes (engine/processes.py), said once for both.
+jobs_option = click.option("-j", "--jobs", type=click.IntRange(1, 64),
+                           help="并行进程数；默认为本机可用的 CPU 核数，最多 4（无法另开进程时在本进程内评分）。")
+
+
 def common(func: Callable[..., Any] | None = None, formats: tuple[str, ...] = ("text", "json")) -> Any:
     """The options every command shares: output format, ruleset search path, debug."""
     def decorate(f: Callable[..., Any]) -> Callable[..., Any]:

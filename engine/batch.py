@@ -13,12 +13,11 @@ import os
 from collections import deque
 from contextlib import contextmanager
 from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from decimal import Decimal
 from itertools import islice
 from typing import Any, Callable, Iterable, Iterator
 
-from . import yamlfast
+from . import processes, yamlfast
 from .api import check, choose_ruleset, with_notes
 from .collect import Collected
 from .errors import PerfrulesError, internal_message
@@ -153,45 +152,17 @@ def _take(row: dict[str, Any], summary: Summary, sink: "Sink", progress: Callabl
         progress(1)
 
 
-MAX_AUTO_JOBS = 4   # the default's ceiling: a bureau's desktop stays usable, and memory stays bounded (bench c)
-
-
-def auto_jobs() -> int:
-    """How many processes `batch` uses when not told: the CPUs this process may run on, at most MAX_AUTO_JOBS."""
-    try:
-        available = len(os.sched_getaffinity(0))   # a container's or a taskset's share, not the machine's
-    except (AttributeError, OSError):   # (not on every platform)
-        available = os.cpu_count() or 1
-    return max(1, min(MAX_AUTO_JOBS, available))
-
-
 @contextmanager
 def workers(jobs: int, fallback: bool = False) -> Iterator[ProcessPoolExecutor | None]:
     """The processes of a batch run with `jobs` processes (None for one: files are scored in this one),
-    started at once. A caller that starts them before it collects the files keeps the county's file list
-    out of them: a forked process's resident memory counts every page the parent had (bench c). With
-    `fallback` (the number was not asked for), a machine that cannot start processes (no semaphores in a
-    container, a sandbox) scores in this one instead of failing."""
-    if jobs <= 1:
-        yield None
-        return
-    pool: ProcessPoolExecutor | None = None
-    try:
-        pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_start)
-        pool.submit(int).result()   # under fork, the first task starts every process
-    except (OSError, NotImplementedError, BrokenProcessPool) as exc:
-        if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
-        if not fallback:
-            from .errors import Location, error
-            raise error(f"无法启动 {jobs} 个并行进程（{exc or type(exc).__name__}）", Location("--jobs"),
-                        "本机或容器不允许另开进程：去掉 --jobs，或用 --jobs 1 在本进程内评分", code="E-USAGE") from None
-        pool = None
-    if pool is None:
-        yield None
-        return
-    with pool:
+    started at once (engine/processes.py). A caller that starts them before it collects the files keeps the
+    county's file list out of them: a forked process's resident memory counts every page the parent had
+    (bench c)."""
+    with processes.pool(jobs, _worker_start, fallback) as pool:
         yield pool
+
+
+auto_jobs = processes.auto_jobs
 
 
 def _map(work: Iterator[Job], n: int, jobs: int, pool: ProcessPoolExecutor | None) -> Iterator[dict[str, Any]]:

@@ -228,10 +228,11 @@ def test_a_machine_that_cannot_start_processes_scores_in_one_unless_jobs_was_ask
     """No semaphores (a locked-down container) or a sandbox that forbids processes: the default falls back to
     scoring in this process, with the same summary; an explicit --jobs 2 says what failed (exit 1, no output)."""
     from perfrules.engine import batch as bt
+    from perfrules.engine import processes
 
     def no_processes(*args, **kwargs):
         raise OSError(38, "Function not implemented")
-    monkeypatch.setattr(bt, "ProcessPoolExecutor", no_processes)
+    monkeypatch.setattr(processes, "ProcessPoolExecutor", no_processes)
     monkeypatch.setattr(bt, "auto_jobs", lambda: 2)
     run(runner, county, "-o", tmp_path / "fallback.csv")
     run(runner, county, "-o", tmp_path / "one.csv", "--jobs", 1)

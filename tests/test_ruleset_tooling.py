@@ -210,6 +210,31 @@ def test_replay_csv(runner):
     assert (a["原规则集"], a["原总分"], a["新总分"], a["变化"], a["等级变化"]) == ("cn/unit-overall@2024.1", "90", "86.67", "-3.33", "是")
 
 
+def test_replay_gives_the_same_bytes_in_any_number_of_processes(runner, tmp_path, monkeypatch):
+    """A province's replay runs in processes like batch (the machine's CPUs by default, at most 4): every
+    output, and the rows' order, is the one-process replay's, whatever the number; where processes cannot
+    be started the default replays in one."""
+    from perfrules.engine import processes
+    args = ["replay", str(REPLAY), "--against", "shaanxi/zizhou-unit-overall@2025.1"]
+    outputs = {}
+    for jobs in ("1", "2", "3", None):
+        for suffix in (".csv", ".json", ".html"):
+            out = tmp_path / f"r{jobs}{suffix}"
+            result = runner.invoke(main, args + ["-o", str(out)] + (["--jobs", jobs] if jobs else []))
+            assert result.exit_code == 4, result.output   # the folder holds a broken file on purpose
+            outputs.setdefault(suffix, set()).add(out.read_bytes())
+    assert all(len(kept) == 1 for kept in outputs.values())
+
+    def no_processes(*args, **kwargs):
+        raise OSError(38, "Function not implemented")
+    monkeypatch.setattr(processes, "ProcessPoolExecutor", no_processes)
+    monkeypatch.setattr(processes, "auto_jobs", lambda: 2)
+    result = runner.invoke(main, args + ["-o", str(tmp_path / "fallback.csv")])
+    assert result.exit_code == 4 and (tmp_path / "fallback.csv").read_bytes() in outputs[".csv"]
+    result = runner.invoke(main, args + ["-o", str(tmp_path / "two.csv"), "--jobs", "2"])
+    assert result.exit_code == 1 and "无法启动 2 个并行进程" in result.output
+
+
 def test_every_shipped_ruleset_passes_rulesets_check(runner):
     result = runner.invoke(main, ["rulesets", "check", "--format", "json"])
     assert result.exit_code == 0, result.output
