@@ -1,5 +1,6 @@
-"""Which files a set of paths holds, for `batch` and `replay`: the submissions to read, in sorted order, and
-every other entry with the reason it is not read (so that the count a user sees matches the folder they gave).
+"""Which files a set of paths holds, for `batch` and `replay`: a walk of the folders given (symlinked folders
+listed, never followed), each entry classified by its name and, for an earlier run's own outputs, by its
+first bytes.
 """
 
 from __future__ import annotations
