@@ -49,8 +49,9 @@ def verdict_sources() -> list[FsPath]:
     """The engine's files whose code decides whether a ruleset compiles (its checks, the methods and their
     parameters, the linter): a change to any of them decides every ruleset again."""
     engine = FsPath(__file__).resolve().parent
-    names = ["checks.py", "expressions.py", "methodkit.py", "rulecompile.py", "rulemodel.py", "lint.py"]
+    names = ["checkkit.py", "expressions.py", "methodkit.py", "rulecompile.py", "rulemodel.py", "lint.py"]
     names += sorted(p.name for p in engine.glob("methods*.py"))   # methods.py and each family's module
+    names += sorted(p.name for p in engine.glob("checks*.py"))    # checks.py and each family's module
     return [engine / name for name in names]
 
 

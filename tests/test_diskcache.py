@@ -103,13 +103,15 @@ def test_checks_compile_lazily_only_after_a_clean_verdict(tmp_path, monkeypatch)
 def test_the_verdict_depends_on_every_module_that_defines_a_method_or_a_check():
     """A cached verdict (this ruleset compiled cleanly) is keyed by the engine's code: a change to any module
     where a method, its parameters or a check kind is defined must decide every ruleset again. Held against
-    the registries themselves, so a method family in a new module cannot be left out."""
+    the registries themselves, so a method or check family in a new module cannot be left out."""
     from perfrules.engine import checks, methods
     from perfrules.engine.rulecompile import verdict_sources
     sources = {p.resolve() for p in verdict_sources()}
     defining = {Path(sys.modules[m.func.__module__].__file__).resolve() for m in methods.REGISTRY.values()}
     defining |= {Path(sys.modules[m.check.__module__].__file__).resolve() for m in methods.REGISTRY.values() if m.check}
+    defining |= {Path(sys.modules[k.func.__module__].__file__).resolve() for k in checks.KINDS.values()}
     defining |= {Path(methods.__file__).resolve(), Path(checks.__file__).resolve(),
-                 Path(sys.modules[methods.Param.__module__].__file__).resolve()}
-    assert len(defining) >= 7 and defining <= sources, sorted(str(p) for p in defining - sources)
+                 Path(sys.modules[methods.Param.__module__].__file__).resolve(),
+                 Path(sys.modules[checks.compile_check.__module__].__file__).resolve()}
+    assert len(defining) >= 11 and defining <= sources, sorted(str(p) for p in defining - sources)
     assert all(p.exists() for p in sources)
