@@ -20,9 +20,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from .budgetfacts import BudgetFacts
 from .methods import MethodInput, Unscorable
 from .rulemodel import Category, Ruleset
-from .scoring import _NO_FACTS, FULL_RATE, BudgetFacts, clip, operator_for
+from .scoring import _NO_FACTS, FULL_RATE, clip, operator_for
 from .submission import DIRECTIONS, Submission
 from .targets import UNITS, Value, ValueError_, _parse_text, decimal_or_none, label_key, normalise, parse_value
 from .yamlio import Document
