@@ -14,8 +14,9 @@ import re
 import tempfile
 from decimal import Decimal
 from pathlib import Path as FsPath
-from typing import Any, Callable, Iterable, Protocol
+from typing import Any, Callable, Iterable, Iterator, Protocol
 
+from .collect import BATCH_JSON_PREFIX
 from .files import inert, relative_to_roots
 from .limits import short_digest
 from .methods import fmt_once
@@ -109,17 +110,27 @@ class Sink(Protocol):
         """Remove whatever the sink keeps on disk; called on every path out of a run, failed or not."""
 
 
-class CsvSink:
+class _Spooled:
+    """A summary whose rows are written encoded as they come, to a spool that moves to a temporary file past
+    64 KiB (about 500 CSV rows): a county's or a province's summary is never held in memory whole, and is
+    read back to the output in chunks. close() removes the spool."""
+
     detail = False
+
+    def __init__(self) -> None:
+        self.raw = tempfile.SpooledTemporaryFile(max_size=1 << 16, mode="w+b", prefix="perfrules-summary-")
+
+    def read_back(self) -> Iterator[bytes]:
+        self.raw.seek(0)
+        return iter(lambda: self.raw.read(1 << 16), b"")
 
     def close(self) -> None:
         self.raw.close()
 
+
+class CsvSink(_Spooled):
     def __init__(self, roots: Iterable[str | FsPath] = ()) -> None:
-        # Rows are written encoded as they come, to a spool that moves to a temporary file past 64 KiB (about
-        # 500 rows): a county's or a province's summary is never held in memory whole, and is copied from the
-        # spool to the output in chunks. close() removes the spool.
-        self.raw = tempfile.SpooledTemporaryFile(max_size=1 << 16, mode="w+b", prefix="perfrules-summary-")
+        super().__init__()
         self.buf = io.TextIOWrapper(self.raw, encoding="utf-8", newline="", write_through=True)
         self.buf.write("\ufeff")   # a BOM so that Excel and WPS open the Chinese headers as UTF-8
         self.writer = csv.writer(self.buf, lineterminator="\n")
@@ -138,20 +149,12 @@ class CsvSink:
         for file, reason in summary.skipped:
             self.writer.writerow([""] * (len(COLUMNS) - 1) + [_cell(file), _cell("未读取：" + reason)])
         self.buf.flush()
-        self.raw.seek(0)
-        return iter(lambda: self.raw.read(1 << 16), b"")
+        return self.read_back()
 
 
-class JsonSink:
-    detail = False
-
-    def close(self) -> None:
-        self.raw.close()
-
+class JsonSink(_Spooled):
     def __init__(self, roots: Iterable[str | FsPath] = ()) -> None:
-        # Rows are written encoded as they come, to a spool like the CSV's (past 64 KiB, a temporary file):
-        # a province's summary (40 MB at 100,000 units) is never held in memory whole, nor joined.
-        self.raw = tempfile.SpooledTemporaryFile(max_size=1 << 16, mode="w+b", prefix="perfrules-summary-")
+        super().__init__()   # (a province's summary is 40 MB at 100,000 units: never held whole, nor joined)
         self.rows = 0
 
     def add(self, row: dict[str, Any]) -> None:
@@ -161,10 +164,8 @@ class JsonSink:
 
     def finish(self, summary: Summary) -> Iterable[bytes]:
         rest = dumps({"errors": summary.errors, "summary": summary.to_json()})
-        head = b'{\n  "rows": '
         self.raw.write(("\n  ]" if self.rows else "[]").encode("utf-8") + (",\n" + rest[2:] + "\n").encode("utf-8"))
-        self.raw.seek(0)
-        return itertools.chain([head], iter(lambda: self.raw.read(1 << 16), b""))
+        return itertools.chain([BATCH_JSON_PREFIX], self.read_back())   # (collect knows a summary by it)
 
 
 # Column widths are set before rows stream in (openpyxl's write-only mode), from what the columns hold.
