@@ -209,23 +209,20 @@ class XlsxSink:
         # A sheet that would pass Excel's row limit continues on a numbered sheet: name → its parts in order.
         self.parts: dict[str, list[Any]] = {"评分汇总": [self.main], "问题清单": [self.findings], "分类得分": [self.categories]}
         self.own_grades: dict[str, int] = {}
-        self.spools: dict[Any, _LongRows] = {}   # a long sheet → the XML of its rows after the header
+        self.spools: dict[Any, _SheetRows] = {}   # a sheet → the XML of its rows after the header
 
     MAX_ROWS = 1_048_576   # Excel's rows per sheet, the header included
 
     def _long(self, name: str, values: list[Any]) -> None:
         """A row of one of the long sheets (评分汇总, 问题清单, 分类得分), on a continuation sheet once the
-        current one is full. Written as sheet XML to the sheet's spool, not through openpyxl (see _LongRows)."""
+        current one is full."""
         ws = self.parts[name][-1]
         if self.rows[ws.title] >= self.MAX_ROWS:
             ws = self._sheet(f"{name}（{len(self.parts[name]) + 1}）", ws._perfrules_columns)
             self.rows[ws.title] = 1
             self.parts[name].append(ws)
-        spool = self.spools.get(ws)
-        if spool is None:
-            spool = self.spools[ws] = _LongRows(ws, FsPath(self._tmp.name) / f"rows-{len(self.spools)}.xml")
+        self._append(ws, values)
         self.rows[ws.title] += 1
-        spool.write(self.rows[ws.title], values)
 
     def close(self) -> None:
         import tempfile
@@ -254,30 +251,12 @@ class XlsxSink:
         ws._perfrules_columns = columns
         return ws
 
-    def _append(self, ws: Any, values: list[Any], columns: list[tuple[str, str]] | None = None) -> None:
-        # The short sheets (差异最大, 无法评分的文件, 等级分布…); the long ones are written by _LongRows.
-        # A plain value goes through the one cell openpyxl reuses for a row; a cell of our own only where
-        # openpyxl would not write what we mean: text it would take for a formula or an error code (a unit
-        # named "=HYPERLINK(…)" must not become a live formula) and a number with a format. A number cell
-        # holds a binary double in the file, as Excel keeps every number: openpyxl writes a Decimal with 16
-        # significant digits ("%.16g"), every digit of a score or an amount of up to 16 digits.
-        from openpyxl.cell import WriteOnlyCell
-        from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
-        row: list[Any] = []
-        keys = [k for k, _ in (columns or getattr(ws, "_perfrules_columns", []))] or [None] * len(values)
-        for key, value in zip(keys, values):
-            if isinstance(value, str):   # control characters Excel cannot store are shown as �, not a crash
-                value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
-                if value.startswith("=") and len(value) > 1 or value in ERROR_CODES:
-                    value = WriteOnlyCell(ws, value=value)
-                    value.data_type = "s"
-            elif isinstance(value, Decimal) and key in _FORMATS:
-                value = WriteOnlyCell(ws, value=value)
-                value.number_format = _FORMATS[key]
-            row.append(value)
-        ws.append(row)
-        if ws.title in self.rows:
-            self.rows[ws.title] += 1
+    def _append(self, ws: Any, values: list[Any]) -> None:
+        """A row of a sheet, after its header: written as sheet XML to the sheet's spool (see _SheetRows)."""
+        spool = self.spools.get(ws)
+        if spool is None:
+            spool = self.spools[ws] = _SheetRows(ws, FsPath(self._tmp.name) / f"rows-{len(self.spools)}.xml")
+        spool.write(values)
 
     def add(self, row: dict[str, Any]) -> None:
         file = relative_to_roots(row["file"], self.roots)
@@ -332,7 +311,7 @@ class XlsxSink:
         saved, fixed = FsPath(self._tmp.name) / "saved.xlsx", FsPath(self._tmp.name) / "fixed.xlsx"
         self.wb.save(saved)
         rows = {}
-        for ws, spool in self.spools.items():   # the long sheets' rows, after the header openpyxl wrote
+        for ws, spool in self.spools.items():   # every sheet's rows, after the header openpyxl wrote
             spool.close()
             rows[ws.path.lstrip("/")] = spool.path
         with open(saved, "rb") as source, open(fixed, "wb") as target:
@@ -386,11 +365,12 @@ class XlsxSink:
         ws.print_area = "A1:O30"
 
 
-class _LongRows:
-    """The rows of one long sheet, written as the sheet's XML to a file of their own as they come, and
-    spliced into the sheet openpyxl saved (which holds the header row) when the workbook is rewritten.
+class _SheetRows:
+    """The rows of one sheet after its header, written as the sheet's XML to a file of their own as they
+    come, and spliced into the sheet openpyxl saved (which holds the header row) when the workbook is
+    rewritten. Text is never a formula: a unit named "=HYPERLINK(…)" is a string cell.
 
-    A province's workbook has tens of millions of cells, and openpyxl's write-only path costs a cell object,
+    A province's workbook has tens of millions of cells, and openpyxl's write-only path cost a cell object,
     a value binding and an lxml element each: the bureau's machine spent 1.6 ms a unit in it, the whole of a
     batch's wall time with two workers. The XML here is the bytes openpyxl writes for the same rows (text as
     an inline string with lxml's escaping, numbers through openpyxl's own formatting, the number formats by
@@ -406,16 +386,18 @@ class _LongRows:
         self.keys = [k for k, _ in ws._perfrules_columns]
         self.letters = [get_column_letter(i) for i in range(1, len(self.keys) + 1)]
         self.styles: dict[str, str] = {}   # number format → openpyxl's style id, taken when first written
+        self.last = 1   # the header's row
         self.out = open(path, "wb", buffering=1 << 20)
 
-    def write(self, number: int, values: list[Any]) -> None:
+    def write(self, values: list[Any]) -> None:
         illegal, number_text = self.illegal, self.number_text
-        r = str(number)
+        self.last += 1
+        r = str(self.last)
         parts = [f'<row r="{r}">']
         for key, letter, value in zip(self.keys, self.letters, values):
             if value is None:   # openpyxl writes no cell for a blank
                 continue
-            if isinstance(value, str):   # text, whatever it starts with: never a formula (see _append)
+            if isinstance(value, str):   # text, whatever it starts with; control characters shown as �
                 text = illegal.sub("\ufffd", value)[:32767]
                 if not text:   # an empty cell element, as openpyxl writes an empty string
                     parts.append(f'<c r="{letter}{r}" t="inlineStr"></c>')
@@ -424,7 +406,8 @@ class _LongRows:
                 parts.append(f'<c r="{letter}{r}" t="inlineStr"><is><t{space}>{text.translate(_XML_TEXT) if _ESCAPED.search(text) else text}</t></is></c>')
             elif isinstance(value, bool):
                 parts.append(f'<c r="{letter}{r}" t="b"><v>{number_text(value)}</v></c>')
-            elif isinstance(value, (int, Decimal)):
+            elif isinstance(value, (int, Decimal)):   # a double in the file, as Excel holds every number:
+                # openpyxl's "%.16g", every digit of a score or an amount of up to 16 digits
                 number_format = _FORMATS.get(key) if isinstance(value, Decimal) else None
                 style = f' s="{self._style(number_format)}"' if number_format else ""
                 parts.append(f'<c r="{letter}{r}"{style} t="n"><v>{number_text(value)}</v></c>')
