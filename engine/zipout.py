@@ -29,7 +29,8 @@ def rewrite_zip(source: Any, target: Any, rows: dict[str, Any] | None = None, ch
     """deterministic_zip from one file object to another, each member streamed in chunks: a province's
     county workbook (hundreds of MB of sheet XML) is never held in memory. Bytes equal to writestr's: the
     member's size is set before it is written, as writestr sets it. `rows` maps a worksheet member to a file
-    of row XML to put in before its `</sheetData>` (the county workbook's long sheets: engine/sinks.py)."""
+    of row XML to put in before its `</sheetData>` (the county workbook's rows: engine/sinks.py)."""
+    import shutil
     import zipfile   # here: `score` imports this module for KIND_LABELS and never writes a zip
     stamp = fixed_time().strftime("%Y-%m-%dT%H:%M:%SZ").encode("ascii")
     with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as dst:
@@ -47,25 +48,18 @@ def rewrite_zip(source: Any, target: Any, rows: dict[str, Any] | None = None, ch
                 continue
             fixed.file_size = info.file_size
             with src.open(info) as reader, dst.open(fixed, "w") as writer:
-                while True:
-                    block = reader.read(chunk)
-                    if not block:
-                        break
-                    writer.write(block)
+                shutil.copyfileobj(reader, writer, chunk)
 
 
 def _splice(src: Any, info: Any, fixed: Any, dst: Any, rows: Any, chunk: int) -> None:
+    import shutil
     """A worksheet member with the XML in the file `rows` put in before its `</sheetData>`."""
-    content = src.read(info.filename)   # a long sheet as openpyxl saved it: the header row alone, a few KB
+    content = src.read(info.filename)   # a sheet as openpyxl saved it: the header row alone, a few KB
     end = content.rindex(b"</sheetData>")
     fixed.file_size = len(content) + os.path.getsize(rows)
     with open(rows, "rb") as reader, dst.open(fixed, "w") as writer:
         writer.write(content[:end])
-        while True:
-            block = reader.read(chunk)
-            if not block:
-                break
-            writer.write(block)
+        shutil.copyfileobj(reader, writer, chunk)
         writer.write(content[end:])
 
 
